@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+
+/** Parses "500ms", "30s", "5m", "1h" (or a compound like "1m30s") into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const parts = text.trim().match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
+  if (!parts || parts.join('') !== text.trim()) return undefined;
+  let total = 0;
+  for (const part of parts) {
+    const m = PATTERN.exec(part);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  }
+  return Math.round(total);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
+}
+
+/** A duration written as text in YAML ("30s"), parsed to milliseconds. */
+export const Duration = z
+  .string()
+  .describe('a duration such as "500ms", "30s", "5m", "1h" or "1m30s"')
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration like "30s" or "5m", got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The neutral chat message. Commands return it; the console renders it as text and Slack as
+ * Block Kit, so no command knows which chat it is talking to.
+ */
+export const Button = z.object({
+  label: z.string(),
+  actionId: z.string().describe('what pressing it does, e.g. approve'),
+  value: z.string().describe('the argument it presses with, e.g. the experiment id'),
+  style: z.enum(['primary', 'danger']).optional(),
+  confirm: z.string().optional().describe('a question to confirm before the press counts'),
+});
+export type Button = z.infer<typeof Button>;
+
+export const Field = z.object({ label: z.string(), value: z.string() });
+export type Field = z.infer<typeof Field>;
+
+export const Message = z.object({
+  title: z.string().optional(),
+  tone: z.enum(['info', 'success', 'warning', 'danger']).default('info'),
+  fields: z.array(Field).default([]),
+  sections: z.array(z.string()).default([]),
+  buttons: z.array(Button).default([]),
+  /** Only the person who typed the command sees it (refusals, errors, help). */
+  ephemeral: z.boolean().default(false),
+  /** Stable code when the message reports a refusal or error. */
+  errorCode: z.string().optional(),
+});
+export type Message = z.infer<typeof Message>;
+export type MessageInput = z.input<typeof Message>;
+
+export function message(input: MessageInput): Message {
+  return Message.parse(input);
+}
+
+export function errorMessage(code: string, text: string, sections: string[] = []): Message {
+  return message({ title: text, tone: 'danger', errorCode: code, sections, ephemeral: true });
+}
