@@ -59,7 +59,6 @@ export interface TargetDriver {
   revert(handle: FaultHandle, ctx: DiscoverContext): Promise<void>;
   /** What this bot still has injected, found from the target side (for reconcile after a crash). */
   listOwned(ctx: DiscoverContext): Promise<FaultHandle[]>;
-  /** Protected-target facts the core needs (e.g. namespace), looked up from the target attributes. */
   close?(): Promise<void>;
 }
 
@@ -84,4 +83,20 @@ export interface SignalSource {
 export interface MessageRef {
   channel: string;
   ts: string;
+}
+
+/** An adapter's descriptor: its config schema and a factory. Registered in one Map per family. */
+export interface AdapterDeps {
+  log: AdapterLogger;
+  now: () => number;
+}
+export interface TargetAdapter<C = unknown> {
+  kind: string;
+  configSchema: z.ZodType<C>;
+  create(config: C, deps: AdapterDeps): TargetDriver;
+}
+export interface SignalAdapter<C = unknown> {
+  kind: string;
+  configSchema: z.ZodType<C>;
+  create(config: C, deps: AdapterDeps): SignalSource;
 }
