@@ -1,0 +1,170 @@
+import { actorLabel, SYSTEM, type Actor } from './actor.js';
+import { checkApproval, checkApprovalValid, type ApprovalPolicy } from './approval.js';
+import { checkOrgLimits, type OrgLimits } from './blast-radius.js';
+import { FaultlineError } from './errors.js';
+import { isTerminal, type AbortInfo, type ExperimentRecord, type Verdict } from './experiment.js';
+
+export type LifecycleEvent =
+  | { type: 'approve'; actor: Actor; currentPlanHash: string; policy: ApprovalPolicy }
+  | { type: 'reject'; actor: Actor; reason: string }
+  | { type: 'cancel'; actor: Actor; reason: string }
+  | { type: 'expire' }
+  | { type: 'start'; actor: Actor; currentPlanHash: string; limits: OrgLimits; targetIds: readonly string[] }
+  | { type: 'precheck-passed' }
+  | { type: 'precheck-failed'; reason: string }
+  | { type: 'injected'; durationMs: number }
+  | { type: 'inject-failed'; reason: string }
+  | { type: 'duration-elapsed' }
+  | { type: 'abort'; actor: Actor; reason: string; code: AbortInfo['code'] }
+  | { type: 'reverted' }
+  | { type: 'revert-failed'; reason: string }
+  | { type: 'postchecked'; passed: boolean };
+
+export type Effect =
+  | { type: 'run-prechecks' }
+  | { type: 'inject' }
+  | { type: 'observe'; until: number }
+  | { type: 'revert'; reason: string }
+  | { type: 'run-postchecks' }
+  | { type: 'draft-postmortem' }
+  | { type: 'notify'; tone: 'info' | 'success' | 'warning' | 'danger'; text: string };
+
+export interface TransitionResult {
+  state: ExperimentRecord;
+  effects: Effect[];
+}
+
+function illegal(exp: ExperimentRecord, event: LifecycleEvent): never {
+  const where = exp.phase ? `${exp.state}/${exp.phase}` : exp.state;
+  throw new FaultlineError('illegal_transition', `${exp.id} is ${where}; "${event.type}" is not possible now`, {
+    experimentId: exp.id,
+    state: exp.state,
+    phase: exp.phase,
+    event: event.type,
+  });
+}
+
+const notify = (tone: 'info' | 'success' | 'warning' | 'danger', text: string): Effect => ({ type: 'notify', tone, text });
+
+/** Which verdict the evidence supports. Only a guardrail breach or a steady state that did not return refutes. */
+export function decideVerdict(exp: ExperimentRecord, postcheckPassed: boolean): Verdict {
+  if (exp.failure) return 'inconclusive';
+  if (exp.abort) return exp.abort.code === 'guardrail_breach' ? 'refuted' : 'inconclusive';
+  return postcheckPassed ? 'held' : 'refuted';
+}
+
+/**
+ * The experiment state machine. Pure: the same state, event and time always give the same result;
+ * an event that is not legal in the current state is refused with `illegal_transition`.
+ */
+export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: number): TransitionResult {
+  const next = (patch: Partial<ExperimentRecord>, effects: Effect[] = []): TransitionResult => ({
+    state: { ...exp, ...patch, updatedAt: now },
+    effects,
+  });
+  const { state, phase } = exp;
+
+  switch (event.type) {
+    case 'approve': {
+      if (state !== 'proposed') illegal(exp, event);
+      checkApproval(exp, event.actor, event.currentPlanHash, event.policy);
+      const approval = { by: event.actor, at: now, planHash: exp.planHash, expiresAt: now + event.policy.ttlMs };
+      return next({ state: 'approved', approval }, [notify('success', `approved by ${actorLabel(event.actor)}`)]);
+    }
+    case 'reject':
+    case 'cancel': {
+      if (state !== 'proposed' && state !== 'approved') illegal(exp, event);
+      const closedBy = { by: event.actor, at: now, reason: event.reason };
+      const verb = event.type === 'reject' ? 'rejected' : 'cancelled';
+      return next({ state: verb, closedBy, endedAt: now }, [notify('warning', `${verb} by ${actorLabel(event.actor)}: ${event.reason}`)]);
+    }
+    case 'expire': {
+      if (state !== 'proposed' && state !== 'approved') illegal(exp, event);
+      const closedBy = { by: SYSTEM, at: now, reason: state === 'approved' ? 'approval expired before start' : 'proposal expired without approval' };
+      return next({ state: 'expired', closedBy, endedAt: now }, [notify('warning', closedBy.reason)]);
+    }
+    case 'start': {
+      if (state !== 'approved') {
+        if (state === 'proposed') checkApprovalValid(exp, event.currentPlanHash, now);
+        illegal(exp, event);
+      }
+      checkApprovalValid(exp, event.currentPlanHash, now);
+      checkOrgLimits(exp.id, event.targetIds, event.limits);
+      return next({ state: 'running', phase: 'prechecking', startedBy: event.actor, startedAt: now }, [
+        notify('info', `started by ${actorLabel(event.actor)}; checking steady state`),
+        { type: 'run-prechecks' },
+      ]);
+    }
+    case 'precheck-passed': {
+      if (state !== 'running' || phase !== 'prechecking') illegal(exp, event);
+      return next({ phase: 'injecting' }, [{ type: 'inject' }]);
+    }
+    case 'precheck-failed': {
+      if (state !== 'running' || phase !== 'prechecking') illegal(exp, event);
+      const abort: AbortInfo = { by: SYSTEM, at: now, reason: `steady state failed before injection: ${event.reason}`, code: 'steady_state_failed' };
+      return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [
+        notify('warning', `not started: ${abort.reason}. Nothing was injected.`),
+        { type: 'draft-postmortem' },
+      ]);
+    }
+    case 'injected': {
+      if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
+      const endsAt = now + event.durationMs;
+      return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails'), { type: 'observe', until: endsAt }]);
+    }
+    case 'inject-failed': {
+      if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
+      return next({ phase: 'reverting', failure: `inject failed: ${event.reason}` }, [
+        notify('danger', `inject failed: ${event.reason}; reverting whatever was applied`),
+        { type: 'revert', reason: 'inject failed' },
+      ]);
+    }
+    case 'duration-elapsed': {
+      if (state !== 'running' || phase !== 'observing') illegal(exp, event);
+      return next({ phase: 'reverting' }, [notify('info', 'duration elapsed; reverting the fault'), { type: 'revert', reason: 'duration elapsed' }]);
+    }
+    case 'abort': {
+      const abort: AbortInfo = { by: event.actor, at: now, reason: event.reason, code: event.code };
+      if (state === 'proposed' || state === 'approved') {
+        const closedBy = { by: event.actor, at: now, reason: event.reason };
+        return next({ state: 'cancelled', closedBy, abort, endedAt: now }, [notify('warning', `cancelled by ${actorLabel(event.actor)}: ${event.reason}`)]);
+      }
+      if (state !== 'running') illegal(exp, event);
+      if (phase === 'prechecking') {
+        return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [
+          notify('danger', `aborted by ${actorLabel(event.actor)} before injection: ${event.reason}`),
+          { type: 'draft-postmortem' },
+        ]);
+      }
+      // Already on the way out: keep the first reason, change nothing else; abort is idempotent.
+      if (phase === 'reverting' || phase === 'postchecking') return next({ abort: exp.abort ?? abort });
+      return next({ phase: 'reverting', abort }, [
+        notify('danger', `aborted by ${actorLabel(event.actor)}: ${event.reason}; reverting`),
+        { type: 'revert', reason: event.reason },
+      ]);
+    }
+    case 'reverted': {
+      if (state !== 'running' || phase !== 'reverting') illegal(exp, event);
+      return next({ phase: 'postchecking' }, [notify('success', 'fault reverted; checking steady state again'), { type: 'run-postchecks' }]);
+    }
+    case 'revert-failed': {
+      if (state !== 'running' || phase !== 'reverting') illegal(exp, event);
+      const failure = `revert failed: ${event.reason}`;
+      return next({ state: 'failed', phase: null, failure, verdict: 'inconclusive', endedAt: now }, [
+        notify('danger', `${failure}. A person must undo it by hand.`),
+        { type: 'draft-postmortem' },
+      ]);
+    }
+    case 'postchecked': {
+      if (state !== 'running' || phase !== 'postchecking') illegal(exp, event);
+      const verdict = decideVerdict(exp, event.passed);
+      const finalState = exp.failure ? 'failed' : exp.abort ? 'aborted' : 'completed';
+      return next({ state: finalState, phase: null, verdict, endedAt: now }, [
+        notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}`),
+        { type: 'draft-postmortem' },
+      ]);
+    }
+  }
+  if (isTerminal(state)) illegal(exp, event);
+  return illegal(exp, event);
+}
