@@ -1,0 +1,90 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { FaultlineError } from '../core/errors.js';
+import { guard, sqlLimit } from './store-error.js';
+
+/** The latest snapshot of one experiment. `data` is anything JSON-serialisable. */
+export const ExperimentRecord = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  state: z.string().min(1),
+  updatedAt: z.number().int(),
+  data: z.unknown(),
+});
+export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
+
+export interface ExperimentFilter {
+  /** Only these states; an empty array matches nothing. */
+  states?: string[];
+  limit?: number;
+}
+
+export interface ExperimentSnapshots {
+  /** Insert or replace the snapshot with this id. */
+  save(rec: ExperimentRecord): void;
+  get(id: string): ExperimentRecord | undefined;
+  /** Newest `updatedAt` first (ties: higher id first). */
+  list(filter?: ExperimentFilter): ExperimentRecord[];
+}
+
+interface ExperimentRow {
+  id: string;
+  name: string;
+  state: string;
+  updated_at: number;
+  data: string;
+}
+
+const COLUMNS = 'id, name, state, updated_at, data';
+
+function rowToRecord(row: ExperimentRow): ExperimentRecord {
+  return { id: row.id, name: row.name, state: row.state, updatedAt: row.updated_at, data: JSON.parse(row.data) as unknown };
+}
+
+export function createExperimentSnapshots(db: Database.Database, path: string): ExperimentSnapshots {
+  const upsert = db.prepare<[ExperimentRow]>(
+    `INSERT INTO experiments (${COLUMNS}) VALUES (@id, @name, @state, @updated_at, @data)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
+       updated_at = excluded.updated_at, data = excluded.data`,
+  );
+  const getStmt = db.prepare<[string], ExperimentRow>(`SELECT ${COLUMNS} FROM experiments WHERE id = ?`);
+  const listAll = db.prepare<{ limit: number }, ExperimentRow>(
+    `SELECT ${COLUMNS} FROM experiments ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+  );
+  const listStates = db.prepare<{ states: string; limit: number }, ExperimentRow>(
+    `SELECT ${COLUMNS} FROM experiments WHERE state IN (SELECT value FROM json_each(@states))
+     ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+  );
+
+  return {
+    save(rec) {
+      guard(db, path, 'experiments.save', () => {
+        const parsed = ExperimentRecord.safeParse(rec);
+        if (!parsed.success) {
+          const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+          throw new FaultlineError('store_error', `store experiments.save failed (${path}): invalid record: ${issues.join('; ')}`, {
+            path,
+            issues,
+          });
+        }
+        const r = parsed.data;
+        const data = JSON.stringify(r.data) ?? 'null';
+        upsert.run({ id: r.id, name: r.name, state: r.state, updated_at: r.updatedAt, data });
+      });
+    },
+    get(id) {
+      return guard(db, path, 'experiments.get', () => {
+        const row = getStmt.get(id);
+        return row ? rowToRecord(row) : undefined;
+      });
+    },
+    list(filter = {}) {
+      return guard(db, path, 'experiments.list', () => {
+        const limit = sqlLimit(filter.limit, path, 'experiments.list');
+        if (filter.states === undefined) return listAll.all({ limit }).map(rowToRecord);
+        if (filter.states.length === 0) return [];
+        return listStates.all({ states: JSON.stringify(filter.states), limit }).map(rowToRecord);
+      });
+    },
+  };
+}

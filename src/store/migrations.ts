@@ -1,0 +1,135 @@
+import type Database from 'better-sqlite3';
+import { FaultlineError } from '../core/errors.js';
+
+/** One schema step. Versions are applied in order, once each, each in its own IMMEDIATE transaction. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** The first row's prev_hash: there is nothing before it. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Append only. Never edit a migration that has shipped; add a new one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events: experiment journal and hash-chained audit log',
+    up(db) {
+      db.exec(`
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (length(kind) > 0),
+          experiment_id TEXT,
+          data TEXT NOT NULL CHECK (json_valid(data)),
+          prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+          hash TEXT NOT NULL CHECK (length(hash) = 64)
+        ) STRICT;
+        CREATE INDEX events_experiment_seq ON events (experiment_id, seq);
+        CREATE INDEX events_kind ON events (kind);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN
+          SELECT RAISE(ABORT, 'events is append-only: UPDATE refused');
+        END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN
+          SELECT RAISE(ABORT, 'events is append-only: DELETE refused');
+        END;
+      `);
+    },
+  },
+  {
+    version: 2,
+    name: 'experiments: latest snapshot of each experiment',
+    up(db) {
+      db.exec(`
+        CREATE TABLE experiments (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          state TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          data TEXT NOT NULL CHECK (json_valid(data))
+        ) STRICT;
+        CREATE INDEX experiments_updated ON experiments (updated_at DESC, id DESC);
+        CREATE INDEX experiments_state_updated ON experiments (state, updated_at DESC, id DESC);
+      `);
+    },
+  },
+  {
+    version: 3,
+    name: 'settings: key/value',
+    up(db) {
+      db.exec(`
+        CREATE TABLE settings (
+          key TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+];
+
+export interface MigrationResult {
+  /** Schema version after the run. */
+  version: number;
+  /** Versions applied by this run (empty when the file was already up to date). */
+  applied: number[];
+}
+
+/**
+ * Brings the schema up to the newest known version. Safe to run from several processes at once:
+ * each step re-checks under an IMMEDIATE transaction. A database newer than the code is refused.
+ */
+export function runMigrations(
+  db: Database.Database,
+  path: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => number = Date.now,
+): MigrationResult {
+  checkOrder(migrations, path);
+  const latest = migrations.at(-1)?.version ?? 0;
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+
+  const current = currentVersion(db);
+  if (current > latest) {
+    throw new FaultlineError(
+      'store_error',
+      `database ${path} has schema version ${current}, newer than this Faultline knows (${latest}); upgrade Faultline to open it`,
+      { path, dbVersion: current, codeVersion: latest },
+    );
+  }
+
+  const isApplied = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM schema_migrations WHERE version = ?');
+  const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    const step = db.transaction(() => {
+      if (isApplied.get(migration.version)) return false; // another process got there first
+      migration.up(db);
+      record.run(migration.version, now());
+      return true;
+    });
+    if (step.immediate()) applied.push(migration.version);
+  }
+  return { version: Math.max(current, latest), applied };
+}
+
+/** Highest applied version, 0 for a fresh file. */
+export function currentVersion(db: Database.Database): number {
+  const row = db.prepare<[], { v: number | null }>('SELECT max(version) AS v FROM schema_migrations').get();
+  return row?.v ?? 0;
+}
+
+function checkOrder(migrations: readonly Migration[], path: string): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new FaultlineError('store_error', `migration list for ${path} is out of order: entry ${i} has version ${m.version}, expected ${i + 1}`, {
+        path,
+      });
+    }
+  });
+}

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { FaultlineError, wrapError } from '../core/errors.js';
+import { verifyAudit, type AuditVerdict } from './audit-verify.js';
+import { createEventLog, type EventFilter, type NewEvent, type StoredEvent } from './events.js';
+import { createExperimentSnapshots, type ExperimentSnapshots } from './experiments.js';
+import { MIGRATIONS, runMigrations } from './migrations.js';
+import { createSettings, type Settings } from './settings.js';
+import { assertOpen } from './store-error.js';
+
+export const StoreOptions = z.object({
+  /** SQLite file, e.g. data/faultline.db (parent folders are created), or ':memory:'. */
+  path: z.string().min(1),
+});
+export type StoreOptions = z.infer<typeof StoreOptions>;
+
+export interface Store {
+  readonly path: string;
+  close(): void;
+  /** Append one record to the hash-chained log; returns the stored row. Synchronous, in a transaction. */
+  append(entry: NewEvent): StoredEvent;
+  /** All events of one experiment in seq order (the experiment journal). */
+  journal(experimentId: string): StoredEvent[];
+  /** Events across experiments, optionally filtered by kind(s), seq order, with optional afterSeq/limit. */
+  events(filter?: EventFilter): StoredEvent[];
+  experiments: ExperimentSnapshots;
+  settings: Settings;
+  /** Run several writes atomically (an IMMEDIATE transaction; nested calls become savepoints). `fn` must be synchronous. */
+  transaction<T>(fn: () => T): T;
+  /** Re-computes the chain. */
+  verifyAudit(): AuditVerdict;
+}
+
+/** Opens (creating if needed) the store: WAL, busy_timeout=5000, foreign keys on, migrations applied. */
+export function openStore(opts: StoreOptions): Store {
+  const parsed = StoreOptions.safeParse(opts);
+  if (!parsed.success) {
+    throw new FaultlineError('store_error', `invalid store options: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const { path } = parsed.data;
+  const inMemory = path === ':memory:';
+
+  let db: Database.Database | undefined;
+  try {
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    runMigrations(db, path, MIGRATIONS);
+  } catch (err) {
+    db?.close();
+    throw wrapError('store_error', `cannot open store ${path}`, err, { path });
+  }
+  return buildStore(db, path);
+}
+
+function buildStore(db: Database.Database, path: string): Store {
+  const log = createEventLog(db, path);
+  const experiments = createExperimentSnapshots(db, path);
+  const settings = createSettings(db, path);
+
+  return {
+    path,
+    close() {
+      if (db.open) db.close();
+    },
+    append: (entry) => log.append(entry),
+    journal: (experimentId) => log.journal(experimentId),
+    events: (filter) => log.events(filter),
+    experiments,
+    settings,
+    transaction<T>(fn: () => T): T {
+      assertOpen(db, path, 'transaction');
+      const tx = db.transaction(() => {
+        const result = fn();
+        if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
+          (result as PromiseLike<unknown>).then(undefined, () => undefined); // its rejection is moot now
+          throw new FaultlineError('store_error', `store transaction failed (${path}): the function must be synchronous (it returned a promise)`, {
+            path,
+          });
+        }
+        return result;
+      });
+      try {
+        return tx.immediate();
+      } catch (err) {
+        // The caller's own errors pass through untouched; only SQLite's are ours to wrap.
+        if (err instanceof Database.SqliteError) throw wrapError('store_error', `store transaction failed (${path})`, err, { path });
+        throw err;
+      }
+    },
+    verifyAudit: () => verifyAudit(db, path),
+  };
+}
