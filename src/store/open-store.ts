@@ -46,15 +46,20 @@ export function openStore(opts: StoreOptions): Store {
   try {
     if (!inMemory) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path);
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.pragma('foreign_keys = ON');
+    applyPragmas(db);
     runMigrations(db, path, MIGRATIONS);
   } catch (err) {
     db?.close();
     throw wrapError('store_error', `cannot open store ${path}`, err, { path });
   }
   return buildStore(db, path);
+}
+
+/** The connection settings every store connection runs with (busy_timeout first, so WAL set-up can wait). */
+export function applyPragmas(db: Database.Database): void {
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
 }
 
 function buildStore(db: Database.Database, path: string): Store {
@@ -77,7 +82,7 @@ function buildStore(db: Database.Database, path: string): Store {
       const tx = db.transaction(() => {
         const result = fn();
         if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
-          (result as PromiseLike<unknown>).then(undefined, () => undefined); // its rejection is moot now
+          (result as unknown as PromiseLike<unknown>).then(undefined, () => undefined); // its rejection is moot now
           throw new FaultlineError('store_error', `store transaction failed (${path}): the function must be synchronous (it returned a promise)`, {
             path,
           });
