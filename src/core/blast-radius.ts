@@ -29,7 +29,7 @@ export function protectionReason(t: ResolvedTarget, p: ProtectionPolicy): string
   if (ns !== undefined && p.namespaces.includes(ns)) return `namespace ${ns} is protected`;
   for (const label of p.labels) {
     const [k, v] = label.split('=', 2) as [string, string | undefined];
-    if (t.attributes[k] !== undefined && (v === undefined || t.attributes[k] === v)) return `label ${label} is protected`;
+    if (Object.hasOwn(t.attributes, k) && (v === undefined || t.attributes[k] === v)) return `label ${label} is protected`;
   }
   if (p.names.includes(t.id) || p.names.includes(t.name)) return `${t.name} is protected`;
   return undefined;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { sameActor } from '../../src/core/actor.js';
+import { checkApproval, checkApprovalValid, DEFAULT_APPROVAL_TTL_MS } from '../../src/core/approval.js';
+import { checkOrgLimits } from '../../src/core/blast-radius.js';
+import { FaultlineError, isFaultlineError, wrapError } from '../../src/core/errors.js';
+import { ExperimentRecord, isTerminal, TERMINAL_STATES } from '../../src/core/experiment.js';
+import { alice, bob, makeRecord, MIN, policy, STATE_PHASES, T0 } from './fixtures.js';
+
+const codeOf = (fn: () => void) => {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return (err as FaultlineError).code;
+  }
+};
+
+describe('approval policy', () => {
+  it('the default ttl is 30 minutes', () => {
+    expect(DEFAULT_APPROVAL_TTL_MS).toBe(30 * MIN);
+  });
+
+  it('checks self first, then approver list, then plan', () => {
+    const exp = makeRecord('proposed');
+    expect(codeOf(() => checkApproval(exp, alice, 'other', { approvers: [], ttlMs: 1 }))).toBe('approval_self');
+    expect(codeOf(() => checkApproval(exp, { id: 'U_X' }, 'other', policy))).toBe('approval_not_approver');
+    expect(codeOf(() => checkApproval(exp, bob, 'other', policy))).toBe('approval_plan_changed');
+    expect(codeOf(() => checkApproval(exp, bob, exp.planHash, policy))).toBeUndefined();
+  });
+
+  it('the same user id in another workspace is another person', () => {
+    expect(sameActor(alice, { id: alice.id, team: 'T2' })).toBe(false);
+    expect(sameActor({ id: 'U1' }, { id: 'U1', team: '' })).toBe(true);
+    const exp = makeRecord('proposed');
+    expect(codeOf(() => checkApproval(exp, { id: alice.id, team: 'T2' }, exp.planHash, { ...policy, approvers: [alice.id] }))).toBeUndefined();
+  });
+
+  it('checkApprovalValid: missing, expired, plan changed, valid', () => {
+    const approval = { by: bob, at: T0, planHash: 'h1', expiresAt: T0 + MIN };
+    expect(codeOf(() => checkApprovalValid(makeRecord('approved', null, { approval: null }), 'h1', T0))).toBe('approval_missing');
+    expect(codeOf(() => checkApprovalValid(makeRecord('approved', null, { approval }), 'h1', T0 + MIN))).toBe('approval_expired');
+    expect(codeOf(() => checkApprovalValid(makeRecord('approved', null, { approval }), 'h2', T0))).toBe('approval_plan_changed');
+    expect(codeOf(() => checkApprovalValid(makeRecord('approved', null, { approval }), 'h1', T0))).toBeUndefined();
+  });
+
+  it('an expired approval is reported before a changed plan', () => {
+    const approval = { by: bob, at: T0, planHash: 'h1', expiresAt: T0 + MIN };
+    expect(codeOf(() => checkApprovalValid(makeRecord('approved', null, { approval }), 'h2', T0 + 2 * MIN))).toBe('approval_expired');
+  });
+});
+
+describe('org limits', () => {
+  it('halt outranks the cap, the cap outranks a busy target', () => {
+    const running = [{ id: 'x', targetIds: ['t1'] }];
+    expect(codeOf(() => checkOrgLimits('e', ['t1'], { halted: { reason: 'r', by: 'U' }, maxConcurrent: 0, running }))).toBe('halted');
+    expect(codeOf(() => checkOrgLimits('e', ['t1'], { halted: null, maxConcurrent: 1, running }))).toBe('concurrency_cap');
+    expect(codeOf(() => checkOrgLimits('e', ['t1'], { halted: null, maxConcurrent: 2, running }))).toBe('target_busy');
+    expect(codeOf(() => checkOrgLimits('e', ['t2'], { halted: null, maxConcurrent: 2, running }))).toBeUndefined();
+  });
+});
+
+describe('records and errors', () => {
+  it('every fixture record is a valid ExperimentRecord', () => {
+    for (const [state, phase] of STATE_PHASES) expect(() => ExperimentRecord.parse(makeRecord(state, phase))).not.toThrow();
+  });
+
+  it('terminal states', () => {
+    expect(TERMINAL_STATES).toEqual(['completed', 'aborted', 'failed', 'rejected', 'expired', 'cancelled']);
+    expect(['proposed', 'approved', 'running'].some((s) => isTerminal(s as never))).toBe(false);
+  });
+
+  it('wrapError keeps a FaultlineError and wraps anything else with its cause', () => {
+    const own = new FaultlineError('halted', 'stop');
+    expect(wrapError('adapter_error', 'x', own)).toBe(own);
+    const cause = new Error('ECONNREFUSED');
+    const wrapped = wrapError('signal_error', 'prometheus query failed', cause, { q: 'up' });
+    expect(wrapped).toMatchObject({ code: 'signal_error', message: 'prometheus query failed: ECONNREFUSED', details: { q: 'up' }, cause });
+    expect(isFaultlineError(wrapped, 'signal_error')).toBe(true);
+    expect(isFaultlineError(wrapped, 'halted')).toBe(false);
+    expect(isFaultlineError(new Error('x'))).toBe(false);
+    expect(wrapError('adapter_error', 'y', 'plain string').message).toBe('y: plain string');
+  });
+});
