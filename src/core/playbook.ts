@@ -28,7 +28,11 @@ export interface ExperimentSchemaParts {
 }
 
 /** Builds the Experiment playbook schema; adapters' schemas plug into the signal, target and fault slots. */
-export function makeExperimentSchema<S extends ExperimentSchemaParts>(parts: S) {
+export function makeExperimentSchema<Sig extends z.ZodType<{ source: string }>, Tgt extends ExperimentSchemaParts['target'], Flt extends ExperimentSchemaParts['fault']>(parts: {
+  signal: Sig;
+  target: Tgt;
+  fault: Flt;
+}) {
   const Check = z.strictObject({
     name: z.string().min(1),
     signal: parts.signal,

@@ -1,0 +1,127 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_APPROVAL_TTL_MS } from '../core/approval.js';
+import { Duration } from '../core/duration.js';
+import { FaultlineError } from '../core/errors.js';
+import { formatIssues } from './format-issues.js';
+
+export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
+
+/** Everything Faultline reads at start. Secrets are never here: they come from the environment only. */
+export const Config = z.strictObject({
+  approvers: z.array(z.string().min(1)).default(['alice', 'bob', 'carol']).describe('chat user ids allowed to approve'),
+  approvalTtl: Duration.default(DEFAULT_APPROVAL_TTL_MS),
+  proposalTtl: Duration.default(24 * 3_600_000),
+  protected: z
+    .strictObject({
+      namespaces: z.array(z.string()).default(['kube-system', 'kube-public', 'kube-node-lease']),
+      labels: z.array(z.string()).default(['faultline.dev/protected=true']),
+      names: z.array(z.string()).default([]),
+    })
+    .prefault({}),
+  caps: z
+    .strictObject({
+      maxTargets: z.number().int().min(1).default(10),
+      maxPercent: z.number().min(1).max(100).default(67),
+      maxConcurrent: z.number().int().min(1).default(3),
+      maxDuration: Duration.default(3_600_000),
+    })
+    .prefault({}),
+  engine: z
+    .strictObject({
+      guardrailInterval: Duration.default(5000),
+      signalTimeout: Duration.default(3000),
+      statusInterval: Duration.default(3000),
+    })
+    .prefault({}),
+  store: z.strictObject({ path: z.string().default('data/faultline.db') }).prefault({}),
+  playbooks: z
+    .strictObject({
+      dirs: z.array(z.string()).default(['playbooks']),
+      vars: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({}),
+  templates: z.strictObject({ postmortem: z.string().default('templates/postmortem.md.hbs') }).prefault({}),
+  postmortems: z.strictObject({ dir: z.string().default('data/postmortems') }).prefault({}),
+  sandbox: z
+    .strictObject({
+      autoStart: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      proxyPort: z.number().int().min(0).default(7070),
+      adminPort: z.number().int().min(0).default(7071),
+      replicas: z.number().int().min(1).max(20).default(3),
+      rps: z.number().min(0).default(30),
+    })
+    .prefault({}),
+  adapters: z
+    .strictObject({
+      targets: z.record(z.string(), z.unknown()).default({}),
+      signals: z.record(z.string(), z.unknown()).default({}),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+});
+export type Config = z.infer<typeof Config>;
+
+/** Where the config came from and what the environment added. */
+export interface LoadedConfig {
+  config: Config;
+  source: string;
+  env: { slackBotToken?: string; slackAppToken?: string; slackSigningSecret?: string };
+}
+
+/**
+ * Reads the configuration once: the file (flag, FAULTLINE_CONFIG, or ./faultline.config.yaml), or
+ * the embedded defaults that run the local sandbox. FAULTLINE_DB overrides the database path.
+ */
+export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.file ?? env.FAULTLINE_CONFIG;
+  const file = explicit ?? (existsSync(path.resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+  let raw: unknown = {};
+  let source = 'embedded defaults';
+  if (file) {
+    const full = path.resolve(cwd, file);
+    let text: string;
+    try {
+      text = readFileSync(full, 'utf8');
+    } catch (err) {
+      throw new FaultlineError('config_invalid', `cannot read config file ${full}: ${(err as Error).message}`, { file: full });
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new FaultlineError('config_invalid', `${full}: not valid YAML: ${(err as Error).message}`, { file: full });
+    }
+    source = full;
+  }
+  const parsed = Config.safeParse(raw);
+  if (!parsed.success) {
+    throw new FaultlineError('config_invalid', `invalid configuration in ${source}:\n${formatIssues(parsed.error.issues)}`, { file: source });
+  }
+  const config = parsed.data;
+  if (env.FAULTLINE_DB) config.store.path = env.FAULTLINE_DB;
+  if (!file && !explicit) {
+    // The embedded defaults point the process target at the sandbox they start.
+    config.adapters.targets.process ??= { adminUrl: `http://${config.sandbox.host}:${config.sandbox.adminPort}` };
+  }
+  if (file) config.sandbox.autoStart = (raw as { sandbox?: { autoStart?: boolean } }).sandbox?.autoStart ?? false;
+  return {
+    config,
+    source,
+    env: {
+      ...(env.SLACK_BOT_TOKEN ? { slackBotToken: env.SLACK_BOT_TOKEN } : {}),
+      ...(env.SLACK_APP_TOKEN ? { slackAppToken: env.SLACK_APP_TOKEN } : {}),
+      ...(env.SLACK_SIGNING_SECRET ? { slackSigningSecret: env.SLACK_SIGNING_SECRET } : {}),
+    },
+  };
+}
+
+/** What may be logged: secrets shown only as present or absent. */
+export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
+  const secrets = Object.fromEntries(Object.entries(loaded.env).map(([k, v]) => [k, v ? '[redacted]' : undefined]));
+  return { source: loaded.source, ...loaded.config, secrets };
+}

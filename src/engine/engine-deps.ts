@@ -1,0 +1,35 @@
+import type { ApprovalPolicy } from '../core/approval.js';
+import type { BlastRadiusCaps, ProtectionPolicy } from '../core/blast-radius.js';
+import type { Clock } from '../core/clock.js';
+import type { AdapterLogger, SignalSource, TargetDriver } from '../core/ports.js';
+import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import type { Store } from '../store/index.js';
+import type { ChatPort } from './chat-port.js';
+
+export interface EngineSettings {
+  approval: ApprovalPolicy;
+  proposalTtlMs: number;
+  protection: ProtectionPolicy;
+  caps: BlastRadiusCaps & { maxConcurrent: number; maxDurationMs: number };
+  guardrailIntervalMs: number;
+  signalTimeoutMs: number;
+  statusIntervalMs: number;
+  /** How long the post-check may wait for the steady state to come back after the revert. */
+  postcheckTimeoutMs: number;
+  postmortemTemplate: string;
+  postmortemDir: string;
+}
+
+/** Everything the engine touches, passed in; nothing is imported as a singleton. */
+export interface EngineDeps {
+  store: Store;
+  targets: ReadonlyMap<string, TargetDriver>;
+  signals: ReadonlyMap<string, SignalSource>;
+  chat: ChatPort;
+  clock: Clock;
+  log: AdapterLogger;
+  playbooks: () => ReadonlyMap<string, LoadedPlaybook>;
+  settings: EngineSettings;
+  /** Random source for ids and seeds; tests may pass a fixed one. */
+  random?: () => number;
+}

@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { SYSTEM, type Actor } from '../core/actor.js';
+import { parseBlastRadius } from '../core/blast-radius-spec.js';
+import { checkOrgLimits } from '../core/blast-radius.js';
+import { FaultlineError } from '../core/errors.js';
+import type { ExperimentRecord } from '../core/experiment.js';
+import type { Experiment } from '../core/playbook.js';
+import type { EngineDeps } from './engine-deps.js';
+import { ExperimentRepo, type StoredExperiment } from './experiment-repo.js';
+import { Journal } from './journal.js';
+import { KillSwitch } from './kill-switch.js';
+import { Notifier } from './notifier.js';
+import { buildPlan, heldTargetIds } from './plan-builder.js';
+import { Runner } from './runner.js';
+import { Transitions } from './transitions.js';
+
+export interface ProposeOverrides {
+  duration?: number;
+  blastRadius?: string;
+}
+
+/**
+ * What commands call. Every method validates, decides through the core, persists and journals; a
+ * refused call throws a coded FaultlineError and changes nothing (the command layer audits it).
+ */
+export class ExperimentService {
+  readonly repo: ExperimentRepo;
+  readonly journal: Journal;
+  readonly killSwitch: KillSwitch;
+  readonly notifier: Notifier;
+  readonly transitions: Transitions;
+  readonly runner: Runner;
+  private readonly random: () => number;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.random = deps.random ?? Math.random;
+    this.repo = new ExperimentRepo(deps.store);
+    this.journal = new Journal(deps.store, deps.clock);
+    this.killSwitch = new KillSwitch(deps.store);
+    this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs);
+    this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () => deps.settings.approval.approvers);
+    this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
+  }
+
+  get settings() {
+    return this.deps.settings;
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = `exp-${randomBytes(3).toString('hex')}`;
+      if (!this.repo.exists(id)) return id;
+    }
+  }
+
+  private playbook(name: string): Experiment {
+    const found = this.deps.playbooks().get(name);
+    if (!found) {
+      const known = [...this.deps.playbooks().keys()].sort().join(', ') || '(none loaded)';
+      throw new FaultlineError('playbook_not_found', `no playbook named "${name}"; known: ${known}`, { name });
+    }
+    return structuredClone(found.playbook);
+  }
+
+  private applyOverrides(spec: Experiment, o: ProposeOverrides): Experiment {
+    if (o.duration !== undefined) spec.fault.duration = o.duration;
+    if (o.blastRadius !== undefined) {
+      const b = parseBlastRadius(o.blastRadius);
+      if (!b) throw new FaultlineError('command_usage', `blastRadius=${o.blastRadius}: expected one | all | count:N | percent:P`, { field: 'blastRadius' });
+      spec.target.blastRadius = b;
+    }
+    return spec;
+  }
+
+  async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string }): Promise<StoredExperiment> {
+    const spec = this.applyOverrides(this.playbook(input.playbook), input.overrides ?? {});
+    const seed = Math.floor(this.random() * 2 ** 31);
+    const built = await buildPlan(spec, seed, this.deps);
+    const now = this.deps.clock.now();
+    const record: ExperimentRecord = {
+      id: this.newId(),
+      name: spec.name,
+      channel: input.channel ?? spec.channel,
+      state: 'proposed',
+      phase: null,
+      verdict: null,
+      plan: built.plan,
+      planHash: built.hash,
+      proposedBy: input.actor,
+      proposedAt: now,
+      approval: null,
+      closedBy: null,
+      startedBy: null,
+      startedAt: null,
+      injectedAt: null,
+      endsAt: null,
+      endedAt: null,
+      abort: null,
+      failure: null,
+      updatedAt: now,
+    };
+    const entry: StoredExperiment = { record, spec, card: null };
+    this.deps.store.transaction(() => {
+      this.repo.save(entry);
+      this.journal.record('proposed', record.id, input.actor, {
+        playbook: spec.name,
+        planHash: built.hash,
+        seed,
+        candidates: built.plan.candidates,
+        targets: built.plan.targets.map((t) => ({ id: t.id, name: t.name })),
+        protectedOut: built.protectedOut,
+        overrides: input.overrides ?? {},
+      });
+    });
+    const card = await this.notifier.postCard(record.id, record.channel, this.transitions.card(entry));
+    if (card) {
+      const withCard = { ...this.repo.get(record.id), card };
+      this.repo.save(withCard);
+      return withCard;
+    }
+    return entry;
+  }
+
+  /** Re-resolves the plan with the proposal's seed: the hash changes if anything drifted. */
+  private async currentHash(entry: StoredExperiment): Promise<string> {
+    return (await buildPlan(entry.spec, entry.record.plan.seed, this.deps)).hash;
+  }
+
+  async approve(id: string, actor: Actor): Promise<StoredExperiment> {
+    const entry = this.repo.get(id);
+    if (entry.record.state !== 'proposed') return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash: entry.record.planHash, policy: this.deps.settings.approval }, actor).entry;
+    const currentPlanHash = await this.currentHash(entry).catch(() => 'unresolvable');
+    return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy: this.deps.settings.approval }, actor).entry;
+  }
+
+  reject(id: string, actor: Actor, reason: string): StoredExperiment {
+    return this.transitions.apply(id, { type: 'reject', actor, reason }, actor).entry;
+  }
+
+  async start(id: string, actor: Actor): Promise<StoredExperiment> {
+    const entry = this.repo.get(id);
+    // A halted org refuses before any target is touched.
+    if (entry.record.state === 'approved') checkOrgLimits(id, [], { ...this.limits(), running: [] });
+    const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
+    const result = this.transitions.apply(
+      id,
+      { type: 'start', actor, currentPlanHash, limits: this.limits(), targetIds: heldTargetIds(entry.record.plan) },
+      actor,
+    );
+    this.runner.launch(id);
+    return result.entry;
+  }
+
+  private limits() {
+    const halt = this.killSwitch.state();
+    return {
+      halted: halt ? { reason: halt.reason, by: halt.by } : null,
+      maxConcurrent: this.deps.settings.caps.maxConcurrent,
+      running: this.repo.running().map((r) => ({ id: r.record.id, targetIds: heldTargetIds(r.record.plan) })),
+    };
+  }
+
+  /** Needs no approval and waits on nothing: the state changes now and the revert starts now. */
+  abort(id: string, actor: Actor, reason: string, code: 'manual' | 'halt' | 'shutdown' | 'incident' = 'manual'): StoredExperiment {
+    const { entry } = this.transitions.apply(id, { type: 'abort', actor, reason, code }, actor);
+    this.journal.record('abort', id, actor, { reason, code });
+    this.deps.log.warn({ experimentId: id, actor: actor.id, reason, code }, 'experiment aborted');
+    if (entry.record.state === 'running') {
+      if (this.runner.isRunning(id)) this.runner.wake(id);
+      else this.runner.launch(id, 'revert');
+    }
+    return entry;
+  }
+
+  halt(actor: Actor, reason: string): StoredExperiment[] {
+    this.killSwitch.halt(actor.id, reason, this.deps.clock.now());
+    this.journal.record('halt', null, actor, { reason });
+    const aborted: StoredExperiment[] = [];
+    for (const entry of this.repo.list({ states: ['running', 'approved', 'proposed'] })) {
+      if (entry.record.state !== 'running') continue;
+      aborted.push(this.abort(entry.record.id, actor, `halt: ${reason}`, 'halt'));
+    }
+    return aborted;
+  }
+
+  resume(actor: Actor): void {
+    this.killSwitch.resume();
+    this.journal.record('resume', null, actor, {});
+  }
+
+  /** Closes proposals and approvals that outlived their time. */
+  expireStale(): string[] {
+    const now = this.deps.clock.now();
+    const expired: string[] = [];
+    for (const entry of this.repo.list({ states: ['proposed', 'approved'] })) {
+      const r = entry.record;
+      const late = r.state === 'approved' ? (r.approval?.expiresAt ?? 0) <= now : r.proposedAt + this.deps.settings.proposalTtlMs <= now;
+      if (late) {
+        this.transitions.apply(r.id, { type: 'expire' }, SYSTEM);
+        expired.push(r.id);
+      }
+    }
+    return expired;
+  }
+
+  get(id: string): StoredExperiment {
+    return this.repo.get(id);
+  }
+
+  list(limit = 20): StoredExperiment[] {
+    return this.repo.list({ limit });
+  }
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { SYSTEM } from '../core/actor.js';
+import { wrapError } from '../core/errors.js';
+import { evaluateCheck, evaluateGuardrails, freshMemory, type CheckResult, type GuardrailRule } from '../core/guardrails.js';
+import { message } from '../core/message.js';
+import type { FaultHandle } from '../core/ports.js';
+import { writePostmortem } from './postmortem.js';
+import type { EngineDeps } from './engine-deps.js';
+import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
+import type { Journal } from './journal.js';
+import type { Notifier } from './notifier.js';
+import { driverFor } from './plan-builder.js';
+import { sampleAll } from './sample-signals.js';
+import type { Transitions } from './transitions.js';
+
+interface RunControl {
+  /** Fired by abort: wakes the observation wait at once. */
+  wake: AbortController;
+  done: Promise<void>;
+}
+
+const checkData = (results: CheckResult[]) =>
+  results.map((r) => ({ name: r.name, passed: r.passed, detail: r.detail, ...(r.reading.status === 'ok' ? { value: r.reading.value } : {}) }));
+
+/**
+ * Drives one started experiment through pre-check → inject → observe → revert → post-check →
+ * verdict. Every step is a core transition; the runner only performs the effects.
+ */
+export class Runner {
+  private readonly runs = new Map<string, RunControl>();
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly repo: ExperimentRepo,
+    private readonly transitions: Transitions,
+    private readonly journal: Journal,
+    private readonly notifier: Notifier,
+  ) {}
+
+  isRunning(id: string): boolean {
+    return this.runs.has(id);
+  }
+
+  /** Resolves when every run in flight has finished (reverted and checked). */
+  async settle(): Promise<void> {
+    while (this.runs.size > 0) await Promise.all([...this.runs.values()].map((r) => r.done));
+  }
+
+  /** Starts the run in the background; `from` lets reconcile resume at the revert step. */
+  launch(id: string, from: 'precheck' | 'revert' = 'precheck'): void {
+    if (this.runs.has(id)) return;
+    const wake = new AbortController();
+    const control: RunControl = { wake, done: Promise.resolve() };
+    this.runs.set(id, control);
+    control.done = this.drive(id, wake.signal, from)
+      .catch((err: unknown) => this.deps.log.error({ experimentId: id, err: err instanceof Error ? err.stack : String(err) }, 'run crashed'))
+      .finally(() => this.runs.delete(id));
+  }
+
+  /** Called after an abort transition: the observation loop stops waiting and reverts now. */
+  wake(id: string): void {
+    this.runs.get(id)?.wake.abort();
+  }
+
+  private current(id: string): StoredExperiment {
+    return this.repo.get(id);
+  }
+
+  private async drive(id: string, wake: AbortSignal, from: 'precheck' | 'revert'): Promise<void> {
+    let handle: FaultHandle | null = null;
+    if (from === 'precheck') {
+      const pre = await this.runChecks(this.current(id), 'precheck');
+      if (this.current(id).record.phase !== 'prechecking') return this.finish(id);
+      const failed = pre.filter((r) => !r.passed);
+      if (failed.length > 0) {
+        this.transitions.apply(id, { type: 'precheck-failed', reason: failed.map((f) => `${f.name}: ${f.detail}`).join('; ') });
+        return this.finish(id);
+      }
+      this.transitions.apply(id, { type: 'precheck-passed' });
+      handle = await this.inject(id);
+      if (handle && this.current(id).record.phase === 'injecting') {
+        this.transitions.apply(id, { type: 'injected', durationMs: this.current(id).record.plan.durationMs });
+      }
+      if (this.current(id).record.phase === 'observing') await this.observe(id, wake);
+      if (this.current(id).record.phase === 'observing') this.transitions.apply(id, { type: 'duration-elapsed' });
+    }
+    if (this.current(id).record.phase === 'reverting') await this.revert(id);
+    if (this.current(id).record.phase === 'postchecking') {
+      const post = await this.runChecks(this.current(id), 'postcheck', this.deps.settings.postcheckTimeoutMs);
+      this.transitions.apply(id, { type: 'postchecked', passed: post.every((r) => r.passed) });
+    }
+    await this.finish(id);
+  }
+
+  /** Writes the intent first, then injects: a crash between the two is found by reconcile. */
+  private async inject(id: string): Promise<FaultHandle | null> {
+    const { record, spec } = this.current(id);
+    const driver = driverFor(this.deps.targets, record.plan.adapter);
+    const handleId = `fh-${randomUUID().slice(0, 8)}`;
+    const expiresAt = this.deps.clock.now() + record.plan.durationMs;
+    this.journal.record('inject-intent', id, SYSTEM, {
+      handleId,
+      adapter: driver.kind,
+      faultType: spec.fault.type,
+      parameters: spec.fault.parameters,
+      targets: record.plan.targets.map((t) => t.id),
+      expiresAt,
+    });
+    try {
+      const handle = await driver.inject(spec.fault, record.plan.targets, {
+        experimentId: id,
+        handleId,
+        expiresAt,
+        now: () => this.deps.clock.now(),
+        log: this.deps.log,
+        note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
+      });
+      this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
+      this.deps.log.info({ experimentId: id, handleId, fault: spec.fault.type, targets: record.plan.targets.map((t) => t.id) }, 'fault injected');
+      return handle;
+    } catch (err) {
+      const e = wrapError('inject_failed', 'inject failed', err);
+      this.journal.record('inject-failed', id, SYSTEM, { handleId, error: e.message });
+      this.deps.log.error({ experimentId: id, handleId, err: e.message }, 'inject failed');
+      if (this.current(id).record.phase === 'injecting') this.transitions.apply(id, { type: 'inject-failed', reason: e.message });
+      return null;
+    }
+  }
+
+  private async observe(id: string, wake: AbortSignal): Promise<void> {
+    const { spec } = this.current(id);
+    const rules: GuardrailRule[] = this.current(id).record.plan.guardrails.map((g) => ({
+      name: g.name,
+      comparison: g.comparison as GuardrailRule['comparison'],
+      threshold: g.threshold,
+      forMs: g.forMs,
+      maxUnknown: g.maxUnknown,
+    }));
+    let memory = rules.map(() => freshMemory());
+    const { guardrailIntervalMs, signalTimeoutMs } = this.deps.settings;
+    for (;;) {
+      const entry = this.current(id);
+      if (entry.record.phase !== 'observing' || wake.aborted) return;
+      const endsAt = entry.record.endsAt ?? 0;
+      const readings = await sampleAll(this.deps.signals, spec.guardrails.map((g) => g.signal), this.deps.clock, signalTimeoutMs);
+      if (this.current(id).record.phase !== 'observing') return;
+      const now = this.deps.clock.now();
+      const evaluation = evaluateGuardrails(rules, memory, readings, now);
+      memory = evaluation.memory;
+      this.transitions.liveGuardrails.set(id, evaluation.results);
+      this.journal.record('reading', id, SYSTEM, {
+        results: evaluation.results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, ...(r.reading.status === 'ok' ? { value: r.reading.value } : {}) })),
+      });
+      if (evaluation.culprit) {
+        const c = evaluation.culprit;
+        const code = evaluation.outcome === 'blind' ? 'guardrail_blind' : 'guardrail_breach';
+        const reason = evaluation.outcome === 'blind' ? `guardrail blind: ${c.name} (${c.detail})` : `guardrail breached: ${c.name} (${c.detail})`;
+        this.journal.record('breach', id, SYSTEM, { guardrail: c.name, status: c.status, detail: c.detail });
+        this.deps.log.warn({ experimentId: id, guardrail: c.name, status: c.status, detail: c.detail }, 'guardrail broke; aborting');
+        this.transitions.apply(id, { type: 'abort', actor: SYSTEM, reason, code });
+        return;
+      }
+      this.transitions.refreshCard(this.current(id));
+      const wait = Math.min(guardrailIntervalMs, Math.max(0, endsAt - this.deps.clock.now()));
+      if (wait <= 0 && this.deps.clock.now() >= endsAt) return;
+      await sleep(wait, wake);
+      if (this.deps.clock.now() >= endsAt) return;
+    }
+  }
+
+  /** Reverts every fault this experiment injected that is not yet reverted (journal and target side). */
+  async revert(id: string): Promise<void> {
+    const { record } = this.current(id);
+    const driver = driverFor(this.deps.targets, record.plan.adapter);
+    const reason = record.abort?.reason ?? record.failure ?? 'duration elapsed';
+    try {
+      const handles = await this.openHandles(id);
+      for (const handle of handles) {
+        this.journal.record('revert-started', id, SYSTEM, { handleId: handle.handleId, reason });
+        await driver.revert(handle, { log: this.deps.log });
+        this.journal.record('reverted', id, SYSTEM, { handleId: handle.handleId });
+        this.deps.log.info({ experimentId: id, handleId: handle.handleId }, 'fault reverted');
+      }
+      this.transitions.apply(id, { type: 'reverted' });
+    } catch (err) {
+      const e = wrapError('revert_failed', 'revert failed', err);
+      this.journal.record('revert-failed', id, SYSTEM, { error: e.message });
+      this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
+      this.transitions.apply(id, { type: 'revert-failed', reason: `${e.message}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });
+    }
+  }
+
+  /** Journaled handles without a `reverted` record, plus anything the target still reports as ours. */
+  private async openHandles(id: string): Promise<FaultHandle[]> {
+    const { record } = this.current(id);
+    const driver = driverFor(this.deps.targets, record.plan.adapter);
+    const events = this.journal.of(id);
+    const reverted = new Set(events.filter((e) => e.kind === 'reverted').map((e) => String(e.data.handleId)));
+    const byId = new Map<string, FaultHandle>();
+    for (const e of events) {
+      if (e.kind === 'injected' && !reverted.has(String(e.data.handleId))) byId.set(String(e.data.handleId), e.data.handle as unknown as FaultHandle);
+    }
+    const intents = events.filter((e) => e.kind === 'inject-intent' && !reverted.has(String(e.data.handleId)));
+    if (intents.length > byId.size) {
+      // Injected but never confirmed (crash or failure mid-call): ask the target what it holds.
+      for (const owned of await driver.listOwned({ log: this.deps.log })) {
+        if (owned.experimentId === id && !reverted.has(owned.handleId)) byId.set(owned.handleId, owned);
+      }
+    }
+    return [...byId.values()];
+  }
+
+  private async runChecks(entry: StoredExperiment, kind: 'precheck' | 'postcheck', waitUpToMs = 0): Promise<CheckResult[]> {
+    const id = entry.record.id;
+    const checks = entry.spec.steadyState;
+    const deadline = this.deps.clock.now() + waitUpToMs;
+    let results: CheckResult[] = [];
+    for (;;) {
+      const readings = await sampleAll(this.deps.signals, checks.map((c) => c.signal), this.deps.clock, this.deps.settings.signalTimeoutMs);
+      results = checks.map((c, i) => evaluateCheck(c, readings[i]!));
+      if (results.every((r) => r.passed) || this.deps.clock.now() >= deadline) break;
+      await sleep(Math.min(this.deps.settings.guardrailIntervalMs, 2000));
+    }
+    this.journal.record(kind, id, SYSTEM, { results: checkData(results) });
+    const lines = results.map((r) => `${r.passed ? '✓' : '✗'} ${r.name}: ${r.detail}`);
+    if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ sections: [`${id}: ${kind === 'precheck' ? 'steady state before' : 'steady state after'}:\n${lines.join('\n')}`] }));
+    return results;
+  }
+
+  private async finish(id: string): Promise<void> {
+    const entry = this.current(id);
+    if (entry.record.state === 'running') return;
+    this.transitions.liveGuardrails.delete(id);
+    this.journal.record('verdict', id, SYSTEM, { state: entry.record.state, verdict: entry.record.verdict });
+    try {
+      const path = await writePostmortem({
+        templatePath: this.deps.settings.postmortemTemplate,
+        outDir: this.deps.settings.postmortemDir,
+        record: entry.record,
+        spec: entry.spec,
+        events: this.journal.of(id),
+        draftedAt: this.deps.clock.now(),
+      });
+      this.journal.record('postmortem', id, SYSTEM, { path });
+      this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
+    } catch (err) {
+      this.deps.log.error({ experimentId: id, err: err instanceof Error ? err.message : String(err) }, 'post-mortem draft failed');
+    }
+    this.transitions.refreshCard(this.current(id), true);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { FaultlineError } from '../core/errors.js';
+import type { Experiment } from '../core/playbook.js';
+import { formatPath } from '../app/format-issues.js';
+import { validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
+
+export interface LoadedPlaybook {
+  file: string;
+  playbook: Experiment;
+}
+
+export interface FileReport {
+  file: string;
+  ok: boolean;
+  name?: string;
+  problems: string[];
+}
+
+/** Every .yaml/.yml file under the given paths (files or folders), sorted for stable output. */
+export function findPlaybookFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new FaultlineError('playbook_not_found', `${p}: no such file or folder`, { path: p });
+    }
+    if (st.isDirectory()) {
+      for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
+    } else if (/\.ya?ml$/.test(p)) out.push(p);
+  };
+  paths.forEach(walk);
+  return out;
+}
+
+/** Parses one file, with line numbers for YAML syntax errors and field paths for schema errors. */
+export function checkPlaybookFile(file: string, adapters: AdapterSchemas, vars: Readonly<Record<string, string>>): { report: FileReport; playbook?: Experiment } {
+  const text = readFileSync(file, 'utf8');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return { report: { file, ok: false, problems: doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`) } };
+  }
+  const result = validatePlaybook(doc.toJS(), adapters, vars);
+  if (!result.ok) {
+    const where = (p: PlaybookProblem) => {
+      const node = doc.getIn(p.path, true) as { range?: [number, number] } | undefined;
+      const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
+      return `${formatPath(p.path)}${line ? ` (line ${line.slice(1)})` : ''}: ${p.message}`;
+    };
+    return { report: { file, ok: false, problems: result.problems.map(where) } };
+  }
+  return { report: { file, ok: true, name: result.playbook.name, problems: [] }, playbook: result.playbook };
+}
+
+/** Loads every playbook under the dirs; a broken file is reported, never silently skipped. */
+export function loadPlaybooks(dirs: readonly string[], adapters: AdapterSchemas, vars: Readonly<Record<string, string>>): { playbooks: Map<string, LoadedPlaybook>; reports: FileReport[] } {
+  const playbooks = new Map<string, LoadedPlaybook>();
+  const reports: FileReport[] = [];
+  for (const file of findPlaybookFiles(dirs)) {
+    const { report, playbook } = checkPlaybookFile(file, adapters, vars);
+    if (playbook) {
+      const clash = playbooks.get(playbook.name);
+      if (clash) {
+        report.ok = false;
+        report.problems.push(`name: "${playbook.name}" is already used by ${clash.file}`);
+      } else playbooks.set(playbook.name, { file, playbook });
+    }
+    reports.push(report);
+  }
+  return { playbooks, reports };
+}
