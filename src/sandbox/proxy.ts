@@ -56,21 +56,23 @@ export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
   const { log, stats, faults } = opts;
   const random = opts.random ?? Math.random;
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const closing = new AbortController();
+  /** Wakers of every pending sleep, so close() never waits on a held (blackholed, delayed) request. */
+  const sleepers = new Set<() => void>();
+  let closed = false;
   let rr = 0;
 
   /** Resolves after ms, or early when the proxy closes or the client goes away. */
   function sleep(ms: number, res: ServerResponse): Promise<void> {
     return new Promise((resolve) => {
-      if (ms <= 0) return resolve();
+      if (ms <= 0 || closed) return resolve();
       const done = () => {
         clearTimeout(timer);
-        closing.signal.removeEventListener('abort', done);
+        sleepers.delete(done);
         res.off('close', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      closing.signal.addEventListener('abort', done);
+      sleepers.add(done);
       res.on('close', done);
     });
   }
@@ -95,7 +97,7 @@ export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
       delay += Math.max(0, f.params.ms + jitter);
     }
     if (delay > 0) await sleep(delay, res);
-    if (res.destroyed || closing.signal.aborted) return { kind: 'done' };
+    if (res.destroyed || closed) return { kind: 'done' };
     for (const f of active) {
       if (f.type === 'blackhole' && hits(f.params.percent)) {
         await sleep(opts.upstreamTimeoutMs, res);
@@ -210,11 +212,12 @@ export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
       });
     },
     async close() {
-      closing.abort();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closed = true;
+      for (const wake of [...sleepers]) wake();
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       agent.destroy();
-      await closed;
+      await serverClosed;
     },
   };
 }

@@ -101,7 +101,7 @@ export function createTrafficStats(opts: TrafficStatsOptions): TrafficStats {
       let errors = 0;
       for (let i = samples.length - 1; i >= head; i -= 1) {
         const s = samples[i];
-        if (!s || s.at < cutoff) break;
+        if (!s || s.at <= cutoff) break;
         durations.push(s.ms);
         if (s.error) errors += 1;
       }
