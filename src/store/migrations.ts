@@ -91,9 +91,13 @@ export function runMigrations(
 ): MigrationResult {
   checkOrder(migrations, path);
   const latest = migrations.at(-1)?.version ?? 0;
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-
-  const current = currentVersion(db);
+  // IMMEDIATE, so a process racing to create the table waits (busy_timeout) instead of failing on a stale read.
+  const current = db
+    .transaction(() => {
+      db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+      return currentVersion(db);
+    })
+    .immediate();
   if (current > latest) {
     throw new FaultlineError(
       'store_error',

@@ -58,8 +58,28 @@ export function openStore(opts: StoreOptions): Store {
 /** The connection settings every store connection runs with (busy_timeout first, so WAL set-up can wait). */
 export function applyPragmas(db: Database.Database): void {
   db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  setWalMode(db);
   db.pragma('foreign_keys = ON');
+}
+
+/**
+ * Switching a file to WAL needs an exclusive lock and SQLite does not call the busy handler for it,
+ * so several processes opening a fresh file at once can get SQLITE_BUSY here: retry for up to 5 s.
+ */
+function setWalMode(db: Database.Database, timeoutMs = 5000): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode === 'wal' || db.memory) return;
+      if (Date.now() >= deadline) throw new Error(`journal_mode is still ${String(mode)}, could not switch to WAL`);
+    } catch (err) {
+      const busy = err instanceof Database.SqliteError && /^SQLITE_(BUSY|LOCKED)/.test(err.code);
+      if (!busy || Date.now() >= deadline) throw err;
+    }
+    Atomics.wait(pause, 0, 0, 5 + Math.floor(Math.random() * 20));
+  }
 }
 
 function buildStore(db: Database.Database, path: string): Store {
