@@ -4,14 +4,14 @@ import { FaultlineError } from '../core/errors.js';
 import { guard, sqlLimit } from './store-error.js';
 
 /** The latest snapshot of one experiment. `data` is anything JSON-serialisable. */
-export const ExperimentRecord = z.object({
+export const ExperimentSnapshot = z.object({
   id: z.string().min(1),
   name: z.string(),
   state: z.string().min(1),
   updatedAt: z.number().int(),
   data: z.unknown(),
 });
-export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
+export type ExperimentSnapshot = z.infer<typeof ExperimentSnapshot>;
 
 export interface ExperimentFilter {
   /** Only these states; an empty array matches nothing. */
@@ -21,10 +21,10 @@ export interface ExperimentFilter {
 
 export interface ExperimentSnapshots {
   /** Insert or replace the snapshot with this id. */
-  save(rec: ExperimentRecord): void;
-  get(id: string): ExperimentRecord | undefined;
+  save(rec: ExperimentSnapshot): void;
+  get(id: string): ExperimentSnapshot | undefined;
   /** Newest `updatedAt` first (ties: higher id first). */
-  list(filter?: ExperimentFilter): ExperimentRecord[];
+  list(filter?: ExperimentFilter): ExperimentSnapshot[];
 }
 
 interface ExperimentRow {
@@ -37,7 +37,7 @@ interface ExperimentRow {
 
 const COLUMNS = 'id, name, state, updated_at, data';
 
-function rowToRecord(row: ExperimentRow): ExperimentRecord {
+function rowToRecord(row: ExperimentRow): ExperimentSnapshot {
   return { id: row.id, name: row.name, state: row.state, updatedAt: row.updated_at, data: JSON.parse(row.data) as unknown };
 }
 
@@ -59,7 +59,7 @@ export function createExperimentSnapshots(db: Database.Database, path: string): 
   return {
     save(rec) {
       guard(db, path, 'experiments.save', () => {
-        const parsed = ExperimentRecord.safeParse(rec);
+        const parsed = ExperimentSnapshot.safeParse(rec);
         if (!parsed.success) {
           const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
           throw new FaultlineError('store_error', `store experiments.save failed (${path}): invalid record: ${issues.join('; ')}`, {
