@@ -34,6 +34,7 @@ export const Config = z.strictObject({
       guardrailInterval: Duration.default(5000),
       signalTimeout: Duration.default(3000),
       statusInterval: Duration.default(3000),
+      postcheckTimeout: Duration.default(30_000),
     })
     .prefault({}),
   store: z.strictObject({ path: z.string().default('data/faultline.db') }).prefault({}),

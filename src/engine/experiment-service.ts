@@ -3,7 +3,7 @@ import { SYSTEM, type Actor } from '../core/actor.js';
 import { parseBlastRadius } from '../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../core/blast-radius.js';
 import { FaultlineError } from '../core/errors.js';
-import type { ExperimentRecord } from '../core/experiment.js';
+import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import type { Experiment } from '../core/playbook.js';
 import type { EngineDeps } from './engine-deps.js';
 import { ExperimentRepo, type StoredExperiment } from './experiment-repo.js';
@@ -201,6 +201,19 @@ export class ExperimentService {
       }
     }
     return expired;
+  }
+
+  playbookNames(): string[] {
+    return [...this.deps.playbooks().keys()].sort();
+  }
+
+  /** Drafts the post-mortem again from the journal (after edits to the template, say). */
+  async draftPostmortem(id: string): Promise<string> {
+    const entry = this.repo.get(id);
+    if (!isTerminal(entry.record.state)) {
+      throw new FaultlineError('illegal_transition', `${id} is still ${entry.record.state}; the post-mortem is drafted when it ends`, { experimentId: id });
+    }
+    return this.runner.writeDraft(id);
   }
 
   get(id: string): StoredExperiment {

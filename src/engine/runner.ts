@@ -37,6 +37,10 @@ export class Runner {
     private readonly notifier: Notifier,
   ) {}
 
+  isBusy(): boolean {
+    return this.runs.size > 0;
+  }
+
   isRunning(id: string): boolean {
     return this.runs.has(id);
   }
@@ -227,20 +231,25 @@ export class Runner {
     return results;
   }
 
+  writeDraft(id: string): Promise<string> {
+    const entry = this.current(id);
+    return writePostmortem({
+      templatePath: this.deps.settings.postmortemTemplate,
+      outDir: this.deps.settings.postmortemDir,
+      record: entry.record,
+      spec: entry.spec,
+      events: this.journal.of(id),
+      draftedAt: this.deps.clock.now(),
+    });
+  }
+
   private async finish(id: string): Promise<void> {
     const entry = this.current(id);
     if (entry.record.state === 'running') return;
     this.transitions.liveGuardrails.delete(id);
     this.journal.record('verdict', id, SYSTEM, { state: entry.record.state, verdict: entry.record.verdict });
     try {
-      const path = await writePostmortem({
-        templatePath: this.deps.settings.postmortemTemplate,
-        outDir: this.deps.settings.postmortemDir,
-        record: entry.record,
-        spec: entry.spec,
-        events: this.journal.of(id),
-        draftedAt: this.deps.clock.now(),
-      });
+      const path = await this.writeDraft(id);
       this.journal.record('postmortem', id, SYSTEM, { path });
       this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
     } catch (err) {

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { actorLabel } from '../src/core/actor.js';
+import { message } from '../src/core/message.js';
+import { defineCommand, ExperimentId } from './command.js';
+
+export const approveCommand = defineCommand({
+  name: 'approve',
+  usage: '/chaos approve <id>',
+  summary: 'approve a proposed experiment (not your own)',
+  args: z.tuple([ExperimentId]),
+  async run([id], ctx) {
+    const { record } = await ctx.service.approve(id, ctx.actor);
+    const until = new Date(record.approval!.expiresAt).toISOString();
+    return message({ title: `${id} approved by ${actorLabel(ctx.actor)}`, tone: 'success', sections: [`Start it before ${until}: /chaos start ${id}`] });
+  },
+});

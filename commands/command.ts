@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { Actor } from '../src/core/actor.js';
+import type { Message } from '../src/core/message.js';
+import type { ExperimentService } from '../src/engine/experiment-service.js';
+
+export interface CommandContext {
+  actor: Actor;
+  channel: string;
+  service: ExperimentService;
+}
+
+/** One chat verb. `args` parses the words after the verb; a failed parse answers with `usage`. */
+export interface Command<A = unknown> {
+  name: string;
+  usage: string;
+  summary: string;
+  args: z.ZodType<A, string[]>;
+  run(args: A, ctx: CommandContext): Promise<Message>;
+}
+
+export function defineCommand<A>(c: Command<A>): Command<unknown> {
+  return c as Command<unknown>;
+}
+
+export const ExperimentId = z.string().regex(/^exp-[0-9a-f]{4,}$/, 'an experiment id like exp-1a2b3c');
+
+/** Rest-of-line text such as a reason. */
+export const restText = (fallback: string) => z.array(z.string()).transform((words) => words.join(' ').trim() || fallback);

@@ -1,0 +1,78 @@
+import { actorLabel } from '../src/core/actor.js';
+import { FaultlineError, isFaultlineError } from '../src/core/errors.js';
+import { errorMessage, type Message } from '../src/core/message.js';
+import { abortCommand } from './abort.js';
+import { approveCommand } from './approve.js';
+import type { Command, CommandContext } from './command.js';
+import { haltCommand } from './halt.js';
+import { helpCommand } from './help.js';
+import { listCommand } from './list.js';
+import { postmortemCommand } from './postmortem.js';
+import { proposeCommand } from './propose.js';
+import { rejectCommand } from './reject.js';
+import { resumeCommand } from './resume.js';
+import { startCommand } from './start.js';
+import { statusCommand } from './status.js';
+
+export type { Command, CommandContext } from './command.js';
+
+/** The one map of chat verbs. */
+export function commandRegistry(): ReadonlyMap<string, Command> {
+  const map = new Map<string, Command>();
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, helpCommand(() => map)];
+  for (const c of all) map.set(c.name, c);
+  return map;
+}
+
+/** Splits a command line into words; double or single quotes keep spaces. */
+export function tokenize(text: string): string[] {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) words.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return words;
+}
+
+/**
+ * Runs one `/chaos …` line for an actor. Every line is audited with its outcome; a refused line
+ * changes nothing else. Errors come back as messages with their code, never as stack traces.
+ */
+export async function dispatch(text: string, ctx: CommandContext, registry: ReadonlyMap<string, Command>): Promise<Message> {
+  const words = tokenize(text.replace(/^\s*\/chaos\b/, ''));
+  const verb = words[0] ?? 'help';
+  const command = registry.get(verb);
+  const audit = (ok: boolean, code?: string, error?: string) =>
+    ctx.service.journal.record(ok ? 'command' : 'refused', experimentIdIn(words), ctx.actor, {
+      text: text.trim(),
+      command: verb,
+      channel: ctx.channel,
+      ...(code ? { code } : {}),
+      ...(error ? { message: error } : {}),
+    });
+  if (!command) {
+    audit(false, 'command_unknown');
+    return errorMessage('command_unknown', `Unknown command "${verb}"`, [`Try /chaos help. Commands: ${[...registry.keys()].join(', ')}`]);
+  }
+  const parsed = command.args.safeParse(words.slice(1));
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => (i.path.length ? `argument ${Number(i.path[0]) + 1}: ${i.message}` : i.message)).join('; ');
+    audit(false, 'command_usage', why);
+    return errorMessage('command_usage', `Usage: ${command.usage}`, [why]);
+  }
+  try {
+    const reply = await command.run(parsed.data, ctx);
+    audit(true);
+    return reply;
+  } catch (err) {
+    if (isFaultlineError(err)) {
+      audit(false, err.code, err.message);
+      return errorMessage(err.code, `${verb} refused for ${actorLabel(ctx.actor)}`, [err.message]);
+    }
+    const wrapped = new FaultlineError('adapter_error', err instanceof Error ? err.message : String(err));
+    audit(false, wrapped.code, wrapped.message);
+    return errorMessage(wrapped.code, `${verb} failed`, [wrapped.message]);
+  }
+}
+
+function experimentIdIn(words: readonly string[]): string | null {
+  return words.find((w) => /^exp-[0-9a-f]{4,}$/.test(w)) ?? null;
+}

@@ -1,0 +1,29 @@
+import type { Message } from '../../../core/message.js';
+import type { MessageRef } from '../../../core/ports.js';
+import type { ChatPort } from '../../../engine/chat-port.js';
+import { renderMessage, renderReply, renderStatusLine } from './renderer.js';
+
+/** The chat port for a terminal: posts print a card, updates a status line, replies an indented line. */
+export class ConsoleChat implements ChatPort {
+  private seq = 0;
+  private readonly lastStatus = new Map<string, string>();
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  async post(channel: string, msg: Message): Promise<MessageRef> {
+    this.write(renderMessage(msg));
+    return { channel, ts: String(++this.seq) };
+  }
+
+  async update(ref: MessageRef, msg: Message): Promise<void> {
+    const line = renderStatusLine(msg);
+    if (this.lastStatus.get(ref.ts) === line) return;
+    this.lastStatus.set(ref.ts, line);
+    this.write(line);
+  }
+
+  async reply(ref: MessageRef, msg: Message): Promise<MessageRef> {
+    this.write(renderReply(msg));
+    return { channel: ref.channel, ts: `${ref.ts}.${++this.seq}` };
+  }
+}

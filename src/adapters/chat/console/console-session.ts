@@ -1,0 +1,104 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Command } from '../../../../commands/index.js';
+import { dispatch } from '../../../../commands/index.js';
+import type { ExperimentService } from '../../../engine/experiment-service.js';
+import { renderMessage } from './renderer.js';
+import type { ConsoleChatConfig } from './schema.js';
+
+const USER = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** One person (or script) at the console: `/as <user>` switches who is typing. */
+export class ConsoleSession {
+  user: string;
+  private closed = false;
+
+  constructor(
+    private readonly opts: {
+      service: ExperimentService;
+      registry: ReadonlyMap<string, Command>;
+      config: ConsoleChatConfig;
+      write: (text: string) => void;
+      echo: boolean;
+      team?: string;
+    },
+  ) {
+    this.user = opts.config.user;
+  }
+
+  get done(): boolean {
+    return this.closed;
+  }
+
+  /** Runs one typed line to its answer. */
+  async handle(line: string): Promise<void> {
+    const { write } = this.opts;
+    const text = line.trim();
+    if (!text || text.startsWith('#')) return;
+    if (this.opts.echo) write(`${this.user}> ${text}`);
+    if (text === '/quit' || text === '/exit') {
+      this.closed = true;
+      return;
+    }
+    const as = /^\/as(?:\s+(\S+))?$/.exec(text);
+    if (as) {
+      if (!as[1] || !USER.test(as[1])) write('  usage: /as <user>   (letters, digits, . _ -)');
+      else {
+        this.user = as[1];
+        write(`  (now typing as ${this.user})`);
+      }
+      return;
+    }
+    if (text === '/help' || text === 'help') return this.handle('/chaos help');
+    if (!text.startsWith('/chaos')) {
+      write('  commands start with /chaos (try /chaos help); /as <user> switches who is typing; /quit leaves');
+      return;
+    }
+    const actor = { id: this.user, ...(this.opts.team ? { team: this.opts.team } : {}) };
+    const reply = await dispatch(text, { actor, channel: this.opts.config.channel, service: this.opts.service }, this.opts.registry);
+    write(renderMessage(reply));
+  }
+}
+
+/**
+ * The interactive console. Without a terminal it reads one command per line, runs each to its
+ * answer, and at the end of input waits for running experiments to finish before it returns.
+ */
+export async function runConsole(opts: {
+  input: Readable;
+  output: Writable;
+  interactive: boolean;
+  service: ExperimentService;
+  registry: ReadonlyMap<string, Command>;
+  config: ConsoleChatConfig;
+  team?: string;
+}): Promise<void> {
+  const write = (text: string) => opts.output.write(`${text}\n`);
+  const session = new ConsoleSession({ ...opts, write, echo: !opts.interactive });
+  const rl = createInterface({ input: opts.input, output: opts.interactive ? opts.output : undefined, terminal: opts.interactive });
+  const prompt = () => {
+    if (!opts.interactive || session.done) return;
+    rl.setPrompt(`${session.user}> `);
+    rl.prompt();
+  };
+  // Lines run strictly one after another, as a person would type them.
+  let chain = Promise.resolve();
+  const closed = new Promise<void>((resolve) => rl.on('close', resolve));
+  rl.on('line', (line) => {
+    chain = chain
+      .then(() => session.handle(line))
+      .then(
+        () => (session.done ? rl.close() : prompt()),
+        (err: unknown) => {
+          write(`  error: ${err instanceof Error ? err.message : String(err)}`);
+          prompt();
+        },
+      );
+  });
+  prompt();
+  await closed;
+  await chain;
+  if (opts.service.runner.isBusy()) write('  (waiting for running experiments to finish: reverted and checked)');
+  await opts.service.runner.settle();
+  await opts.service.notifier.flush();
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import path from 'node:path';
+import type { ChatPort } from '../engine/chat-port.js';
+import { createApp, playbookVars, type App } from './compose.js';
+import type { Config } from './config.js';
+import { ensureSandbox, type LaunchedSandbox } from './sandbox-launcher.js';
+
+/** Starts the sandbox when the config asks for it, points the process target at it, then builds the app. */
+export async function boot(opts: { config: Config; chat: ChatPort; log: Logger; embedded: boolean }): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
+  const { config, log } = opts;
+  let sandbox: LaunchedSandbox | null = null;
+  if (config.sandbox.autoStart) {
+    sandbox = await ensureSandbox({ ...config.sandbox, log });
+    if (opts.embedded) config.adapters.targets.process = { ...(config.adapters.targets.process as object), adminUrl: sandbox.adminUrl };
+  }
+  try {
+    const app = await createApp({ config, chat: opts.chat, log, vars: playbookVars(config, sandbox ?? undefined) });
+    return { app, sandbox };
+  } catch (err) {
+    await sandbox?.stop();
+    throw err;
+  }
+}
+
+export function logFileFor(config: Config): string {
+  return path.join(path.dirname(path.resolve(config.store.path === ':memory:' ? 'data/x' : config.store.path)), 'faultline.log');
+}

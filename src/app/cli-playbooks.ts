@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { makeExperimentSchema } from '../core/playbook.js';
+import { checkPlaybookFile, findPlaybookFiles } from '../playbooks/load-playbooks.js';
+import { playbookVars } from './compose.js';
+import { readConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { buildSignals, buildTargets } from './registries.js';
+
+function adapters(configFile?: string) {
+  const { config } = readConfig(configFile ? { file: configFile } : {});
+  const deps = { log: createLogger({ level: 'silent' }), now: () => Date.now() };
+  return { config, targets: buildTargets(config.adapters.targets, deps), signals: buildSignals(config.adapters.signals, deps) };
+}
+
+export async function validateAction(opts: { paths: string[]; config?: string }): Promise<void> {
+  const { config, targets, signals } = adapters(opts.config);
+  const files = findPlaybookFiles(opts.paths);
+  if (files.length === 0) {
+    process.stderr.write(`no .yaml playbooks under ${opts.paths.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let bad = 0;
+  for (const file of files) {
+    const { report } = checkPlaybookFile(file, { targets, signals }, playbookVars(config));
+    const rel = path.relative(process.cwd(), file) || file;
+    if (report.ok) process.stdout.write(`ok      ${rel} (${report.name})\n`);
+    else {
+      bad++;
+      process.stdout.write(`invalid ${rel}\n${report.problems.map((p) => `  - ${rel}: ${p}`).join('\n')}\n`);
+    }
+  }
+  process.stdout.write(`${files.length - bad} valid, ${bad} invalid\n`);
+  if (bad > 0) process.exitCode = 1;
+}
+
+export async function schemaAction(opts: { config?: string }): Promise<void> {
+  const { targets, signals } = adapters(opts.config);
+  const union = <T extends z.ZodType>(list: T[]) => (list.length === 1 ? list[0]! : z.union(list as [T, T, ...T[]]));
+  const schema = makeExperimentSchema({
+    signal: union([...signals.values()].map((s) => s.schema)) as z.ZodType<{ source: string }>,
+    target: union([...targets.values()].map((t) => t.schemas.target)) as never,
+    fault: union([...targets.values()].map((t) => t.schemas.fault)) as never,
+  });
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  process.stdout.write(`${JSON.stringify({ ...json, $id: 'https://faultline.dev/schemas/experiment.json', title: 'Faultline Experiment playbook' }, null, 2)}\n`);
+}

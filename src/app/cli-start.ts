@@ -1,0 +1,49 @@
+import { ConsoleChat, runConsole } from '../adapters/chat/console/index.js';
+import { FaultlineError } from '../core/errors.js';
+import { commandRegistry } from '../../commands/index.js';
+import { boot, logFileFor } from './boot.js';
+import { readConfig, redactedConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+/** `faultline start`: the console chat (Slack arrives with its own adapter). */
+export async function startAction(opts: { config?: string; user: string }): Promise<void> {
+  const loaded = readConfig(opts.config ? { file: opts.config } : {});
+  if (loaded.env.slackBotToken) {
+    throw new FaultlineError('config_invalid', 'SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; unset it to use the console');
+  }
+  const { config } = loaded;
+  const interactive = Boolean(process.stdin.isTTY);
+  const logFile = logFileFor(config);
+  const log = createLogger({ level: config.log.level, file: logFile });
+  log.info({ config: redactedConfig(loaded) }, 'configuration read');
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const chat = new ConsoleChat(out);
+  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults' });
+
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    out(`\n(${why}: aborting and reverting anything running, then exiting)`);
+    await app.shutdown(why);
+    await sandbox?.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop('interrupted', 130));
+  process.once('SIGTERM', () => void stop('terminated', 143));
+
+  if (interactive) {
+    out(`Faultline console: config ${loaded.source}; playbooks: ${[...app.playbooks.keys()].sort().join(', ') || '(none)'}`);
+    if (sandbox) out(`Sandbox: ${sandbox.proxyUrl} (stats ${sandbox.adminUrl}/stats)${sandbox.owned ? '' : ' (already running)'}`);
+    out(`Logs: ${logFile}. Type /chaos help; /as <user> switches who is typing; /quit leaves.`);
+  }
+  for (const r of app.playbookReports.filter((x) => !x.ok)) out(`! playbook ${r.file} skipped:\n${r.problems.map((p) => `    ${p}`).join('\n')}`);
+  if (app.reconcileReport.recovered.length + app.reconcileReport.orphansReverted.length > 0) {
+    out(`! recovered after restart: ${[...app.reconcileReport.recovered, ...app.reconcileReport.orphansReverted.map((o) => o.handleId)].join(', ')}`);
+  }
+  out('ready');
+  await runConsole({ input: process.stdin, output: process.stdout, interactive, service: app.service, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' } });
+  stopping = true;
+  await app.shutdown('console closed');
+  await sandbox?.stop();
+}

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { isFaultlineError } from '../core/errors.js';
+import { auditVerifyAction } from './cli-audit.js';
+import { demoAction } from './demo.js';
+import { sandboxAction } from './cli-sandbox.js';
+import { schemaAction, validateAction } from './cli-playbooks.js';
+import { startAction } from './cli-start.js';
+
+const program = new Command();
+program
+  .name('faultline')
+  .description('Chaos experiments and game days from chat, run safely.')
+  .option('-c, --config <file>', 'config file (default: $FAULTLINE_CONFIG or ./faultline.config.yaml, else embedded defaults)');
+
+program
+  .command('start')
+  .description('start the bot: the interactive console (no Slack token) against the local sandbox by default')
+  .option('-u, --user <id>', 'who is typing at first in the console', process.env.USER && process.env.USER !== 'root' ? process.env.USER : 'alice')
+  .action((o: { user: string }) => startAction({ config: program.opts<{ config?: string }>().config, user: o.user }));
+
+program
+  .command('demo')
+  .description('run a whole experiment on the local sandbox: propose, approve, start, breach, auto-abort, revert, post-mortem')
+  .option('--fast', 'shorter waits (for tests and benchmarks)', false)
+  .action((o: { fast: boolean }) => demoAction({ fast: o.fast }));
+
+program
+  .command('sandbox')
+  .description('run the local sandbox (3 replicas behind the fault proxy, with load) until Ctrl-C')
+  .option('--proxy-port <port>', 'traffic port', '7070')
+  .option('--admin-port <port>', 'admin API, /stats and /metrics', '7071')
+  .option('--replicas <n>', 'replicas of the checkout service', '3')
+  .option('--rps <n>', 'load generator requests per second', '30')
+  .action((o: { proxyPort: string; adminPort: string; replicas: string; rps: string }) => sandboxAction(o));
+
+program
+  .command('validate')
+  .description('check playbooks; every problem is reported with file, field and what was expected')
+  .argument('[paths...]', 'playbook files or folders', ['playbooks'])
+  .action((paths: string[]) => validateAction({ paths, config: program.opts<{ config?: string }>().config }));
+
+program
+  .command('schema')
+  .description('print the JSON Schema of Experiment playbooks (for editor completion)')
+  .action(() => schemaAction({ config: program.opts<{ config?: string }>().config }));
+
+program
+  .command('audit')
+  .description('the hash-chained audit log')
+  .command('verify')
+  .description('re-compute the audit chain and name the first bad row')
+  .action(() => auditVerifyAction({ config: program.opts<{ config?: string }>().config }));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isFaultlineError(err)) {
+    process.stderr.write(`faultline: ${err.message} [${err.code}]\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`faultline: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { SignalSource, TargetDriver } from '../core/ports.js';
+import type { ChatPort } from '../engine/chat-port.js';
+import { ExperimentService } from '../engine/experiment-service.js';
+import { reconcile, type ReconcileReport } from '../engine/reconcile.js';
+import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import { openStore, type Store } from '../store/index.js';
+import type { Config } from './config.js';
+import { buildSignals, buildTargets } from './registries.js';
+
+export interface App {
+  config: Config;
+  store: Store;
+  service: ExperimentService;
+  targets: Map<string, TargetDriver>;
+  signals: Map<string, SignalSource>;
+  playbooks: Map<string, LoadedPlaybook>;
+  playbookReports: FileReport[];
+  reconcileReport: ReconcileReport;
+  /** Aborts and reverts whatever runs, waits for it, then closes the store. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Values playbooks may use as `${name}`: the sandbox addresses, then whatever config adds. */
+export function playbookVars(config: Config, sandbox?: { proxyUrl: string; adminUrl: string }): Record<string, string> {
+  const host = config.sandbox.host;
+  return {
+    sandboxProxy: sandbox?.proxyUrl ?? `http://${host}:${config.sandbox.proxyPort}`,
+    sandboxAdmin: sandbox?.adminUrl ?? `http://${host}:${config.sandbox.adminPort}`,
+    ...config.playbooks.vars,
+  };
+}
+
+/**
+ * The composition root: opens the store, builds adapters, loads playbooks, wires the engine and
+ * reconciles what a previous run left behind. No logic lives here.
+ */
+export async function createApp(opts: { config: Config; chat: ChatPort; log: Logger; clock?: Clock; vars: Record<string, string>; cwd?: string }): Promise<App> {
+  const { config, log } = opts;
+  const cwd = opts.cwd ?? process.cwd();
+  const clock = opts.clock ?? systemClock();
+  const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
+  const adapterDeps = { log, now: () => clock.now() };
+  const targets = buildTargets(config.adapters.targets, adapterDeps);
+  const signals = buildSignals(config.adapters.signals, adapterDeps);
+  const { playbooks, reports } = loadPlaybooks(
+    config.playbooks.dirs.map((d) => path.resolve(cwd, d)),
+    { targets, signals },
+    opts.vars,
+  );
+  for (const r of reports.filter((x) => !x.ok)) log.warn({ file: r.file, problems: r.problems }, 'playbook skipped: invalid');
+  const service = new ExperimentService({
+    store,
+    targets,
+    signals,
+    chat: opts.chat,
+    clock,
+    log,
+    playbooks: () => playbooks,
+    settings: {
+      approval: { approvers: config.approvers, ttlMs: config.approvalTtl },
+      proposalTtlMs: config.proposalTtl,
+      protection: config.protected,
+      caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
+      guardrailIntervalMs: config.engine.guardrailInterval,
+      signalTimeoutMs: config.engine.signalTimeout,
+      statusIntervalMs: config.engine.statusInterval,
+      postcheckTimeoutMs: config.engine.postcheckTimeout,
+      postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
+      postmortemDir: path.resolve(cwd, config.postmortems.dir),
+    },
+  });
+  const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log });
+  if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
+  const sweeper = setInterval(() => {
+    try {
+      service.expireStale();
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'expiry sweep failed');
+    }
+  }, 30_000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (closing ??= (async () => {
+      clearInterval(sweeper);
+      for (const entry of service.repo.running()) {
+        try {
+          service.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
+        } catch (err) {
+          log.error({ experimentId: entry.record.id, err: err instanceof Error ? err.message : String(err) }, 'abort at shutdown failed');
+        }
+      }
+      await service.runner.settle();
+      await service.notifier.flush();
+      store.close();
+    })());
+
+  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, shutdown };
+}
