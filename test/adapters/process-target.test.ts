@@ -4,6 +4,7 @@ import { isFaultlineError } from '../../src/core/errors.js';
 import type { FaultHandle, TargetContext, TargetDriver } from '../../src/core/ports.js';
 import { processFaultSchema, processTargetAdapter, processTargetSchema } from '../../src/adapters/targets/process/index.js';
 import { silentLogger, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { closedPort } from './ports.js';
 
 let sb: Sandbox;
 let driver: TargetDriver;
@@ -135,10 +136,11 @@ describe('process target driver against a real sandbox', () => {
     expect(String((err as Error).message)).toMatch(/400.*unknown target checkout-7/);
     const noTargets = await driver.inject(processFaultSchema.parse({ type: 'blackhole', duration: '30s' }), [], ctx()).catch((e: unknown) => e);
     expect(isFaultlineError(noTargets, 'no_targets')).toBe(true);
-    const dead = make({ adminUrl: 'http://127.0.0.1:9', requestTimeoutMs: 500, revertBackoffMs: 10 });
+    const deadUrl = `http://127.0.0.1:${await closedPort()}`;
+    const dead = make({ adminUrl: deadUrl, requestTimeoutMs: 500, revertBackoffMs: 10 });
     const perr = await dead.preview(spec(), { log: silentLogger }).catch((e: unknown) => e);
     expect(isFaultlineError(perr, 'adapter_error')).toBe(true);
-    expect(String((perr as Error).message)).toContain('http://127.0.0.1:9/targets');
+    expect(String((perr as Error).message)).toBe(`could not list sandbox targets at ${deadUrl}/targets: GET ${deadUrl}/targets failed: ECONNREFUSED`);
     expect(isFaultlineError(await dead.listOwned({ log: silentLogger }).catch((e: unknown) => e), 'adapter_error')).toBe(true);
   });
 });
@@ -182,10 +184,12 @@ describe('process target driver: revert when the admin API is unreachable', () =
   });
 
   it('retries a dead admin URL, then fails with revert_failed', async () => {
-    const dead = 'http://127.0.0.1:9';
+    const dead = `http://127.0.0.1:${await closedPort()}`;
     const d = make({ adminUrl: dead, revertAttempts: 3, revertBackoffMs: 10, requestTimeoutMs: 500 });
     const err = await d.revert(handle(dead), { log: silentLogger }).catch((e: unknown) => e);
     expect(isFaultlineError(err, 'revert_failed')).toBe(true);
-    expect((err as Error).message).toMatch(/f-deadbeef.*127\.0\.0\.1:9.*3 tries/);
+    expect((err as Error).message).toContain(`could not revert fault f-deadbeef at ${dead} after 3 tries`);
+    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect((err as { details: Record<string, unknown> }).details).toMatchObject({ faultId: 'f-deadbeef', adminUrl: dead });
   });
 });

@@ -16,6 +16,11 @@ interface AdminResponse {
 /** A call that never got an HTTP answer (refused, reset, timed out). */
 class NetworkError extends Error {}
 
+function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeBody(body: unknown): string {
@@ -55,7 +60,7 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
         ? `timed out after ${config.requestTimeoutMs} ms`
         : signal?.aborted
           ? 'aborted'
-          : ((err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err)));
+          : causeOf(err);
       throw new NetworkError(`${method} ${url} failed: ${reason}`, { cause: err });
     }
     const text = await res.text().catch(() => '');
