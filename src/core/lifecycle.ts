@@ -136,8 +136,8 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
           { type: 'draft-postmortem' },
         ]);
       }
-      // Already on the way out: keep the first reason, change nothing else; abort is idempotent.
-      if (phase === 'reverting' || phase === 'postchecking') return next({ abort: exp.abort ?? abort });
+      // Already on the way out: nothing changes (the first reason, or a clean end, stands); abort is idempotent.
+      if (phase === 'reverting' || phase === 'postchecking') return next({});
       return next({ phase: 'reverting', abort }, [
         notify('danger', `aborted by ${actorLabel(event.actor)}: ${event.reason}; reverting`),
         { type: 'revert', reason: event.reason },

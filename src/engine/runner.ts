@@ -217,7 +217,8 @@ export class Runner {
   private async runChecks(entry: StoredExperiment, kind: 'precheck' | 'postcheck', waitUpToMs = 0): Promise<CheckResult[]> {
     const id = entry.record.id;
     const checks = entry.spec.steadyState;
-    const deadline = this.deps.clock.now() + waitUpToMs;
+    const began = this.deps.clock.now();
+    const deadline = began + waitUpToMs;
     let results: CheckResult[] = [];
     for (;;) {
       const readings = await sampleAll(this.deps.signals, checks.map((c) => c.signal), this.deps.clock, this.deps.settings.signalTimeoutMs);
@@ -225,9 +226,11 @@ export class Runner {
       if (results.every((r) => r.passed) || this.deps.clock.now() >= deadline) break;
       await sleep(Math.min(this.deps.settings.guardrailIntervalMs, 2000));
     }
-    this.journal.record(kind, id, SYSTEM, { results: checkData(results) });
+    const waitedMs = this.deps.clock.now() - began;
+    this.journal.record(kind, id, SYSTEM, { results: checkData(results), waitedMs });
     const lines = results.map((r) => `${r.passed ? '✓' : '✗'} ${r.name}: ${r.detail}`);
-    if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ sections: [`${id}: ${kind === 'precheck' ? 'steady state before' : 'steady state after'}:\n${lines.join('\n')}`] }));
+    const title = kind === 'precheck' ? 'steady state before' : `steady state after${waitedMs >= 1000 ? ` (${Math.round(waitedMs / 1000)} s after the revert)` : ''}`;
+    if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ sections: [`${id}: ${title}:\n${lines.join('\n')}`] }));
     return results;
   }
 
@@ -246,7 +249,6 @@ export class Runner {
   private async finish(id: string): Promise<void> {
     const entry = this.current(id);
     if (entry.record.state === 'running') return;
-    this.transitions.liveGuardrails.delete(id);
     this.journal.record('verdict', id, SYSTEM, { state: entry.record.state, verdict: entry.record.verdict });
     try {
       const path = await this.writeDraft(id);
@@ -256,6 +258,7 @@ export class Runner {
       this.deps.log.error({ experimentId: id, err: err instanceof Error ? err.message : String(err) }, 'post-mortem draft failed');
     }
     this.transitions.refreshCard(this.current(id), true);
+    this.transitions.liveGuardrails.delete(id);
   }
 }
 

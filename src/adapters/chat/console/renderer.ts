@@ -36,5 +36,6 @@ export function renderStatusLine(msg: Message): string {
 }
 
 export function renderReply(msg: Message): string {
-  return indent(renderMessage(msg).replace(/^· /, ''), '  ↳ ').replace(/\n {2}↳ {3}/g, '\n      ');
+  const lines = renderMessage(msg).replace(/^· /, '').replace(/^ {2}/, '').split('\n');
+  return [`  ↳ ${lines[0] ?? ''}`, ...lines.slice(1).map((l) => `    ${l}`)].join('\n');
 }

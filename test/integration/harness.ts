@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConsoleChat, ConsoleSession } from '../../src/adapters/chat/console/index.js';
+import { createApp, playbookVars, type App } from '../../src/app/compose.js';
+import { Config } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { commandRegistry } from '../../commands/index.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface Harness {
+  dir: string;
+  sandbox: Sandbox;
+  app: App;
+  transcript: string[];
+  session: ConsoleSession;
+  close(): Promise<void>;
+}
+
+export async function waitUntil(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function statsRequests(adminUrl: string): Promise<number> {
+  const res = await fetch(`${adminUrl}/stats`);
+  return ((await res.json()) as { requests: number }).requests;
+}
+
+export async function activeFaults(adminUrl: string): Promise<Array<{ experimentId: string; handleId: string; type: string }>> {
+  return (await (await fetch(`${adminUrl}/faults`)).json()) as Array<{ experimentId: string; handleId: string; type: string }>;
+}
+
+/** A real sandbox (processes on free ports), a real SQLite file in a temp dir and the real engine. */
+export async function startHarness(overrides: Record<string, unknown> = {}, sandboxOpts: { statsWindowSeconds?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-it-'));
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, ...sandboxOpts });
+  const config = Config.parse({
+    store: { path: path.join(dir, 'faultline.db') },
+    postmortems: { dir: path.join(dir, 'postmortems') },
+    playbooks: { dirs: [path.join(ROOT, 'playbooks')] },
+    templates: { postmortem: path.join(ROOT, 'templates', 'postmortem.md.hbs') },
+    sandbox: { autoStart: false },
+    engine: { guardrailInterval: '500ms', statusInterval: '1s', postcheckTimeout: '30s', signalTimeout: '1s' },
+    adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+    ...overrides,
+  });
+  const transcript: string[] = [];
+  const write = (t: string) => transcript.push(t);
+  const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
+  const app = await createApp({ config, chat: new ConsoleChat(write), log, vars: playbookVars(config, sandbox), cwd: ROOT });
+  const session = new ConsoleSession({ service: app.service, registry: commandRegistry(), config: { user: 'alice', channel: '#chaos' }, write, echo: true });
+  return {
+    dir,
+    sandbox,
+    app,
+    transcript,
+    session,
+    close: async () => {
+      await app.shutdown('test finished');
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
