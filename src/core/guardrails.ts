@@ -124,5 +124,6 @@ export function evaluateCheck(check: { name: string; comparison: Comparison; thr
 
 export function formatNumber(n: number): string {
   if (Number.isInteger(n)) return String(n);
-  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(2);
+  // Three significant digits below 1, so 0.0199 never reads as the threshold 0.02 it just missed.
+  return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : String(Number(n.toPrecision(3)));
 }

@@ -167,6 +167,8 @@ describe('compare and evaluateCheck', () => {
     expect(formatNumber(3)).toBe('3');
     expect(formatNumber(123.456)).toBe('123');
     expect(formatNumber(1.234)).toBe('1.23');
-    expect(formatNumber(0.0512)).toBe('0.051');
+    expect(formatNumber(0.0512)).toBe('0.0512');
+    expect(formatNumber(0.0199)).toBe('0.0199');
+    expect(formatNumber(0.05)).toBe('0.05');
   });
 });

@@ -52,7 +52,7 @@ describe('the demo flow through the console, on the real sandbox and a real SQLi
 
     const text = transcript.join('\n');
     expect(text).toContain('guardrail breached: customer-facing error rate');
-    expect(text).toMatch(/⟳ .* running\/observing/);
+    expect(text).toMatch(/⟳ .* running \/ observing/);
   });
 
   it('a refused command changes nothing but its audit line', async () => {

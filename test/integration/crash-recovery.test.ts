@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { openStore } from '../../src/store/index.js';
+import { activeFaults, ROOT, statsRequests, waitUntil } from './harness.js';
+
+const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
+
+function startBot(configFile: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('crash recovery: the bot is SIGKILLed while a fault is active', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let configFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-crash-'));
+    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+    configFile = path.join(dir, 'faultline.config.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        store: { path: path.join(dir, 'faultline.db') },
+        postmortems: { dir: path.join(dir, 'postmortems') },
+        playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+        engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' },
+        adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+        log: { level: 'info' },
+      }),
+    );
+    await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reverts the fault at the next start, marks the experiment recovered, and leaves no gap in the journal', async () => {
+    const first = startBot(configFile);
+    await waitUntil('the first bot to be ready', () => first.output().includes('ready'));
+    const type = (line: string) => first.child.stdin!.write(`${line}\n`);
+    type('/as alice');
+    type('/chaos propose checkout-latency duration=2m');
+    await waitUntil('the proposal', () => /Proposed (exp-[0-9a-f]+)/.test(first.output()));
+    const id = /Proposed (exp-[0-9a-f]+)/.exec(first.output())![1]!;
+    type('/as bob');
+    type(`/chaos approve ${id}`);
+    type('/as alice');
+    type(`/chaos start ${id}`);
+    await waitUntil('the fault to be injected', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id));
+    await waitUntil('a guardrail reading', () => first.output().includes('running / observing'));
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The bot is gone; the fault is still there (its expiry is two minutes away).
+    expect((await activeFaults(sandbox.adminUrl)).map((f) => f.experimentId)).toContain(id);
+
+    const second = startBot(configFile);
+    second.child.stdin!.end(`/chaos status ${id}\n`);
+    const code = await second.exited;
+    expect(code, second.output()).toBe(0);
+    expect(second.output()).toContain(`recovered after restart: ${id}`);
+    expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
+
+    const store = openStore({ path: path.join(dir, 'faultline.db') });
+    try {
+      const row = store.experiments.get(id)!;
+      const record = (row.data as { record: { state: string; abort: { reason: string; code: string } } }).record;
+      expect(record.state).toBe('aborted');
+      expect(record.abort).toMatchObject({ reason: 'recovered after restart', code: 'recovered' });
+      const journal = store.journal(id);
+      const kinds = journal.map((e) => e.kind);
+      const order = ['inject-intent', 'injected', 'reading', 'abort', 'revert-started', 'reverted', 'postcheck', 'verdict', 'postmortem'];
+      let last = -1;
+      for (const k of order) {
+        const i = kinds.indexOf(k, last + 1);
+        expect(i, `${k} after position ${last} in ${kinds.join(',')}`).toBeGreaterThan(last);
+        last = i;
+      }
+      const verdict = store.verifyAudit();
+      expect(verdict.ok).toBe(true);
+      const all = store.events();
+      all.forEach((e, i) => expect(e.seq).toBe(all[0]!.seq + i));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reverts an orphan fault the journal never heard of (crash between the API call and the journal write)', async () => {
+    const res = await fetch(`${sandbox.adminUrl}/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experimentId: 'exp-0rphan', handleId: 'fh-orphan01', type: 'latency', targets: ['checkout-1'], params: { ms: 200 }, expiresAt: Date.now() + 120_000 }),
+    });
+    expect(res.status).toBe(201);
+    const bot = startBot(configFile);
+    bot.child.stdin!.end('/chaos list\n');
+    expect(await bot.exited, bot.output()).toBe(0);
+    expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
+    const store = openStore({ path: path.join(dir, 'faultline.db') });
+    try {
+      expect(store.journal('exp-0rphan').map((e) => e.kind)).toContain('reconcile-revert');
+    } finally {
+      store.close();
+    }
+  });
+});
