@@ -1,0 +1,8 @@
+import { benchAbortLatency } from './abort-latency.js';
+import { benchStartup } from './startup.js';
+
+const only = process.argv[2];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+log(`Faultline benchmarks (node ${process.version}, ${new Date().toISOString()})`);
+if (!only || only === 'startup') await benchStartup(log);
+if (!only || only === 'abort') await benchAbortLatency(log);
