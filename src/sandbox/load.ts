@@ -22,7 +22,7 @@ export interface LoadGenerator {
 const TICK_MS = 20;
 
 export function startLoadGenerator(opts: LoadGeneratorOptions): LoadGenerator {
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 4_000 });
   const inFlight = new Set<ClientRequest>();
   const maxInFlight = opts.maxInFlight ?? 1000;
   const counts = { sent: 0, ok: 0, failed: 0, timedOut: 0, skipped: 0 };

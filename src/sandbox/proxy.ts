@@ -55,7 +55,8 @@ type Outcome = { kind: 'refused' } | { kind: 'done' };
 export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
   const { log, stats, faults } = opts;
   const random = opts.random ?? Math.random;
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets are dropped before the replica's 5 s keep-alive ends, so a reused socket is never one the replica is closing.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
   /** Wakers of every pending sleep, so close() never waits on a held (blackholed, delayed) request. */
   const sleepers = new Set<() => void>();
   let closed = false;

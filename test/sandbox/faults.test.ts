@@ -121,11 +121,11 @@ describe('sandbox: faults', () => {
     expect(before?.up).toBe(true);
     const f = await addFault(faultBody({ type: 'process-kill', targets: ['checkout-1'], params: { count: 1 } }));
     try {
-      await waitFor('old pid gone', async () => !pidAlive(oldPid), 2_000);
+      await waitFor('old pid gone', async () => !pidAlive(oldPid), 5_000);
       const after = await waitFor('replica back', async () => {
         const t = (await http<TargetRow[]>(`${sb.adminUrl}/targets`)).body.find((x) => x.id === 'checkout-1');
         return t?.up && t.pid !== oldPid ? t : undefined;
-      }, 5_000);
+      }, 10_000);
       expect(pidAlive(after.pid ?? -1)).toBe(true);
       // Requests keep succeeding meanwhile: a dead replica is skipped or retried elsewhere.
       expect((await http(`${sb.proxyUrl}/`)).status).toBe(200);
