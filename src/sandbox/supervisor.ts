@@ -97,7 +97,13 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     });
     slot.child = child;
     info.pid = child.pid ?? null;
-    slot.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    slot.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      // A fork that never started emits 'error' and no 'exit'.
+      child.once('error', () => {
+        if (child.pid === undefined) resolve();
+      });
+    });
     child.on('message', (msg: unknown) => {
       const m = msg as { type?: unknown; port?: unknown };
       if (m?.type !== 'ready' || typeof m.port !== 'number' || slot.child !== child) return;
@@ -150,11 +156,14 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     await Promise.all(
       slots.map(async (slot) => {
         const child = slot.child;
-        if (!child || !slot.exited) return;
+        if (!child || !slot.exited || child.pid === undefined) return;
         child.kill('SIGTERM');
         const hardKill = setTimeout(() => child.kill('SIGKILL'), 2_000);
-        await slot.exited;
+        let giveUp: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<void>((resolve) => (giveUp = setTimeout(resolve, 10_000)));
+        await Promise.race([slot.exited, gaveUp]);
         clearTimeout(hardKill);
+        clearTimeout(giveUp);
       }),
     );
     process.off('exit', onExit);

@@ -87,6 +87,9 @@ describe('process target driver against a real sandbox', () => {
     expect(await driver.preview(spec({ selector: { service: 'payments' } }), { log: silentLogger })).toEqual([]);
     expect((await driver.preview(spec({ selector: { replica: '1' } }), { log: silentLogger })).map((t) => t.id)).toEqual(['checkout-1']);
     expect((await driver.preview(spec({ selector: { replica: 'checkout-2' } }), { log: silentLogger })).map((t) => t.id)).toEqual(['checkout-2']);
+    const loose = { adapter: 'process', selector: { zone: 'a' }, blastRadius: { kind: 'all' } } as unknown as Parameters<TargetDriver['preview']>[0];
+    const err = await driver.preview(loose, { log: silentLogger }).catch((e: unknown) => e);
+    expect(isFaultlineError(err, 'playbook_invalid')).toBe(true);
   });
 
   it('injects, lists, and reverts idempotently', async () => {

@@ -113,8 +113,12 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
     schemas: { target: processTargetSchema, fault: processFaultSchema },
 
     async preview(target: TargetSpec, ctx: DiscoverContext) {
-      const parsed = processTargetSchema.safeParse(target);
-      const selector = parsed.success ? parsed.data.selector : ((target.selector ?? {}) as { service?: string; replica?: string });
+      const selector: Record<string, string | undefined> = target.selector ?? {};
+      // A key this adapter does not know would otherwise match everything: refuse it.
+      const unknownKeys = Object.keys(selector).filter((k) => k !== 'service' && k !== 'replica');
+      if (unknownKeys.length) {
+        throw new FaultlineError('playbook_invalid', `the process adapter selects by service and replica only, not by ${unknownKeys.join(', ')}`);
+      }
       const all = await getTargets(ctx.signal);
       return all.filter(
         (t) =>
