@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_APPROVAL_TTL_MS } from '../core/approval.js';
 import { Duration } from '../core/duration.js';
 import { FaultlineError } from '../core/errors.js';
-import { formatIssues } from './format-issues.js';
+import { formatIssues } from '../core/format-issues.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
 

@@ -3,7 +3,7 @@ import { FaultlineError } from '../core/errors.js';
 import type { AdapterDeps, SignalAdapter, SignalSource, TargetAdapter, TargetDriver } from '../core/ports.js';
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
 import { processTargetAdapter } from '../adapters/targets/process/index.js';
-import { formatIssues } from './format-issues.js';
+import { formatIssues } from '../core/format-issues.js';
 
 /** Every adapter this build knows, one Map per family. */
 export function knownTargetAdapters(): Map<string, TargetAdapter<never>> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { FaultlineError } from '../core/errors.js';
 import type { Experiment } from '../core/playbook.js';
-import { formatPath } from '../app/format-issues.js';
+import { formatPath } from '../core/format-issues.js';
 import { validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
 
 export interface LoadedPlaybook {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { Experiment } from '../core/playbook.js';
 import type { SignalSource, TargetDriver } from '../core/ports.js';
+import { humanMessage } from '../core/format-issues.js';
 import { substituteVars } from './substitute-vars.js';
 
 export interface PlaybookProblem {
@@ -16,7 +17,7 @@ export interface AdapterSchemas {
 export type PlaybookCheck = { ok: true; playbook: Experiment } | { ok: false; problems: PlaybookProblem[] };
 
 function issuesAt(issues: readonly z.core.$ZodIssue[], prefix: Array<string | number>): PlaybookProblem[] {
-  return issues.map((i) => ({ path: [...prefix, ...(i.path as Array<string | number>)], message: i.message }));
+  return issues.map((i) => ({ path: [...prefix, ...(i.path as Array<string | number>)], message: humanMessage(i.message) }));
 }
 
 /**

@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'faultline-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function cli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    env: { ...process.env, FAULTLINE_CONFIG: '', SLACK_BOT_TOKEN: '', ...opts.env },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('faultline validate', () => {
+  it('accepts the shipped playbooks', () => {
+    const r = cli(['validate', 'playbooks']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/ok\s+playbooks\/sandbox\/checkout-errors\.yaml \(checkout-errors\)/);
+    expect(r.out).toMatch(/\d+ valid, 0 invalid/);
+  });
+
+  it('reports every problem with file, field path, line and expectation', () => {
+    const r = cli(['validate', 'test/fixtures/playbooks/broken-fields.yaml']);
+    expect(r.code).toBe(1);
+    const file = 'test/fixtures/playbooks/broken-fields.yaml';
+    expect(r.out).toContain(`${file}: name`);
+    expect(r.out).toContain('hypothesis: missing (expected string)');
+    expect(r.out).toContain('target.blastRadius (line 7)');
+    expect(r.out).toContain('fault.duration (line 11)');
+    expect(r.out).toMatch(/guardrails\[0\]\.comparison \(line 15\)/);
+  });
+
+  it('names the adapter-level problems once the shape is right', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'adapter-fields.yaml');
+    writeFileSync(
+      file,
+      [
+        'kind: Experiment',
+        'name: adapter-fields',
+        'hypothesis: If the replicas fail a lot, then the error rate stays low.',
+        'owner: team-x',
+        'target: { adapter: process, selector: { service: checkout, zone: a } }',
+        'fault: { type: http-error, parameters: { percent: 250 }, duration: 30s }',
+        'guardrails:',
+        '  - name: e',
+        '    signal: { source: http, url: not-a-url, path: errorRate }',
+        '    comparison: ">"',
+        '    threshold: 1',
+      ].join('\n'),
+    );
+    const r = cli(['validate', file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/target\.selector.*zone|target\.selector/);
+    expect(r.out).toMatch(/fault\.parameters\.percent/);
+    expect(r.out).toMatch(/guardrails\[0\]\.signal\.url/);
+  });
+
+  it('reports YAML syntax errors, unknown adapters, signal sources and variables', () => {
+    const r = cli(['validate', 'test/fixtures/playbooks/bad-yaml.yaml', 'test/fixtures/playbooks/unknown-adapter.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('invalid test/fixtures/playbooks/bad-yaml.yaml');
+    expect(r.out).toMatch(/YAML: /);
+    expect(r.out).toMatch(/target\.adapter.*unknown target adapter "mainframe"; known: process/);
+    expect(r.out).toMatch(/unknown signal source "carrier-pigeon"/);
+    expect(r.out).toMatch(/unknown variable \$\{nowhere\}/);
+    expect(r.out).toContain('0 valid, 2 invalid');
+  });
+
+  it('says so when a path does not exist', () => {
+    const r = cli(['validate', 'no/such/dir']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no/such/dir: no such file or folder [playbook_not_found]');
+  });
+});
+
+describe('faultline schema', () => {
+  it('prints a JSON Schema with the adapters\' fault types and the core fields', () => {
+    const r = cli(['schema']);
+    expect(r.code, r.err).toBe(0);
+    const schema = JSON.parse(r.out) as { properties: Record<string, unknown>; required: string[] };
+    expect(schema.required).toEqual(expect.arrayContaining(['kind', 'name', 'hypothesis', 'target', 'fault', 'guardrails']));
+    expect(r.out).toContain('http-error');
+    expect(r.out).toContain('process-kill');
+    expect(r.out).toContain('"measure"');
+  });
+});
+
+describe('faultline audit verify', () => {
+  it('passes on an intact chain and names the first tampered row', () => {
+    const dir = tmp();
+    const db = path.join(dir, 'audit.db');
+    const store = openStore({ path: db });
+    for (let i = 0; i < 20; i++) store.append({ at: 1_000 + i, actor: 'alice', kind: 'command', experimentId: null, data: { i } });
+    store.close();
+    const ok = cli(['audit', 'verify'], { env: { FAULTLINE_DB: db } });
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain('audit chain ok: 20 rows');
+
+    const raw = new Database(db);
+    raw.exec('DROP TRIGGER IF EXISTS events_no_update');
+    for (const t of raw.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as Array<{ name: string }>) raw.exec(`DROP TRIGGER "${t.name}"`);
+    raw.prepare('UPDATE events SET actor = ? WHERE seq = 7').run('mallory');
+    raw.close();
+    const bad = cli(['audit', 'verify'], { env: { FAULTLINE_DB: db } });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain('audit chain BROKEN');
+    expect(bad.out).toContain('at row 7');
+  });
+});
+
+describe('configuration errors', () => {
+  it('name the file and the field, and nothing starts', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'approvers: alice\ncaps: { maxPercent: 400 }\nengine: { guardrailInterval: soon }\nsurprise: 1\n');
+    const r = cli(['--config', file, 'start']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`invalid configuration in ${file}`);
+    expect(r.err).toMatch(/approvers: .*array/i);
+    expect(r.err).toContain('caps.maxPercent');
+    expect(r.err).toContain('engine.guardrailInterval');
+    expect(r.err).toMatch(/surprise/);
+    expect(r.err).toContain('[config_invalid]');
+  });
+
+  it('refuses an adapter it does not know', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, `store: { path: ${path.join(dir, 'x.db')} }\nadapters: { targets: { mainframe: {} } }\n`);
+    const r = cli(['--config', file, 'start']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('adapters.targets.mainframe: no such adapter; known: process');
+  });
+});

@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { openStore } from '../../src/store/index.js';
+import { activeFaults, ROOT, statsRequests, waitUntil } from './harness.js';
+
+const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
+
+/** Processes (other than this one) whose environment carries the marker. */
+function processesMarked(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(marker)) found.push(Number(entry));
+    } catch {
+      // gone or not ours
+    }
+  }
+  return found;
+}
+
+describe('the console through `faultline start`', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  let configFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-console-'));
+    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+    configFile = path.join(dir, 'faultline.config.yaml');
+    writeFileSync(
+      configFile,
+      stringify({
+        store: { path: path.join(dir, 'faultline.db') },
+        postmortems: { dir: path.join(dir, 'postmortems') },
+        playbooks: { vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+        engine: { guardrailInterval: '500ms', postcheckTimeout: '15s' },
+        adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+      }),
+    );
+    await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads one command per line from a pipe, answers each, and exits 0 at the end of input', () => {
+    const script = ['/as alice', '/chaos list', '/chaos help', '/chaos frobnicate', '/as', 'hello', '/as bob', '/chaos status'].join('\n');
+    const r = spawnSync(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, input: `${script}\n`, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('alice> /chaos list');
+    expect(r.stdout).toContain('Playbooks: checkout-errors, checkout-latency, checkout-replica-kill');
+    expect(r.stdout).toContain('/chaos propose <playbook>');
+    expect(r.stdout).toContain('Unknown command "frobnicate" [command_unknown]');
+    expect(r.stdout).toContain('usage: /as <user>');
+    expect(r.stdout).toContain('commands start with /chaos');
+    expect(r.stdout).toContain('bob> /chaos status');
+    expect(r.stdout).toContain('Chaos is enabled');
+    expect(r.stdout).not.toMatch(/\n\s+at .*:\d+:\d+/);
+  });
+
+  it('on SIGTERM aborts the running experiment, reverts its fault, then exits', async () => {
+    const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const type = (line: string) => child.stdin.write(`${line}\n`);
+    await waitUntil('ready', () => out.includes('ready'));
+    type('/as alice');
+    type('/chaos propose checkout-latency duration=2m');
+    await waitUntil('the proposal', () => /Proposed (exp-[0-9a-f]+)/.test(out));
+    const id = /Proposed (exp-[0-9a-f]+)/.exec(out)![1]!;
+    type('/as carol');
+    type(`/chaos approve ${id}`);
+    type(`/chaos start ${id}`);
+    await waitUntil('the fault', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id));
+    child.kill('SIGTERM');
+    expect(await exited, out).toBe(143);
+    expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
+    const store = openStore({ path: path.join(dir, 'faultline.db') });
+    try {
+      const record = (store.experiments.get(id)!.data as { record: { state: string; abort: { code: string } } }).record;
+      expect(record.state).toBe('aborted');
+      expect(record.abort.code).toBe('shutdown');
+      expect(store.journal(id).map((e) => e.kind)).toContain('reverted');
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('npm run demo', () => {
+  it('runs a whole experiment, exits 0 in under 60 s, prints the post-mortem path and leaves no process behind', async () => {
+    const marker = `FAULTLINE_DEMO_TEST=${process.pid}-${Date.now()}`;
+    const [k, v] = marker.split('=') as [string, string];
+    const t0 = Date.now();
+    const r = spawnSync('npm', ['run', 'demo', '--silent'], { cwd: ROOT, encoding: 'utf8', timeout: 90_000, env: { ...process.env, [k]: v } });
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(seconds).toBeLessThan(60);
+    expect(r.stdout).toContain('[approval_self]');
+    expect(r.stdout).toMatch(/Result: aborted, verdict refuted; aborted by faultline: guardrail breached/);
+    expect(r.stdout).toMatch(/Post-mortem draft: data\/postmortems\/exp-[0-9a-f]+\.md/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(processesMarked(marker)).toEqual([]);
+  });
+});
