@@ -2,7 +2,7 @@
  * Start-to-ready time and idle RSS of `npm start` (the console, with an already running sandbox so
  * only the bot is measured).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,30 @@ function rssKiB(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+interface Variant {
+  label: string;
+  cmd: string;
+  args: string[];
+  /** Picks the bot's own process among the children (npm runs it under a shell). */
+  isBot: (argv: string[]) => boolean;
+}
+
 export async function benchStartup(log: (line: string) => void): Promise<void> {
+  // Inside the project, so the build resolves node_modules as the image does.
+  const built = mkdtempSync(path.join(ROOT, 'data', 'bench-build-'));
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { cwd: ROOT, stdio: 'inherit' });
+  const variants: Variant[] = [
+    { label: 'npm start (TypeScript through tsx)', cmd: 'npm', args: ['start', '--silent'], isBot: (a) => /(^|\/)node$/.test(a[0] ?? '') && a.some((x) => x.endsWith('faultline.mjs')) },
+    { label: 'node dist (compiled, as in the image)', cmd: process.execPath, args: [path.join(built, 'src', 'app', 'cli.js'), 'start'], isBot: () => true },
+  ];
+  try {
+    for (const v of variants) await benchVariant(v, log);
+  } finally {
+    rmSync(built, { recursive: true, force: true });
+  }
+}
+
+async function benchVariant(variant: Variant, log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-bench-start-'));
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 10 });
   const configFile = path.join(dir, 'faultline.config.yaml');
@@ -44,27 +67,24 @@ export async function benchStartup(log: (line: string) => void): Promise<void> {
   try {
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
-      const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, FAULTLINE_CONFIG: configFile }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(variant.cmd, variant.args, { cwd: ROOT, env: { ...process.env, FAULTLINE_CONFIG: configFile }, stdio: ['pipe', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
         let out = '';
         child.stdout!.on('data', (d: Buffer) => {
           out += d.toString();
           if (/^ready$/m.test(out)) resolve();
         });
-        child.once('exit', (code) => reject(new Error(`npm start exited with ${code} before ready:\n${out}`)));
+        child.once('exit', (code) => reject(new Error(`${variant.label} exited with ${code} before ready:\n${out}`)));
       });
       ready.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 3000));
-      const bot = childPids(child.pid!).find((p) => {
-        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-        return /(^|\/)node$/.test(argv[0] ?? '') && argv.some((a) => a.endsWith('faultline.mjs'));
-      });
+      const bot = [child.pid!, ...childPids(child.pid!)].find((p) => variant.cmd !== 'npm' ? p === child.pid : variant.isBot(readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')));
       if (bot) rss.push(rssKiB(bot) / 1024);
       child.stdin!.end();
       await new Promise((r) => child.once('exit', r));
     }
-    log(summary('start-to-ready of npm start (console, sandbox already up)', ready, 'ms'));
-    log(summary('idle RSS of the bot process 3 s after ready', rss, 'MiB'));
+    log(summary(`start-to-ready, ${variant.label}`, ready, 'ms'));
+    log(summary(`idle RSS 3 s after ready, ${variant.label}`, rss, 'MiB'));
   } finally {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });

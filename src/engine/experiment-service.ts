@@ -112,12 +112,13 @@ export class ExperimentService {
         overrides: input.overrides ?? {},
       });
     });
-    const card = await this.notifier.postCard(record.id, record.channel, this.transitions.card(entry));
-    if (card) {
-      const withCard = { ...this.repo.get(record.id), card };
-      this.repo.save(withCard);
-      return withCard;
-    }
+    // The card is posted on the chat's own time: a slow or absent chat never holds up the proposal.
+    void this.notifier.postCard(record.id, record.channel, this.transitions.card(entry)).then((card) => {
+      if (!card) return;
+      const current = this.repo.get(record.id);
+      this.repo.save({ ...current, card });
+      this.transitions.refreshCard({ ...current, card });
+    });
     return entry;
   }
 
