@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { AdapterLogger } from '../core/ports.js';
+import { closeServer, listenOn } from './listen.js';
 import { NewFaultBody } from './fault-spec.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';
@@ -138,20 +139,7 @@ export function createAdminServer(opts: AdminServerOptions): AdminServer {
   });
 
   return {
-    listen() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port, opts.host, () => {
-          server.off('error', reject);
-          const addr = server.address();
-          resolve(addr && typeof addr === 'object' ? addr.port : opts.port);
-        });
-      });
-    },
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    listen: () => listenOn(server, opts.port, opts.host),
+    close: () => closeServer(server),
   };
 }

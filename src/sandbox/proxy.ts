@@ -4,6 +4,7 @@
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AdapterLogger } from '../core/ports.js';
+import { closeServer, listenOn } from './listen.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';
 import type { TrafficStats } from './traffic-stats.js';
@@ -202,21 +203,11 @@ export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
   server.keepAliveTimeout = 5_000;
 
   return {
-    listen() {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(opts.port, opts.host, () => {
-          server.off('error', reject);
-          const addr = server.address();
-          resolve(addr && typeof addr === 'object' ? addr.port : opts.port);
-        });
-      });
-    },
+    listen: () => listenOn(server, opts.port, opts.host),
     async close() {
       closed = true;
       for (const wake of [...sleepers]) wake();
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const serverClosed = closeServer(server);
       agent.destroy();
       await serverClosed;
     },

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { EVENT_COLUMNS, eventHash, type EventRow } from './events.js';
 import { GENESIS_HASH } from './migrations.js';
 import { guard } from './store-error.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../core/canonical-json.js';
 import { GENESIS_HASH } from './migrations.js';
 import { guard, sqlLimit } from './store-error.js';
 

@@ -4,4 +4,4 @@ export { ExperimentSnapshot, type ExperimentFilter, type ExperimentSnapshots } f
 export type { Settings } from './settings.js';
 export type { AuditVerdict, AuditFailure } from './audit-verify.js';
 export { MIGRATIONS, GENESIS_HASH, runMigrations, currentVersion, type Migration, type MigrationResult } from './migrations.js';
-export { canonicalJson } from './canonical-json.js';
+export { canonicalJson } from '../core/canonical-json.js';

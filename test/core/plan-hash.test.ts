@@ -71,8 +71,8 @@ describe('canonicalJson', () => {
     expect(canonicalJson([2, 1])).not.toBe(canonicalJson([1, 2]));
   });
 
-  it('writes null for undefined at the top and inside arrays', () => {
-    expect(canonicalJson(undefined)).toBe('null');
+  it('refuses a value with no JSON form, and writes null for undefined inside arrays', () => {
+    expect(() => canonicalJson(undefined)).toThrow(TypeError);
     expect(canonicalJson([undefined, null])).toBe('[null,null]');
     expect(canonicalJson('x')).toBe('"x"');
   });

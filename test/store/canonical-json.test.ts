@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/store/canonical-json.js';
+import { canonicalJson } from '../../src/core/canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts keys recursively and has no whitespace', () => {
