@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, ROOT, statsRequests, waitUntil } from './harness.js';
-
-const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
+import { activeFaults, BIN, ROOT, spawnBot, statsRequests, waitUntil } from './harness.js';
 
 /** Processes (other than this one) whose environment carries the marker. */
 function processesMarked(marker: string): number[] {
@@ -66,23 +64,19 @@ describe('the console through `faultline start`', () => {
   });
 
   it('on SIGTERM aborts the running experiment, reverts its fault, then exits', async () => {
-    const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const type = (line: string) => child.stdin.write(`${line}\n`);
-    await waitUntil('ready', () => out.includes('ready'));
+    const bot = spawnBot(configFile);
+    const { child, exited, type } = bot;
+    await waitUntil('ready', () => bot.output().includes('ready'));
     type('/as alice');
     type('/chaos propose checkout-latency duration=2m');
-    await waitUntil('the proposal', () => /Proposed (exp-[0-9a-f]+)/.test(out));
-    const id = /Proposed (exp-[0-9a-f]+)/.exec(out)![1]!;
+    await waitUntil('the proposal', () => /Proposed (exp-[0-9a-f]+)/.test(bot.output()));
+    const id = /Proposed (exp-[0-9a-f]+)/.exec(bot.output())![1]!;
     type('/as carol');
     type(`/chaos approve ${id}`);
     type(`/chaos start ${id}`);
     await waitUntil('the fault', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id));
     child.kill('SIGTERM');
-    expect(await exited, out).toBe(143);
+    expect(await exited, bot.output()).toBe(143);
     expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
     const store = openStore({ path: path.join(dir, 'faultline.db') });
     try {

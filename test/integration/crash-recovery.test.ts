@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,18 +5,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, ROOT, statsRequests, waitUntil } from './harness.js';
-
-const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
-
-function startBot(configFile: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
+import { activeFaults, ROOT, spawnBot as startBot, statsRequests, waitUntil } from './harness.js';
 
 describe('crash recovery: the bot is SIGKILLed while a fault is active', () => {
   let dir: string;
@@ -49,7 +37,7 @@ describe('crash recovery: the bot is SIGKILLed while a fault is active', () => {
   it('reverts the fault at the next start, marks the experiment recovered, and leaves no gap in the journal', async () => {
     const first = startBot(configFile);
     await waitUntil('the first bot to be ready', () => first.output().includes('ready'));
-    const type = (line: string) => first.child.stdin!.write(`${line}\n`);
+    const { type } = first;
     type('/as alice');
     type('/chaos propose checkout-latency duration=2m');
     await waitUntil('the proposal', () => /Proposed (exp-[0-9a-f]+)/.test(first.output()));

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,4 +68,23 @@ export async function startHarness(overrides: Record<string, unknown> = {}, sand
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export const BIN = path.join(ROOT, 'src', 'app', 'faultline.mjs');
+
+export interface Bot {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  type: (line: string) => void;
+}
+
+/** `faultline --config <file> start` as its own process, stdin a pipe, stdout and stderr collected. */
+export function spawnBot(configFile: string): Bot {
+  const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited, type: (line) => void child.stdin!.write(`${line}\n`) };
 }
