@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alice, bob, carol, makeEngine, waitFor, type Engine, type EngineOptions } from './engine-harness.js';
+
+const engines: Engine[] = [];
+const engine = (o: EngineOptions = {}) => {
+  const e = makeEngine(o);
+  engines.push(e);
+  return e;
+};
+afterEach(async () => {
+  for (const e of engines.splice(0)) {
+    await e.service.runner.settle();
+    e.cleanup();
+  }
+});
+
+const postmortemPath = (e: Engine, id: string) => e.journal(id).find((j) => j.kind === 'postmortem')?.data.path as string | undefined;
+
+describe('abort always wins (invariant 1)', () => {
+  it('abort twice while observing: one revert, the first reason stands', async () => {
+    const e = engine({ playbooks: [{ duration: '5s' }] });
+    const id = await e.launch();
+    await e.waitForPhase(id, 'observing');
+    expect(e.target.faultsOf(id)).toHaveLength(1);
+
+    const first = e.service.abort(id, carol, 'customers are complaining');
+    const second = e.service.abort(id, bob, 'me too');
+    expect(first.record.phase).toBe('reverting');
+    expect(second.record.phase).toBe('reverting');
+    await e.service.runner.settle();
+
+    const r = e.service.get(id).record;
+    expect(r.state).toBe('aborted');
+    expect(r.abort?.by.id).toBe('carol');
+    expect(r.abort?.reason).toBe('customers are complaining');
+    expect(r.abort?.code).toBe('manual');
+    expect(r.verdict).toBe('inconclusive');
+    expect(e.target.revertCalls).toHaveLength(1);
+    expect(e.kinds(id).filter((k) => k === 'reverted')).toHaveLength(1);
+    expect(e.kinds(id).filter((k) => k === 'abort')).toHaveLength(2); // both are on the record
+    expect(e.target.faults.size).toBe(0);
+    expect(r.endedAt! - r.abort!.at).toBeLessThan(1000); // did not sit out the 5 s
+  });
+
+  it('abort during a slow inject: the fault is reverted as soon as inject returns, final state aborted', async () => {
+    const e = engine({ playbooks: [{ duration: '5s' }] });
+    e.target.hangInject(300);
+    const id = await e.launch();
+    await waitFor('inject to be called', () => e.target.injectCalls.length === 1);
+    expect(e.service.get(id).record.phase).toBe('injecting');
+    const abortedAt = Date.now();
+    e.service.abort(id, carol, 'wrong day');
+    await e.service.runner.settle();
+
+    const call = e.target.injectCalls[0]!;
+    expect(call.outcome).toBe('ok');
+    expect(call.returnedAt! - abortedAt).toBeGreaterThan(200); // the abort really landed mid-inject
+    expect(e.target.revertCalls).toHaveLength(1);
+    expect(e.target.revertCalls[0]!.handleId).toBe(call.handleId);
+    expect(e.target.revertCalls[0]!.at - call.returnedAt!).toBeLessThan(200);
+    expect(e.target.faults.size).toBe(0);
+    const r = e.service.get(id).record;
+    expect(r.state).toBe('aborted');
+    expect(r.injectedAt).toBeNull(); // it never went on to observe
+    expect(e.kinds(id)).not.toContain('reading');
+    const k = e.kinds(id);
+    expect(k.indexOf('injected')).toBeLessThan(k.indexOf('revert-started'));
+  });
+
+  it('abort while chat hangs forever: the revert still happens at once and the run finishes', async () => {
+    const e = engine({ playbooks: [{ duration: '5s' }] });
+    const id = await e.launch();
+    await e.waitForPhase(id, 'observing');
+    e.chat.mode = 'hang';
+    const t0 = Date.now();
+    const returned = e.service.abort(id, carol, 'chat is down, stop anyway');
+    expect(Date.now() - t0).toBeLessThan(50); // abort itself waits on nothing
+    expect(returned.record.phase).toBe('reverting');
+    await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await e.service.runner.settle();
+    expect(e.service.get(id).record.state).toBe('aborted');
+    expect(existsSync(postmortemPath(e, id)!)).toBe(true);
+    expect(e.chat.calls.filter((c) => c.outcome === 'hung').length).toBeGreaterThan(0);
+  });
+
+  it('a chat that hangs from the first message never blocks propose, approve, start or abort', async () => {
+    const e = engine({ playbooks: [{ duration: '5s' }] });
+    e.chat.mode = 'hang';
+    const t0 = Date.now();
+    const id = await e.launch();
+    await e.waitForPhase(id, 'observing');
+    e.service.abort(id, alice, 'done');
+    await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
+    await e.service.runner.settle();
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(e.service.get(id).record.state).toBe('aborted');
+  }, 5000);
+
+  it('abort during a guardrail sample that hangs does not wait for the sample deadline', async () => {
+    const e = engine({ playbooks: [{ duration: '5s' }], settings: { signalTimeoutMs: 2000 } });
+    const id = await e.launch();
+    await e.waitForPhase(id, 'observing');
+    await waitFor('one reading', () => e.kinds(id).includes('reading'));
+    e.signal.set('errors', { hang: true });
+    await waitFor('the hanging sample', () => e.signal.samples.some((s) => s.key === 'errors' && typeof s.step === 'object'));
+    const t0 = Date.now();
+    e.service.abort(id, carol, 'stop');
+    await waitFor('the fault to be gone', () => e.target.faults.size === 0, 3000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await e.service.runner.settle();
+  });
+});

@@ -1,0 +1,63 @@
+import type { Message } from '../../src/core/message.js';
+import type { MessageRef } from '../../src/core/ports.js';
+import type { ChatPort } from '../../src/engine/chat-port.js';
+
+export type ChatMode = 'ok' | 'fail' | 'hang';
+
+export interface ChatCall {
+  op: 'post' | 'update' | 'reply';
+  channel: string;
+  ref?: MessageRef;
+  msg: Message;
+  at: number;
+  /** `ok` delivered, `failed` rejected, `hung` never answered. */
+  outcome: 'ok' | 'failed' | 'hung';
+}
+
+/** Flattens a message into one searchable string. */
+export function messageText(msg: Message): string {
+  return [msg.title ?? '', ...msg.fields.map((f) => `${f.label}: ${f.value}`), ...msg.sections].join('\n');
+}
+
+/**
+ * A ChatPort that records every post, update and reply. `mode` switches it to reject every call
+ * (chat API down) or to never answer (chat API hanging), to prove the engine never waits on chat.
+ */
+export class RecordingChat implements ChatPort {
+  readonly calls: ChatCall[] = [];
+  mode: ChatMode = 'ok';
+  private seq = 0;
+
+  post(channel: string, msg: Message): Promise<MessageRef> {
+    return this.answer({ op: 'post', channel, msg }, () => ({ channel, ts: `${Date.now()}.${String(++this.seq).padStart(6, '0')}` }));
+  }
+
+  update(ref: MessageRef, msg: Message): Promise<void> {
+    return this.answer({ op: 'update', channel: ref.channel, ref, msg }, () => undefined);
+  }
+
+  reply(ref: MessageRef, msg: Message): Promise<MessageRef> {
+    return this.answer({ op: 'reply', channel: ref.channel, ref, msg }, () => ({ channel: ref.channel, ts: `${ref.ts}.r${++this.seq}` }));
+  }
+
+  delivered(op?: ChatCall['op']): ChatCall[] {
+    return this.calls.filter((c) => c.outcome === 'ok' && (op === undefined || c.op === op));
+  }
+
+  /** Everything delivered as a thread reply or channel post (not card updates), as text. */
+  transcript(): string {
+    return this.calls
+      .filter((c) => c.outcome === 'ok' && c.op !== 'update')
+      .map((c) => messageText(c.msg))
+      .join('\n');
+  }
+
+  private answer<T>(call: Omit<ChatCall, 'at' | 'outcome'>, value: () => T): Promise<T> {
+    const mode = this.mode;
+    const outcome = mode === 'ok' ? 'ok' : mode === 'fail' ? 'failed' : 'hung';
+    this.calls.push({ ...call, at: Date.now(), outcome });
+    if (mode === 'fail') return Promise.reject(new Error('chat API unavailable (503)'));
+    if (mode === 'hang') return new Promise<T>(() => undefined);
+    return Promise.resolve(value());
+  }
+}
