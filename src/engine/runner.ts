@@ -146,8 +146,9 @@ export class Runner {
       const entry = this.current(id);
       if (entry.record.phase !== 'observing' || wake.aborted) return;
       const endsAt = entry.record.endsAt ?? 0;
-      const readings = await sampleAll(this.deps.signals, spec.guardrails.map((g) => g.signal), this.deps.clock, signalTimeoutMs);
-      if (this.current(id).record.phase !== 'observing') return;
+      // An abort must not wait out a slow sample (up to signalTimeoutMs): stop listening and revert now.
+      const readings = await untilWoken(sampleAll(this.deps.signals, spec.guardrails.map((g) => g.signal), this.deps.clock, signalTimeoutMs), wake);
+      if (!readings || this.current(id).record.phase !== 'observing') return;
       const now = this.deps.clock.now();
       const evaluation = evaluateGuardrails(rules, memory, readings, now);
       memory = evaluation.memory;
@@ -190,7 +191,7 @@ export class Runner {
       const e = wrapError('revert_failed', 'revert failed', err);
       this.journal.record('revert-failed', id, SYSTEM, { error: e.message });
       this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
-      this.transitions.apply(id, { type: 'revert-failed', reason: `${e.message}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });
+      this.transitions.apply(id, { type: 'revert-failed', reason: `${err instanceof Error ? err.message : String(err)}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });
     }
   }
 
@@ -260,6 +261,16 @@ export class Runner {
     this.transitions.refreshCard(this.current(id), true);
     this.transitions.liveGuardrails.delete(id);
   }
+}
+
+/** Resolves with `p`'s value, or with undefined as soon as `signal` fires (whichever comes first). */
+function untilWoken<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const woken = () => resolve(undefined);
+    signal.addEventListener('abort', woken, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', woken));
+  });
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
