@@ -60,7 +60,7 @@ export async function createApp(opts: { config: Config; chat: ChatPort; log: Log
     log,
     playbooks: () => playbooks,
     settings: {
-      approval: { approvers: config.approvers, ttlMs: config.approvalTtl },
+      approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
       proposalTtlMs: config.proposalTtl,
       protection: config.protected,
       caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
@@ -68,11 +68,12 @@ export async function createApp(opts: { config: Config; chat: ChatPort; log: Log
       signalTimeoutMs: config.engine.signalTimeout,
       statusIntervalMs: config.engine.statusInterval,
       postcheckTimeoutMs: config.engine.postcheckTimeout,
+      targetTimeoutMs: config.engine.targetTimeout,
       postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
       postmortemDir: path.resolve(cwd, config.postmortems.dir),
     },
   });
-  const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log });
+  const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
   const sweeper = setInterval(() => {
     try {

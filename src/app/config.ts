@@ -11,7 +11,10 @@ export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
 
 /** Everything Faultline reads at start. Secrets are never here: they come from the environment only. */
 export const Config = z.strictObject({
-  approvers: z.array(z.string().min(1)).default(['alice', 'bob', 'carol']).describe('chat user ids allowed to approve'),
+  approvers: z
+    .array(z.string().regex(/^([A-Za-z0-9_-]+\/)?[A-Za-z0-9._-]+$/, 'a chat user id, or TEAM/USER to pin it to one workspace'))
+    .default(['alice', 'bob', 'carol'])
+    .describe('chat user ids allowed to approve'),
   approvalTtl: Duration.default(DEFAULT_APPROVAL_TTL_MS),
   proposalTtl: Duration.default(24 * 3_600_000),
   protected: z
@@ -35,6 +38,7 @@ export const Config = z.strictObject({
       signalTimeout: Duration.default(3000),
       statusInterval: Duration.default(3000),
       postcheckTimeout: Duration.default(30_000),
+      targetTimeout: Duration.default(60_000),
     })
     .prefault({}),
   store: z.strictObject({ path: z.string().default('data/faultline.db') }).prefault({}),

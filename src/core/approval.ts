@@ -3,26 +3,43 @@ import { FaultlineError } from './errors.js';
 import type { ExperimentRecord } from './experiment.js';
 
 export interface ApprovalPolicy {
-  /** Chat user ids allowed to approve. */
+  /** Chat user ids allowed to approve; `TEAM/USER` pins the user to one workspace. */
   approvers: readonly string[];
   /** How long an approval stays valid if the experiment is not started. */
   ttlMs: number;
+  /** How long a proposal waits for approval before it can no longer be approved. */
+  proposalTtlMs?: number;
+}
+
+/** `U123` matches that user id; `T9/U123` matches it only when it comes from workspace T9. */
+export function isApprover(actor: Actor, approvers: readonly string[]): boolean {
+  return approvers.some((entry) => {
+    const slash = entry.indexOf('/');
+    if (slash < 0) return entry === actor.id;
+    return entry.slice(0, slash) === (actor.team ?? '') && entry.slice(slash + 1) === actor.id;
+  });
 }
 
 export const DEFAULT_APPROVAL_TTL_MS = 30 * 60_000;
 
 /** Throws the coded refusal, or returns nothing when `actor` may approve `exp` as planned now. */
-export function checkApproval(exp: ExperimentRecord, actor: Actor, currentPlanHash: string, policy: ApprovalPolicy): void {
+export function checkApproval(exp: ExperimentRecord, actor: Actor, currentPlanHash: string, policy: ApprovalPolicy, now?: number): void {
   if (sameActor(exp.proposedBy, actor)) {
     throw new FaultlineError('approval_self', `${actor.id} proposed ${exp.id} and cannot approve it; a second person must`, {
       experimentId: exp.id,
       actor: actor.id,
     });
   }
-  if (!policy.approvers.includes(actor.id)) {
+  if (!isApprover(actor, policy.approvers)) {
     throw new FaultlineError('approval_not_approver', `${actor.id} is not an approver; approvers are: ${policy.approvers.join(', ') || '(none configured)'}`, {
       experimentId: exp.id,
       actor: actor.id,
+    });
+  }
+  if (now !== undefined && policy.proposalTtlMs !== undefined && now >= exp.proposedAt + policy.proposalTtlMs) {
+    throw new FaultlineError('approval_expired', `the proposal ${exp.id} expired before it was approved; propose it again`, {
+      experimentId: exp.id,
+      expiredAt: exp.proposedAt + policy.proposalTtlMs,
     });
   }
   if (currentPlanHash !== exp.planHash) {

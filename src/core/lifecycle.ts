@@ -67,7 +67,7 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
   switch (event.type) {
     case 'approve': {
       if (state !== 'proposed') illegal(exp, event);
-      checkApproval(exp, event.actor, event.currentPlanHash, event.policy);
+      checkApproval(exp, event.actor, event.currentPlanHash, event.policy, now);
       const approval = { by: event.actor, at: now, planHash: exp.planHash, expiresAt: now + event.policy.ttlMs };
       return next({ state: 'approved', approval }, [notify('success', `approved by ${actorLabel(event.actor)}`)]);
     }

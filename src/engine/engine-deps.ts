@@ -14,6 +14,8 @@ export interface EngineSettings {
   guardrailIntervalMs: number;
   signalTimeoutMs: number;
   statusIntervalMs: number;
+  /** The longest the engine waits for one target call (preview, inject, revert, list) before it counts as failed. */
+  targetTimeoutMs: number;
   /** How long the post-check may wait for the steady state to come back after the revert. */
   postcheckTimeoutMs: number;
   postmortemTemplate: string;

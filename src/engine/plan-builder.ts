@@ -6,6 +6,7 @@ import { planHash } from '../core/plan-hash.js';
 import type { Experiment } from '../core/playbook.js';
 import type { AdapterLogger, SignalSource, TargetDriver } from '../core/ports.js';
 import type { EngineSettings } from './engine-deps.js';
+import { withDeadline } from './timing.js';
 
 export interface BuiltPlan {
   plan: Plan;
@@ -38,7 +39,7 @@ export async function buildPlan(
       durationMs: spec.fault.duration,
     });
   }
-  const candidates = await driver.preview(spec.target, { log: deps.log });
+  const candidates = await withDeadline(`preview on ${driver.kind}`, deps.settings.targetTimeoutMs, 'adapter_error', (signal) => driver.preview(spec.target, { log: deps.log, signal }));
   const selection = selectTargets(candidates, spec.target.blastRadius, deps.settings.caps, deps.settings.protection, seed);
   const plan: Plan = {
     experiment: spec.name,

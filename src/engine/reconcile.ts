@@ -3,6 +3,7 @@ import type { AdapterLogger, TargetDriver } from '../core/ports.js';
 import type { ExperimentRepo } from './experiment-repo.js';
 import type { Journal } from './journal.js';
 import type { Runner } from './runner.js';
+import { withDeadline } from './timing.js';
 import type { Transitions } from './transitions.js';
 
 export interface ReconcileReport {
@@ -24,6 +25,7 @@ export async function reconcile(deps: {
   runner: Runner;
   targets: ReadonlyMap<string, TargetDriver>;
   log: AdapterLogger;
+  targetTimeoutMs: number;
 }): Promise<ReconcileReport> {
   const report: ReconcileReport = { recovered: [], orphansReverted: [], errors: [] };
   for (const entry of deps.repo.running()) {
@@ -41,7 +43,7 @@ export async function reconcile(deps: {
   for (const [kind, driver] of deps.targets) {
     let owned;
     try {
-      owned = await driver.listOwned({ log: deps.log });
+      owned = await withDeadline(`listing faults on ${kind}`, deps.targetTimeoutMs, 'adapter_error', (signal) => driver.listOwned({ log: deps.log, signal }));
     } catch (err) {
       const msg = `${kind}: could not list owned faults: ${err instanceof Error ? err.message : String(err)}`;
       report.errors.push(msg);
@@ -51,7 +53,7 @@ export async function reconcile(deps: {
     for (const handle of owned) {
       if (deps.runner.isRunning(handle.experimentId)) continue;
       try {
-        await driver.revert(handle, { log: deps.log });
+        await withDeadline(`revert of ${handle.handleId} on ${kind}`, deps.targetTimeoutMs, 'revert_failed', (signal) => driver.revert(handle, { log: deps.log, signal }));
         deps.journal.record('reconcile-revert', handle.experimentId, SYSTEM, { adapter: kind, handleId: handle.handleId, faultType: handle.faultType });
         deps.log.warn({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId }, 'reverted orphaned fault');
         report.orphansReverted.push({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId });

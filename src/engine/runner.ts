@@ -11,6 +11,7 @@ import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
 import { driverFor } from './plan-builder.js';
 import { sampleAll } from './sample-signals.js';
+import { sleep, untilWoken, withDeadline } from './timing.js';
 import type { Transitions } from './transitions.js';
 
 interface RunControl {
@@ -111,14 +112,17 @@ export class Runner {
       expiresAt,
     });
     try {
-      const handle = await driver.inject(spec.fault, record.plan.targets, {
-        experimentId: id,
-        handleId,
-        expiresAt,
-        now: () => this.deps.clock.now(),
-        log: this.deps.log,
-        note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
-      });
+      const handle = await withDeadline(`inject on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'inject_failed', (signal) =>
+        driver.inject(spec.fault, record.plan.targets, {
+          experimentId: id,
+          handleId,
+          expiresAt,
+          now: () => this.deps.clock.now(),
+          log: this.deps.log,
+          note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
+          signal,
+        }),
+      );
       this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
       this.deps.log.info({ experimentId: id, handleId, fault: spec.fault.type, targets: record.plan.targets.map((t) => t.id) }, 'fault injected');
       return handle;
@@ -178,18 +182,22 @@ export class Runner {
     const { record } = this.current(id);
     const driver = driverFor(this.deps.targets, record.plan.adapter);
     const reason = record.abort?.reason ?? record.failure ?? 'duration elapsed';
+    let current: string | undefined;
     try {
       const handles = await this.openHandles(id);
       for (const handle of handles) {
+        current = handle.handleId;
         this.journal.record('revert-started', id, SYSTEM, { handleId: handle.handleId, reason });
-        await driver.revert(handle, { log: this.deps.log });
+        await withDeadline(`revert of ${handle.handleId} on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) =>
+          driver.revert(handle, { log: this.deps.log, signal }),
+        );
         this.journal.record('reverted', id, SYSTEM, { handleId: handle.handleId });
         this.deps.log.info({ experimentId: id, handleId: handle.handleId }, 'fault reverted');
       }
       this.transitions.apply(id, { type: 'reverted' });
     } catch (err) {
       const e = wrapError('revert_failed', 'revert failed', err);
-      this.journal.record('revert-failed', id, SYSTEM, { error: e.message });
+      this.journal.record('revert-failed', id, SYSTEM, { ...(current ? { handleId: current } : {}), error: e.message });
       this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
       this.transitions.apply(id, { type: 'revert-failed', reason: `${err instanceof Error ? err.message : String(err)}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });
     }
@@ -208,7 +216,8 @@ export class Runner {
     const intents = events.filter((e) => e.kind === 'inject-intent' && !reverted.has(String(e.data.handleId)));
     if (intents.length > byId.size) {
       // Injected but never confirmed (crash or failure mid-call): ask the target what it holds.
-      for (const owned of await driver.listOwned({ log: this.deps.log })) {
+      const list = await withDeadline(`listing faults on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) => driver.listOwned({ log: this.deps.log, signal }));
+      for (const owned of list) {
         if (owned.experimentId === id && !reverted.has(owned.handleId)) byId.set(owned.handleId, owned);
       }
     }
@@ -261,27 +270,4 @@ export class Runner {
     this.transitions.refreshCard(this.current(id), true);
     this.transitions.liveGuardrails.delete(id);
   }
-}
-
-/** Resolves with `p`'s value, or with undefined as soon as `signal` fires (whichever comes first). */
-function untilWoken<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const woken = () => resolve(undefined);
-    signal.addEventListener('abort', woken, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', woken));
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -81,3 +81,14 @@ describe('records and errors', () => {
     expect(wrapError('adapter_error', 'y', 'plain string').message).toBe('y: plain string');
   });
 });
+
+describe('approver identity', () => {
+  it('a TEAM/USER entry matches only that user from that workspace; a bare id matches the id', async () => {
+    const { isApprover } = await import('../../src/core/approval.js');
+    expect(isApprover({ id: 'U1', team: 'T1' }, ['T1/U1'])).toBe(true);
+    expect(isApprover({ id: 'U1', team: 'T9' }, ['T1/U1'])).toBe(false);
+    expect(isApprover({ id: 'U1' }, ['T1/U1'])).toBe(false);
+    expect(isApprover({ id: 'U1', team: 'T9' }, ['U1'])).toBe(true);
+    expect(isApprover({ id: 'U2', team: 'T1' }, ['T1/U1', 'U3'])).toBe(false);
+  });
+});

@@ -135,6 +135,7 @@ export function baseSettings(dir: string): EngineSettings {
     signalTimeoutMs: 100,
     statusIntervalMs: 30,
     postcheckTimeoutMs: 150,
+    targetTimeoutMs: 1000,
     postmortemTemplate: TEMPLATE,
     postmortemDir: join(dir, 'postmortems'),
   };
@@ -200,7 +201,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
       await service.start(id, alice);
       return id;
     },
-    reconcile: () => reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets: new Map([[target.kind, target]]), log }),
+    reconcile: () => reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets: new Map([[target.kind, target]]), log, targetTimeoutMs: settings.targetTimeoutMs }),
     journal: (id) => store.journal(id),
     kinds: (id) => store.journal(id).map((e) => e.kind),
     waitForPhase: (id, phase, timeoutMs) => waitFor(`${id} to reach phase ${phase}`, () => state(id).phase === phase, timeoutMs),
