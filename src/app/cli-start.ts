@@ -31,6 +31,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   };
   process.once('SIGINT', () => void stop('interrupted', 130));
   process.once('SIGTERM', () => void stop('terminated', 143));
+  process.once('SIGHUP', () => void stop('terminal closed', 129));
 
   if (interactive) {
     out(`Faultline console: config ${loaded.source}; playbooks: ${[...app.playbooks.keys()].sort().join(', ') || '(none)'}`);
@@ -42,7 +43,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     out(`! recovered after restart: ${[...app.reconcileReport.recovered, ...app.reconcileReport.orphansReverted.map((o) => o.handleId)].join(', ')}`);
   }
   out('ready');
-  await runConsole({ input: process.stdin, output: process.stdout, interactive, service: app.service, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' } });
+  await runConsole({ input: process.stdin, output: process.stdout, interactive, service: app.service, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' }, chat, onInterrupt: () => void stop('interrupted', 130) });
   stopping = true;
   await app.shutdown('console closed');
   await sandbox?.stop();

@@ -117,7 +117,8 @@ export class ExperimentService {
       if (!card) return;
       const current = this.repo.get(record.id);
       this.repo.save({ ...current, card });
-      this.transitions.refreshCard({ ...current, card });
+      // Something happened while the card was on its way: bring it up to date.
+      if (current.record.updatedAt !== record.updatedAt) this.transitions.refreshCard({ ...current, card });
     });
     return entry;
   }

@@ -91,7 +91,9 @@ export class Runner {
     }
     if (this.current(id).record.phase === 'reverting') await this.revert(id);
     if (this.current(id).record.phase === 'postchecking') {
-      const post = await this.runChecks(this.current(id), 'postcheck', this.deps.settings.postcheckTimeoutMs);
+      // At shutdown there is no time to wait for recovery (a container gets seconds): one look, then go.
+      const shuttingDown = this.current(id).record.abort?.code === 'shutdown';
+      const post = await this.runChecks(this.current(id), 'postcheck', shuttingDown ? 0 : this.deps.settings.postcheckTimeoutMs);
       this.transitions.apply(id, { type: 'postchecked', passed: post.every((r) => r.passed) });
     }
     await this.finish(id);

@@ -8,7 +8,12 @@ export class ConsoleChat implements ChatPort {
   private seq = 0;
   private readonly lastStatus = new Map<string, string>();
 
-  constructor(private readonly write: (text: string) => void) {}
+  constructor(private write: (text: string) => void) {}
+
+  /** The interactive console swaps in a writer that keeps the prompt intact under async output. */
+  setWriter(write: (text: string) => void): void {
+    this.write = write;
+  }
 
   async post(channel: string, msg: Message): Promise<MessageRef> {
     this.write(renderMessage(msg));

@@ -1,8 +1,9 @@
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from '../../../../commands/index.js';
 import { dispatch } from '../../../../commands/index.js';
 import type { ExperimentService } from '../../../engine/experiment-service.js';
+import type { ConsoleChat } from './console-chat.js';
 import { renderMessage } from './renderer.js';
 import type { ConsoleChatConfig } from './schema.js';
 
@@ -72,23 +73,41 @@ export async function runConsole(opts: {
   registry: ReadonlyMap<string, Command>;
   config: ConsoleChatConfig;
   team?: string;
+  /** The chat the engine posts to; at a terminal its output is printed above the prompt. */
+  chat?: ConsoleChat;
+  onInterrupt?: () => void;
 }): Promise<void> {
-  const write = (text: string) => opts.output.write(`${text}\n`);
-  const session = new ConsoleSession({ ...opts, write, echo: !opts.interactive });
+  const plain = (text: string) => opts.output.write(`${text}\n`);
+  const out = opts.output as NodeJS.WriteStream;
   const rl = createInterface({ input: opts.input, output: opts.interactive ? opts.output : undefined, terminal: opts.interactive });
+  let session: ConsoleSession | undefined;
+  // At a terminal, everything (replies and the engine's async posts) prints above the prompt.
+  const write = opts.interactive
+    ? (text: string) => {
+        clearLine(out, 0);
+        cursorTo(out, 0);
+        plain(text);
+        if (session && !session.done) rl.prompt(true);
+      }
+    : plain;
+  session = new ConsoleSession({ ...opts, write, echo: !opts.interactive });
+  const current = session;
+  opts.chat?.setWriter(write);
   const prompt = () => {
-    if (!opts.interactive || session.done) return;
-    rl.setPrompt(`${session.user}> `);
+    if (!opts.interactive || current.done) return;
+    rl.setPrompt(`${current.user}> `);
     rl.prompt();
   };
+  // Ctrl-C at the prompt means what it means anywhere else: abort, revert, exit.
+  if (opts.interactive && opts.onInterrupt) rl.on('SIGINT', opts.onInterrupt);
   // Lines run strictly one after another, as a person would type them.
   let chain = Promise.resolve();
   const closed = new Promise<void>((resolve) => rl.on('close', resolve));
   rl.on('line', (line) => {
     chain = chain
-      .then(() => session.handle(line))
+      .then(() => current.handle(line))
       .then(
-        () => (session.done ? rl.close() : prompt()),
+        () => (current.done ? rl.close() : prompt()),
         (err: unknown) => {
           write(`  error: ${err instanceof Error ? err.message : String(err)}`);
           prompt();
