@@ -31,7 +31,8 @@ const FOLDED: Record<string, string> = {
   postchecked: 'postcheck',
 };
 
-const SKIPPED = new Set(['reading']);
+// Readings are summarised per guardrail; accepted commands repeat the transition they caused (refusals stay).
+const SKIPPED = new Set(['reading', 'command']);
 
 const oneLine = (text: string) => text.replace(/\s*\r?\n\s*/g, ' ');
 const handle = (id: string | null | undefined) => (id ? ` (handle ${id})` : '');
