@@ -3,14 +3,26 @@ import type { Message } from '../core/message.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
 import type { ChatPort } from './chat-port.js';
 
+interface CardState {
+  ref: MessageRef;
+  latest: Message;
+  timer: NodeJS.Timeout | null;
+  /** An update is waiting in the channel's queue; it will send whatever is latest when its turn comes. */
+  queued: boolean;
+  lastSent: number;
+}
+
 /**
- * The engine's side of chat. Nothing here is awaited by the experiment loop: posts go onto a
- * per-experiment chain, so a slow or failing chat never delays a guardrail check or an abort.
- * Card updates are coalesced to one per `statusIntervalMs`; the latest state always wins.
+ * The engine's side of chat. Nothing here is awaited by the experiment loop: calls go onto a queue
+ * per channel (in order, so a thread reads in order), and a slow, rate-limited or absent chat only
+ * delays the channel, never a guardrail check or an abort. Card updates are coalesced: at most one
+ * per card per `statusIntervalMs`, and at most one waiting in the queue, which sends the latest state.
  */
 export class Notifier {
   private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly pendingCard = new Map<string, { ref: MessageRef; msg: Message; timer: NodeJS.Timeout | null }>();
+  private readonly cards = new Map<string, CardState>();
+  /** Where each experiment's card is, once its post has gone through. */
+  private readonly refs = new Map<string, MessageRef>();
 
   constructor(
     private readonly chat: ChatPort,
@@ -19,58 +31,72 @@ export class Notifier {
     private readonly statusIntervalMs: number,
   ) {}
 
-  private enqueue<T>(key: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const prev = this.chains.get(key) ?? Promise.resolve();
+  private enqueue<T>(channel: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const prev = this.chains.get(channel) ?? Promise.resolve();
     const next = prev.then(fn).catch((err: unknown) => {
-      this.log.warn({ key, what, err: err instanceof Error ? err.message : String(err) }, 'chat call failed');
+      this.log.warn({ channel, what, err: err instanceof Error ? err.message : String(err) }, 'chat call failed');
       return undefined;
     });
-    this.chains.set(key, next);
+    this.chains.set(channel, next);
+    void next.then(() => {
+      if (this.chains.get(channel) === next) this.chains.delete(channel);
+    });
     return next;
   }
 
   /** Posts a card; resolves to its ref (or undefined if chat is down). */
-  postCard(experimentId: string, channel: string, msg: Message): Promise<MessageRef | undefined> {
-    return this.enqueue(experimentId, 'post card', () => this.chat.post(channel, msg));
+  async postCard(key: string, channel: string, msg: Message): Promise<MessageRef | undefined> {
+    const ref = await this.enqueue(channel, 'post card', () => this.chat.post(channel, msg));
+    if (ref) this.refs.set(key, ref);
+    return ref;
   }
 
-  reply(experimentId: string, ref: MessageRef | null, channel: string, msg: Message): void {
-    void this.enqueue(experimentId, 'thread reply', () => (ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg)));
+  /**
+   * A reply in the card's thread. The ref is looked up when the reply's turn comes, so a reply
+   * queued behind the card's own post still lands in its thread.
+   */
+  reply(key: string, knownRef: MessageRef | null, channel: string, msg: Message): void {
+    void this.enqueue(knownRef?.channel ?? channel, 'thread reply', () => {
+      const ref = this.refs.get(key) ?? knownRef;
+      return ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg);
+    });
   }
 
-  /** Coalesced in-place update of the status card. `force` sends now (final states). */
-  updateCard(experimentId: string, ref: MessageRef | null, msg: Message, force = false): void {
+  /** Coalesced in-place update of a card. `force` sends without waiting out the interval (final states). */
+  updateCard(key: string, knownRef: MessageRef | null, msg: Message, force = false): void {
+    const ref = this.refs.get(key) ?? knownRef;
     if (!ref) return;
-    const existing = this.pendingCard.get(experimentId);
-    if (existing?.timer && !force) {
-      existing.msg = msg;
-      return;
-    }
-    if (existing?.timer) clearTimeout(existing.timer);
-    const lastAt = this.lastSent.get(experimentId) ?? 0;
-    const wait = force ? 0 : lastAt + this.statusIntervalMs - this.clock.now();
-    const entry = { ref, msg, timer: null as NodeJS.Timeout | null };
-    this.pendingCard.set(experimentId, entry);
-    const send = () => {
-      this.pendingCard.delete(experimentId);
-      this.lastSent.set(experimentId, this.clock.now());
-      void this.enqueue(experimentId, 'update card', () => this.chat.update(entry.ref, entry.msg));
-    };
-    if (wait <= 0) send();
-    else entry.timer = setTimeout(send, wait);
+    const card = this.cards.get(key) ?? { ref, latest: msg, timer: null, queued: false, lastSent: 0 };
+    card.ref = ref;
+    card.latest = msg;
+    this.cards.set(key, card);
+    if (card.queued) return;
+    if (card.timer && !force) return;
+    if (card.timer) clearTimeout(card.timer);
+    card.timer = null;
+    const wait = force ? 0 : card.lastSent + this.statusIntervalMs - this.clock.now();
+    if (wait <= 0) this.sendCard(card);
+    else card.timer = setTimeout(() => this.sendCard(card), wait);
   }
 
-  private readonly lastSent = new Map<string, number>();
+  private sendCard(card: CardState): void {
+    card.timer = null;
+    card.queued = true;
+    void this.enqueue(card.ref.channel, 'update card', () => {
+      card.queued = false;
+      card.lastSent = this.clock.now();
+      return this.chat.update(card.ref, card.latest);
+    });
+  }
 
-  /** Waits for everything queued so far (used at shutdown and by the scripted console). */
+  /** Sends what waits on a timer now, then waits for every queue (shutdown, end of a script). */
   async flush(): Promise<void> {
-    for (const [id, p] of this.pendingCard) {
-      if (p.timer) {
-        clearTimeout(p.timer);
-        this.pendingCard.delete(id);
-        await this.enqueue(id, 'update card', () => this.chat.update(p.ref, p.msg));
+    for (const card of this.cards.values()) {
+      if (card.timer) {
+        clearTimeout(card.timer);
+        this.sendCard(card);
       }
     }
-    await Promise.all([...this.chains.values()]);
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 }
