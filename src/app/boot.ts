@@ -1,12 +1,19 @@
 import type { Logger } from 'pino';
 import path from 'node:path';
 import type { ChatPort } from '../engine/chat-port.js';
+import type { EngineDeps } from '../engine/engine-deps.js';
 import { createApp, playbookVars, type App } from './compose.js';
 import type { Config } from './config.js';
 import { ensureSandbox, type LaunchedSandbox } from './sandbox-launcher.js';
 
 /** Starts the sandbox when the config asks for it, points the process target at it, then builds the app. */
-export async function boot(opts: { config: Config; chat: ChatPort; log: Logger; embedded: boolean }): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
+export async function boot(opts: {
+  config: Config;
+  chat: ChatPort;
+  log: Logger;
+  embedded: boolean;
+  extraApprovers?: EngineDeps['extraApprovers'];
+}): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
   const { config, log } = opts;
   let sandbox: LaunchedSandbox | null = null;
   if (config.sandbox.autoStart) {
@@ -14,7 +21,13 @@ export async function boot(opts: { config: Config; chat: ChatPort; log: Logger; 
     if (opts.embedded) config.adapters.targets.process = { ...(config.adapters.targets.process as object), adminUrl: sandbox.adminUrl };
   }
   try {
-    const app = await createApp({ config, chat: opts.chat, log, vars: playbookVars(config, sandbox ?? undefined) });
+    const app = await createApp({
+      config,
+      chat: opts.chat,
+      log,
+      vars: playbookVars(config, sandbox ?? undefined),
+      ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
+    });
     return { app, sandbox };
   } catch (err) {
     await sandbox?.stop();

@@ -1,16 +1,14 @@
 import { ConsoleChat, runConsole } from '../adapters/chat/console/index.js';
-import { FaultlineError } from '../core/errors.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot, logFileFor } from './boot.js';
-import { readConfig, redactedConfig } from './config.js';
+import { readConfig, redactedConfig, type LoadedConfig } from './config.js';
+import { startSlackBot } from './slack-start.js';
 import { createLogger } from './logger.js';
 
-/** `faultline start`: the console chat (Slack arrives with its own adapter). */
+/** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
 export async function startAction(opts: { config?: string; user: string }): Promise<void> {
   const loaded = readConfig(opts.config ? { file: opts.config } : {});
-  if (loaded.env.slackBotToken) {
-    throw new FaultlineError('config_invalid', 'SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet; unset it to use the console');
-  }
+  if (loaded.env.slackBotToken) return startSlack(loaded);
   const { config } = loaded;
   const interactive = Boolean(process.stdin.isTTY);
   const logFile = logFileFor(config);
@@ -47,4 +45,23 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   stopping = true;
   await app.shutdown('console closed');
   await sandbox?.stop();
+}
+
+async function startSlack(loaded: LoadedConfig): Promise<void> {
+  const log = createLogger({ level: loaded.config.log.level });
+  log.info({ config: redactedConfig(loaded) }, 'configuration read');
+  const bot = await startSlackBot(loaded, log);
+  await new Promise<void>((resolve) => {
+    const stop = (why: string, code: number) => {
+      log.warn({ why }, 'stopping: aborting and reverting anything running');
+      void bot.stop(why).then(() => {
+        process.exitCode = code;
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('interrupted', 130));
+    process.once('SIGTERM', () => stop('terminated', 143));
+  });
+  // Keep-alive sockets of HTTP clients would hold the process open; everything is reverted by now.
+  process.exit(process.exitCode ?? 0);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SignalSource, TargetDriver } from '../core/ports.js';
 import type { ChatPort } from '../engine/chat-port.js';
+import type { EngineDeps } from '../engine/engine-deps.js';
 import { ExperimentService } from '../engine/experiment-service.js';
 import { reconcile, type ReconcileReport } from '../engine/reconcile.js';
 import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
@@ -37,7 +38,15 @@ export function playbookVars(config: Config, sandbox?: { proxyUrl: string; admin
  * The composition root: opens the store, builds adapters, loads playbooks, wires the engine and
  * reconciles what a previous run left behind. No logic lives here.
  */
-export async function createApp(opts: { config: Config; chat: ChatPort; log: Logger; clock?: Clock; vars: Record<string, string>; cwd?: string }): Promise<App> {
+export async function createApp(opts: {
+  config: Config;
+  chat: ChatPort;
+  log: Logger;
+  clock?: Clock;
+  vars: Record<string, string>;
+  cwd?: string;
+  extraApprovers?: EngineDeps['extraApprovers'];
+}): Promise<App> {
   const { config, log } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
@@ -59,6 +68,7 @@ export async function createApp(opts: { config: Config; chat: ChatPort; log: Log
     clock,
     log,
     playbooks: () => playbooks,
+    ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     settings: {
       approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
       proposalTtlMs: config.proposalTtl,

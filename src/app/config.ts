@@ -6,6 +6,7 @@ import { DEFAULT_APPROVAL_TTL_MS } from '../core/approval.js';
 import { Duration } from '../core/duration.js';
 import { FaultlineError } from '../core/errors.js';
 import { formatIssues } from '../core/format-issues.js';
+import { SlackSettings } from '../adapters/chat/slack/schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
 
@@ -66,6 +67,14 @@ export const Config = z.strictObject({
       signals: z.record(z.string(), z.unknown()).default({}),
     })
     .prefault({}),
+  /** The HTTP server: Slack in HTTP mode, /healthz (and in Socket Mode the same, on its own). PORT overrides the port. */
+  server: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(3000),
+    })
+    .prefault({}),
+  slack: SlackSettings.prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
 });
 export type Config = z.infer<typeof Config>;
@@ -74,7 +83,7 @@ export type Config = z.infer<typeof Config>;
 export interface LoadedConfig {
   config: Config;
   source: string;
-  env: { slackBotToken?: string; slackAppToken?: string; slackSigningSecret?: string };
+  env: { slackBotToken?: string; slackAppToken?: string; slackSigningSecret?: string; slackApiUrl?: string };
 }
 
 /**
@@ -109,6 +118,11 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   }
   const config = parsed.data;
   if (env.FAULTLINE_DB) config.store.path = env.FAULTLINE_DB;
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaultlineError('config_invalid', `PORT=${env.PORT}: expected a port number 0..65535`);
+    config.server.port = port;
+  }
   if (!file && !explicit) {
     // The embedded defaults point the process target at the sandbox they start.
     config.adapters.targets.process ??= { adminUrl: `http://${config.sandbox.host}:${config.sandbox.adminPort}` };
@@ -121,6 +135,7 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
       ...(env.SLACK_BOT_TOKEN ? { slackBotToken: env.SLACK_BOT_TOKEN } : {}),
       ...(env.SLACK_APP_TOKEN ? { slackAppToken: env.SLACK_APP_TOKEN } : {}),
       ...(env.SLACK_SIGNING_SECRET ? { slackSigningSecret: env.SLACK_SIGNING_SECRET } : {}),
+      ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
     },
   };
 }

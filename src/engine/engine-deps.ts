@@ -32,6 +32,8 @@ export interface EngineDeps {
   log: AdapterLogger;
   playbooks: () => ReadonlyMap<string, LoadedPlaybook>;
   settings: EngineSettings;
+  /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
+  extraApprovers?: { label: string; members: () => Promise<readonly string[]> };
   /** Random source for ids and seeds; tests may pass a fixed one. */
   random?: () => number;
 }

@@ -38,7 +38,9 @@ export class ExperimentService {
     this.journal = new Journal(deps.store, deps.clock);
     this.killSwitch = new KillSwitch(deps.store);
     this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs);
-    this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () => deps.settings.approval.approvers);
+    this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
+      deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
+    );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
   }
 
@@ -130,9 +132,18 @@ export class ExperimentService {
 
   async approve(id: string, actor: Actor): Promise<StoredExperiment> {
     const entry = this.repo.get(id);
-    if (entry.record.state !== 'proposed') return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash: entry.record.planHash, policy: this.deps.settings.approval }, actor).entry;
+    const policy = await this.approvalPolicy();
+    if (entry.record.state !== 'proposed') return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash: entry.record.planHash, policy }, actor).entry;
     const currentPlanHash = await this.currentHash(entry).catch(() => 'unresolvable');
-    return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy: this.deps.settings.approval }, actor).entry;
+    return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy }, actor).entry;
+  }
+
+  /** The configured approvers plus, when there is one, the members of the approver group right now. */
+  private async approvalPolicy() {
+    const base = this.deps.settings.approval;
+    if (!this.deps.extraApprovers) return base;
+    const extra = await this.deps.extraApprovers.members();
+    return { ...base, approvers: [...base.approvers, ...extra.filter((u) => !base.approvers.includes(u))] };
   }
 
   reject(id: string, actor: Actor, reason: string): StoredExperiment {

@@ -1,0 +1,112 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { dispatch, type Command } from '../../../../commands/index.js';
+import type { Actor } from '../../../core/actor.js';
+import type { Message } from '../../../core/message.js';
+import type { AdapterLogger } from '../../../core/ports.js';
+import type { ExperimentService } from '../../../engine/experiment-service.js';
+import { baseActionId, messageToBlocks } from './blocks.js';
+import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
+import { interactionKey, type ReplayGuard } from './replay-guard.js';
+
+export interface SlackHandlerDeps {
+  service: ExperimentService;
+  registry: ReadonlyMap<string, Command>;
+  log: AdapterLogger;
+  guard: ReplayGuard;
+  playbookChoices: () => Array<{ name: string; title?: string; duration: string; blastRadius: string }>;
+  maxDurationMs: number;
+}
+
+const BUTTON_VERBS = new Set(['approve', 'reject', 'start', 'abort']);
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Wires Slack's three doors (the slash command, button clicks, the propose modal) to the same
+ * command dispatcher the console uses. Every handler acks first: nothing slow sits before `ack()`.
+ */
+export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
+  const { service, registry, log } = deps;
+  const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
+
+  // Slack retries and replays carry the same identity: acknowledge them, act once.
+  app.use(async (args) => {
+    const body = args.body as unknown as Record<string, unknown>;
+    const key = interactionKey(body);
+    if (key && !deps.guard.firstTime(key)) {
+      log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'repeated slack interaction acknowledged and ignored');
+      const ack = (args as unknown as { ack?: () => Promise<void> }).ack;
+      if (ack) await ack();
+      return;
+    }
+    await args.next();
+  });
+
+  app.command('/chaos', async ({ command, ack, respond, client }) => {
+    await ack();
+    const text = command.text.trim();
+    const actor: Actor = { id: command.user_id, team: command.team_id, name: command.user_name };
+    try {
+      if (/^propose$/i.test(text)) {
+        await client.views.open({
+          trigger_id: command.trigger_id,
+          view: proposeModal({ playbooks: deps.playbookChoices(), channelId: command.channel_id, maxDurationMs: deps.maxDurationMs }),
+        });
+        return;
+      }
+      const reply = await run(`/chaos ${text || 'help'}`, actor, command.channel_id);
+      const { text: fallback, blocks } = messageToBlocks(reply);
+      await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: fallback, blocks });
+    } catch (err) {
+      log.error({ user: actor.id, text, err: errText(err) }, 'slash command answer failed');
+    }
+  });
+
+  app.action(/^[a-z]+(:\d+)?$/, async ({ action, body, ack, respond }) => {
+    await ack();
+    if (body.type !== 'block_actions' || action.type !== 'button') return;
+    const button = action as { action_id: string; value?: string };
+    const verb = baseActionId(button.action_id);
+    if (!BUTTON_VERBS.has(verb)) return;
+    const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.username ?? body.user.name };
+    const channel = body.channel?.id ?? body.container?.channel_id ?? '';
+    const reason = verb === 'reject' ? ' rejected from the card' : verb === 'abort' ? ' aborted from the card' : '';
+    try {
+      const reply = await run(`/chaos ${verb} ${button.value ?? ''}${reason}`, actor, channel);
+      // Success shows on the card and in its thread; only the person who clicked hears a refusal.
+      if (reply.errorCode) {
+        const { text, blocks } = messageToBlocks(reply);
+        await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
+      }
+    } catch (err) {
+      log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed');
+    }
+  });
+
+  app.view(PROPOSE_CALLBACK_ID, async ({ ack, view, body, client }) => {
+    const submission = readProposeSubmission(view as never, { knownPlaybooks: deps.playbookChoices().map((p) => p.name), maxDurationMs: deps.maxDurationMs });
+    if (!submission.ok) {
+      await ack({ response_action: 'errors', errors: submission.errors });
+      return;
+    }
+    await ack();
+    const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.name };
+    const words = [`/chaos propose ${submission.playbook}`];
+    if (submission.overrides.duration !== undefined) words.push(`duration=${submission.overrides.duration}ms`);
+    if (submission.overrides.blastRadius !== undefined) words.push(`blastRadius=${submission.overrides.blastRadius}`);
+    try {
+      const reply = await run(words.join(' '), actor, submission.channel);
+      if (reply.errorCode) await ephemeral(client, submission.channel, actor.id, reply);
+    } catch (err) {
+      log.error({ user: actor.id, err: errText(err) }, 'modal proposal answer failed');
+    }
+  });
+}
+
+async function ephemeral(client: WebClient, channel: string, user: string, reply: Message): Promise<void> {
+  const { text, blocks } = messageToBlocks(reply);
+  await client.chat.postEphemeral({ channel, user, text, blocks });
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { Duration } from '../../../core/duration.js';
+
+/** Slack settings from the config file. Tokens and the signing secret come only from the environment. */
+export const SlackSettings = z.strictObject({
+  /** Socket Mode when SLACK_APP_TOKEN is set, HTTP when only SLACK_SIGNING_SECRET is; `mode` forces one. */
+  mode: z.enum(['socket', 'http']).optional(),
+  /** Path Slack posts commands and interactions to in HTTP mode. */
+  endpoint: z.string().startsWith('/').default('/slack/events'),
+  /** A Slack user group (S…) whose members may approve, in addition to `approvers`. */
+  approverGroup: z.string().regex(/^S[A-Z0-9]+$/, 'a user group id like S0123ABCD').optional(),
+  approverGroupCacheTtl: Duration.default(5 * 60_000),
+  /** How long the Web API client keeps retrying a call while Slack is down or rate limiting. */
+  retries: z.number().int().min(0).max(20).default(10),
+});
+export type SlackSettings = z.infer<typeof SlackSettings>;
+
+export interface SlackSecrets {
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  apiUrl?: string;
+}

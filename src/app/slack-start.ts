@@ -1,0 +1,94 @@
+import type { Logger } from 'pino';
+import { ApproverGroup } from '../adapters/chat/slack/approver-group.js';
+import { registerSlackHandlers } from '../adapters/chat/slack/handlers.js';
+import { ReplayGuard } from '../adapters/chat/slack/replay-guard.js';
+import { createSlackApp, type SlackApp } from '../adapters/chat/slack/slack-app.js';
+import { SlackChat } from '../adapters/chat/slack/slack-chat.js';
+import { formatBlastRadius } from '../core/blast-radius-spec.js';
+import { formatDuration } from '../core/duration.js';
+import { FaultlineError } from '../core/errors.js';
+import { commandRegistry } from '../../commands/index.js';
+import { boot } from './boot.js';
+import type { App } from './compose.js';
+import type { LoadedConfig } from './config.js';
+import { healthRoute, type OpsRoute } from './ops-routes.js';
+import { startOpsServer } from './ops-server.js';
+import type { LaunchedSandbox } from './sandbox-launcher.js';
+
+export interface SlackBot {
+  app: App;
+  slack: SlackApp;
+  sandbox: LaunchedSandbox | null;
+  /** Where Slack posts (HTTP mode) or where /healthz answers (Socket Mode). */
+  url: string;
+  stop(reason: string): Promise<void>;
+}
+
+/** `faultline start` with a Slack token: the same engine and commands, with Slack as the chat. */
+export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<SlackBot> {
+  const { config, env } = loaded;
+  if (!env.slackBotToken) throw new FaultlineError('config_invalid', 'SLACK_BOT_TOKEN is not set');
+  const secrets = {
+    botToken: env.slackBotToken,
+    ...(env.slackAppToken ? { appToken: env.slackAppToken } : {}),
+    ...(env.slackSigningSecret ? { signingSecret: env.slackSigningSecret } : {}),
+    ...(env.slackApiUrl ? { apiUrl: env.slackApiUrl } : {}),
+  };
+  let app: App | undefined;
+  const routes: OpsRoute[] = [
+    healthRoute(() => {
+      if (!app) return { starting: true };
+      return { mode: slack.mode, running: app.service.repo.running().length, halted: app.service.killSwitch.state() !== null };
+    }),
+  ];
+  const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
+  const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
+  const booted = await boot({
+    config,
+    chat: new SlackChat(slack.client),
+    log,
+    embedded: loaded.source === 'embedded defaults',
+    ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, members: () => group.members() } } : {}),
+  });
+  app = booted.app;
+  const live = booted.app;
+  registerSlackHandlers(slack.bolt, {
+    service: live.service,
+    registry: commandRegistry(),
+    log,
+    guard: new ReplayGuard(),
+    maxDurationMs: config.caps.maxDuration,
+    playbookChoices: () =>
+      [...live.playbooks.values()].map(({ playbook: p }) => ({
+        name: p.name,
+        ...(p.title ? { title: p.title } : {}),
+        duration: formatDuration(p.fault.duration),
+        blastRadius: formatBlastRadius(p.target.blastRadius),
+      })),
+  });
+  let ops: { url: string; close(): Promise<void> } | undefined;
+  try {
+    const started = await slack.start();
+    if (slack.mode === 'socket') ops = await startOpsServer(routes, config.server.host, config.server.port);
+    const url = started.url ?? ops!.url;
+    log.info({ mode: slack.mode, url, playbooks: [...live.playbooks.keys()] }, 'faultline ready on slack');
+    let stopping: Promise<void> | undefined;
+    return {
+      app: live,
+      slack,
+      sandbox: booted.sandbox,
+      url,
+      stop: (reason) =>
+        (stopping ??= (async () => {
+          await live.shutdown(reason);
+          await slack.stop().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack stop failed'));
+          await ops?.close();
+          await booted.sandbox?.stop();
+        })()),
+    };
+  } catch (err) {
+    await live.shutdown('slack failed to start');
+    await booted.sandbox?.stop();
+    throw err;
+  }
+}
