@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Config } from '../../src/app/config.js';
+import { createLogger } from '../../src/app/logger.js';
+import { startSlackBot, type SlackBot } from '../../src/app/slack-start.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { SlackApiStandIn } from '../fakes/slack-api.js';
+import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
+import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
+import { ROOT } from './harness.js';
+
+export const SECRET = 'test-signing-secret-0123456789abcdef';
+export const CHANNEL = 'C0CHAOS';
+export const TEAM = 'T0001';
+
+export interface SlackHarness {
+  dir: string;
+  api: SlackApiStandIn;
+  sandbox: Sandbox;
+  bot: SlackBot;
+  events: string;
+  /** Types `/chaos <text>` as a user; resolves with the HTTP answer (the ack). */
+  slash(text: string, user: string, opts?: { responseId?: string }): Promise<{ status: number; body: string; ms: number; responseId: string }>;
+  /** Clicks a card button as a user. */
+  click(actionId: string, value: string, user: string, opts?: { retryNum?: number; payload?: Record<string, unknown> }): Promise<{ status: number; body: string; ms: number; responseId: string; payload: Record<string, unknown> }>;
+  /** Replies posted into an experiment card's thread, as plain text. */
+  threadTexts(cardTs: string): string[];
+  close(): Promise<void>;
+}
+
+let seq = 0;
+const unique = () => `${Date.now()}.${String(++seq).padStart(6, '0')}`;
+
+/** A real Bolt app over its HTTP receiver on 127.0.0.1, talking to the Slack stand-in, on the real sandbox. */
+export async function startSlackHarness(overrides: Record<string, unknown> = {}): Promise<SlackHarness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-'));
+  const api = await SlackApiStandIn.start();
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+  const config = Config.parse({
+    approvers: ['U0BOB', 'U0CAROL', 'U0ALICE'],
+    store: { path: path.join(dir, 'faultline.db') },
+    postmortems: { dir: path.join(dir, 'postmortems') },
+    playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+    templates: { postmortem: path.join(ROOT, 'templates', 'postmortem.md.hbs') },
+    sandbox: { autoStart: false },
+    server: { host: '127.0.0.1', port: 0 },
+    slack: { retries: 10 },
+    engine: { guardrailInterval: '500ms', statusInterval: '1s', postcheckTimeout: '30s', signalTimeout: '1s' },
+    adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+    ...overrides,
+  });
+  const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
+  const bot = await startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url } }, log);
+  const events = `${bot.url}/slack/events`;
+  const userOf = (user: string) => ({ id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM });
+  return {
+    dir,
+    api,
+    sandbox,
+    bot,
+    events,
+    async slash(text, user, opts = {}) {
+      const responseId = opts.responseId ?? `cmd-${unique()}`;
+      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: CHANNEL, team_id: TEAM, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const res = await postSigned(events, slashCommandForm(form), { secret: SECRET });
+      return { ...res, responseId };
+    },
+    async click(actionId, value, user, opts = {}) {
+      const responseId = `act-${unique()}`;
+      const base = interactionFixture('block-actions.approve');
+      const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: actionId, value, action_ts: unique() };
+      const payload = opts.payload ?? { ...base, user: userOf(user), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const res = await postSigned(events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
+      return { ...res, responseId, payload };
+    },
+    threadTexts(cardTs) {
+      return api
+        .messagesIn(CHANNEL)
+        .filter((m) => m.thread_ts === cardTs)
+        .map((m) => m.text ?? '');
+    },
+    async close() {
+      await bot.stop('test finished');
+      await sandbox.stop();
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
