@@ -1,0 +1,261 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOn } from '../../src/sandbox/listen.js';
+import { SlackWorkspace, type SlackAnswer, type StoredMessage } from './slack-workspace.js';
+
+export interface SlackCall {
+  method: string;
+  params: Record<string, unknown>;
+  token: string | undefined;
+  at: number;
+  outcome: 'ok' | 'error' | 'rate_limited' | 'down';
+}
+
+export interface SlackResponsePost {
+  id: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+interface Waiter<T> {
+  pred: (v: T) => boolean;
+  resolve: (v: T) => void;
+}
+
+/** Values that are free text even when they look like JSON; every other `[…]`/`{…}` value is decoded. */
+const TEXT_PARAMS = new Set(['text', 'markdown_text', 'title', 'alt_text', 'filename', 'initial_comment']);
+
+/** Parses a body the way Slack does: urlencoded (nested values arrive JSON-encoded) or JSON. */
+export function parseSlackBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/json') {
+    if (raw.trim() === '') return {};
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  }
+  return decodeForm(new URLSearchParams(raw));
+}
+
+function decodeForm(form: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of form) {
+    const trimmed = value.trim();
+    if (!TEXT_PARAMS.has(key) && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
+      try {
+        out[key] = JSON.parse(trimmed);
+        continue;
+      } catch {
+        // Not JSON after all: keep the string, as Slack would see it.
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function waitUntil<T>(existing: T | undefined, waiters: Set<Waiter<T>>, pred: (v: T) => boolean, timeoutMs: number, what: () => string): Promise<T> {
+  if (existing !== undefined) return Promise.resolve(existing);
+  return new Promise<T>((resolve, reject) => {
+    const waiter: Waiter<T> = {
+      pred,
+      resolve: (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(waiter);
+      reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what()}`));
+    }, timeoutMs);
+    waiters.add(waiter);
+  });
+}
+
+function settle<T>(waiters: Set<Waiter<T>>, value: T): void {
+  for (const w of [...waiters]) {
+    if (w.pred(value)) {
+      waiters.delete(w);
+      w.resolve(value);
+    }
+  }
+}
+
+/**
+ * A Slack Web API stand-in on 127.0.0.1: answers the methods Faultline uses with Slack's shapes, records every
+ * call (refused ones too), keeps message state so tests can assert 'one status message updated in place', and
+ * injects platform errors, 429 rate limits and outages. POSTs to `responseUrl(id)` are recorded in `responses`.
+ */
+export class SlackApiStandIn {
+  readonly calls: SlackCall[] = [];
+  readonly responses: SlackResponsePost[] = [];
+  private readonly workspace = new SlackWorkspace();
+  private readonly failures = new Map<string, string[]>();
+  private readonly rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
+  private readonly callWaiters = new Set<Waiter<SlackCall>>();
+  private readonly responseWaiters = new Set<Waiter<SlackResponsePost>>();
+  private down = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly port: number,
+  ) {}
+
+  static async start(opts: { port?: number } = {}): Promise<SlackApiStandIn> {
+    let standIn: SlackApiStandIn | undefined;
+    const server = createServer((req, res) => {
+      if (!standIn) return sendJson(res, 503, { ok: false, error: 'starting' });
+      standIn.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'stand_in_failure', detail: String(err) });
+      });
+    });
+    const port = await listenOn(server, opts.port ?? 0, '127.0.0.1');
+    standIn = new SlackApiStandIn(server, port);
+    return standIn;
+  }
+
+  /** Base URL with trailing slash: Bolt `clientOptions.slackApiUrl` / WebClient `slackApiUrl`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/response/${encodeURIComponent(id)}`;
+  }
+
+  callsTo(method: string, outcome?: SlackCall['outcome']): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && (outcome === undefined || c.outcome === outcome));
+  }
+
+  waitFor(pred: (c: SlackCall) => boolean, timeoutMs = 2000): Promise<SlackCall> {
+    const what = () => `a matching Slack API call (seen: ${this.calls.map((c) => `${c.method}:${c.outcome}`).join(', ') || 'none'})`;
+    return waitUntil(this.calls.find(pred), this.callWaiters, pred, timeoutMs, what);
+  }
+
+  waitForResponse(pred: (r: SlackResponsePost) => boolean, timeoutMs = 2000): Promise<SlackResponsePost> {
+    const what = () => `a matching response_url POST (seen: ${this.responses.map((r) => r.id).join(', ') || 'none'})`;
+    return waitUntil(this.responses.find(pred), this.responseWaiters, pred, timeoutMs, what);
+  }
+
+  /** Current content of a message after postMessage/update; `updates` counts chat.update calls. */
+  message(channel: string, ts: string): StoredMessage | undefined {
+    return this.workspace.message(channel, ts);
+  }
+
+  messagesIn(channel: string): StoredMessage[] {
+    return this.workspace.messagesIn(channel);
+  }
+
+  /** The next `times` calls to `method` answer HTTP 200 `{ ok: false, error }`. */
+  failNext(method: string, error: string, times = 1): void {
+    const queue = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) queue.push(error);
+    this.failures.set(method, queue);
+  }
+
+  /** The next `times` calls to `method` (or to any method, with '*') answer 429 with `Retry-After`. */
+  rateLimit(method: string, opts: { times: number; retryAfterSeconds: number }): void {
+    this.rateLimits.set(method, { ...opts });
+  }
+
+  /** While down, every Web API call answers HTTP 503. */
+  setDown(down: boolean): void {
+    this.down = down;
+  }
+
+  setUsergroup(groupId: string, users: string[] | { error: string }): void {
+    this.workspace.setUsergroup(groupId, users);
+  }
+
+  setSocketUrl(url: string): void {
+    this.workspace.setSocketUrl(url);
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/response/')) return this.handleResponseUrl(req, res, url, raw);
+    if (!url.pathname.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: 'not_found' });
+
+    const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+    let params: Record<string, unknown>;
+    try {
+      params = { ...decodeForm(url.searchParams), ...parseSlackBody(raw, req.headers['content-type']) };
+    } catch {
+      return this.answer(res, { method, params: {}, token: undefined }, { ok: false, error: 'invalid_json' });
+    }
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    const token = bearer ?? (typeof params.token === 'string' && params.token !== '' ? params.token : undefined);
+    delete params.token;
+    const call = { method, params, token };
+
+    if (this.down) {
+      this.record(call, 'down');
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Service Unavailable');
+      return;
+    }
+    const limit = this.takeRateLimit(method);
+    if (limit !== undefined) {
+      this.record(call, 'rate_limited');
+      return sendJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(limit) });
+    }
+    if (token === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
+    const injected = this.failures.get(method)?.shift();
+    if (injected !== undefined) return this.answer(res, call, { ok: false, error: injected });
+    const answer = this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
+    return this.answer(res, call, answer);
+  }
+
+  private handleResponseUrl(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): void {
+    const id = decodeURIComponent(url.pathname.slice('/response/'.length));
+    let body: Record<string, unknown>;
+    try {
+      body = parseSlackBody(raw, req.headers['content-type']);
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'invalid_json' });
+    }
+    const post = { id, body, at: Date.now() };
+    this.responses.push(post);
+    settle(this.responseWaiters, post);
+    sendJson(res, 200, { ok: true });
+  }
+
+  private takeRateLimit(method: string): number | undefined {
+    for (const key of [method, '*']) {
+      const rule = this.rateLimits.get(key);
+      if (rule && rule.times > 0) {
+        rule.times -= 1;
+        return rule.retryAfterSeconds;
+      }
+    }
+    return undefined;
+  }
+
+  private answer(res: ServerResponse, call: Omit<SlackCall, 'at' | 'outcome'>, answer: SlackAnswer): void {
+    this.record(call, answer.ok ? 'ok' : 'error');
+    sendJson(res, 200, answer);
+  }
+
+  private record(call: Omit<SlackCall, 'at' | 'outcome'>, outcome: SlackCall['outcome']): void {
+    const full: SlackCall = { ...call, at: Date.now(), outcome };
+    this.calls.push(full);
+    settle(this.callWaiters, full);
+  }
+}
