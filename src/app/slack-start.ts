@@ -45,7 +45,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
   const booted = await boot({
     config,
-    chat: new SlackChat(slack.client),
+    chat: new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log }),
     log,
     embedded: loaded.source === 'embedded defaults',
     ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, members: () => group.members() } } : {}),

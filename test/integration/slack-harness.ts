@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
-import { ROOT } from './harness.js';
+import { activeFaults, ROOT, waitUntil } from './harness.js';
 
 export const SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'C0CHAOS';
@@ -88,3 +88,19 @@ export async function startSlackHarness(overrides: Record<string, unknown> = {})
     },
   };
 }
+
+/** propose (alice) → approve (bob) → start (alice) through Slack; resolves once the fault is in. */
+export async function runningViaSlack(harness: SlackHarness, playbook: string): Promise<{ id: string; cardTs: string }> {
+  await harness.slash(`propose ${playbook}`, 'U0ALICE');
+  await waitUntil('proposal', () => harness.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
+  const id = harness.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
+  await waitUntil('card', () => harness.api.messagesIn(CHANNEL).some((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id)));
+  const cardTs = harness.api.messagesIn(CHANNEL).find((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id))!.ts;
+  await harness.click('approve', id, 'U0BOB');
+  await waitUntil('approved', () => harness.bot.app.service.get(id).record.state === 'approved');
+  await harness.click('start', id, 'U0ALICE');
+  await waitUntil('the fault', async () => (await activeFaults(harness.sandbox.adminUrl)).some((f) => f.experimentId === id), 10_000);
+  await waitUntil('observing', () => harness.bot.app.service.get(id).record.phase === 'observing');
+  return { id, cardTs };
+}
+

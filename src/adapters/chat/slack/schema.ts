@@ -12,6 +12,8 @@ export const SlackSettings = z.strictObject({
   approverGroupCacheTtl: Duration.default(5 * 60_000),
   /** How long the Web API client keeps retrying a call while Slack is down or rate limiting. */
   retries: z.number().int().min(0).max(20).default(10),
+  /** How long one chat call may keep waiting out 429s (each wait is exactly Retry-After). */
+  rateLimitMaxWait: Duration.default(15 * 60_000),
 });
 export type SlackSettings = z.infer<typeof SlackSettings>;
 

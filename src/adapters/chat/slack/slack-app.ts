@@ -41,8 +41,12 @@ export function createSlackApp(opts: { secrets: SlackSecrets; settings: SlackSet
   const logger = boltLogger(opts.log);
   const clientOptions = {
     ...(secrets.apiUrl ? { slackApiUrl: secrets.apiUrl.endsWith('/') ? secrets.apiUrl : `${secrets.apiUrl}/` } : {}),
-    // Ride out rate limits (Retry-After is honoured) and short outages; the engine never waits on these.
+    // Outages and 5xx: the client's backoff rides them out. A 429 comes straight back to SlackChat,
+    // which waits exactly Retry-After and tries again for as long as it takes, so a rate-limit storm
+    // neither burns the outage retries nor loses a thread event. A hung request times out.
     retryConfig: { retries: settings.retries, factor: 1.6, minTimeout: 1000, maxTimeout: 30_000, randomize: true },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
   };
   let server: Server | undefined;
   const receiver =

@@ -1,6 +1,6 @@
-import type { WebClient } from '@slack/web-api';
+import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Message } from '../../../core/message.js';
-import type { MessageRef } from '../../../core/ports.js';
+import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
 import { wrapError } from '../../../core/errors.js';
 import type { ChatPort } from '../../../engine/chat-port.js';
 import { messageToBlocks } from './blocks.js';
@@ -11,34 +11,45 @@ import { messageToBlocks } from './blocks.js';
  * retry policy's business (it honours Retry-After); the engine's Notifier keeps them off its path.
  */
 export class SlackChat implements ChatPort {
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    private readonly opts: { maxRateLimitWaitMs: number; log: AdapterLogger; sleep?: (ms: number) => Promise<void> } = { maxRateLimitWaitMs: 15 * 60_000, log: silent },
+  ) {}
+
+  /** Waits out 429s exactly as long as Slack asks, as often as it asks, up to a generous bound. */
+  private async call<T>(what: string, details: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = Date.now() + this.opts.maxRateLimitWaitMs;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retryAfter = (err as { code?: string; retryAfter?: number }).code === ErrorCode.RateLimitedError ? (err as { retryAfter: number }).retryAfter : undefined;
+        if (retryAfter === undefined || Date.now() + retryAfter * 1000 > deadline) throw wrapError('adapter_error', `${what} failed`, err, details);
+        this.opts.log.info({ ...details, what, retryAfter }, 'slack rate limited; waiting');
+        await sleep(Math.max(1, retryAfter) * 1000);
+      }
+    }
+  }
 
   async post(channel: string, msg: Message): Promise<MessageRef> {
     const { text, blocks } = messageToBlocks(msg);
-    try {
-      const res = await this.client.chat.postMessage({ channel, text, blocks, unfurl_links: false });
-      return { channel: res.channel ?? channel, ts: String(res.ts) };
-    } catch (err) {
-      throw wrapError('adapter_error', `chat.postMessage to ${channel} failed`, err, { channel });
-    }
+    const res = await this.call(`chat.postMessage to ${channel}`, { channel }, () => this.client.chat.postMessage({ channel, text, blocks, unfurl_links: false }));
+    return { channel: res.channel ?? channel, ts: String(res.ts) };
   }
 
   async update(ref: MessageRef, msg: Message): Promise<void> {
     const { text, blocks } = messageToBlocks(msg);
-    try {
-      await this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks });
-    } catch (err) {
-      throw wrapError('adapter_error', `chat.update of ${ref.channel}/${ref.ts} failed`, err, { ...ref });
-    }
+    await this.call(`chat.update of ${ref.channel}/${ref.ts}`, { ...ref }, () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
   }
 
   async reply(ref: MessageRef, msg: Message): Promise<MessageRef> {
     const { text, blocks } = messageToBlocks(msg);
-    try {
-      const res = await this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, blocks, unfurl_links: false });
-      return { channel: res.channel ?? ref.channel, ts: String(res.ts) };
-    } catch (err) {
-      throw wrapError('adapter_error', `thread reply in ${ref.channel}/${ref.ts} failed`, err, { ...ref });
-    }
+    const res = await this.call(`thread reply in ${ref.channel}/${ref.ts}`, { ...ref }, () =>
+      this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, blocks, unfurl_links: false }),
+    );
+    return { channel: res.channel ?? ref.channel, ts: String(res.ts) };
   }
 }
+
+const silent: AdapterLogger = { info() {}, warn() {}, error() {}, debug() {} };
