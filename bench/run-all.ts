@@ -1,4 +1,5 @@
 import { benchAbortLatency } from './abort-latency.js';
+import { benchSlackAck } from './slack-ack.js';
 import { benchStartup } from './startup.js';
 
 const only = process.argv[2];
@@ -6,3 +7,4 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 log(`Faultline benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 if (!only || only === 'startup') await benchStartup(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
+if (!only || only === 'slack') await benchSlackAck(log);

@@ -11,8 +11,10 @@ export const statusCommand = defineCommand({
     const [id] = args;
     if (id) return { ...ctx.service.transitions.card(ctx.service.get(id)), ephemeral: true };
     const halt = ctx.service.killSwitch.state();
-    const active = ctx.service.repo.list({ states: ['running', 'approved', 'proposed'] });
-    const lines = active.map((e) => `${e.record.id}  ${e.record.name}  ${e.record.state}${e.record.phase ? `/${e.record.phase}` : ''}`);
+    const shown = 25;
+    const active = ctx.service.repo.list({ states: ['running', 'approved', 'proposed'], limit: shown + 1 });
+    const lines = active.slice(0, shown).map((e) => `${e.record.id}  ${e.record.name}  ${e.record.state}${e.record.phase ? `/${e.record.phase}` : ''}`);
+    if (active.length > shown) lines.push(`… and more; /chaos list shows the recent ones`);
     return message({
       title: halt ? `Chaos is HALTED by ${halt.by}: ${halt.reason}` : 'Chaos is enabled',
       tone: halt ? 'danger' : 'info',

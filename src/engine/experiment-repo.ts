@@ -17,6 +17,8 @@ export interface StoredExperiment {
  */
 export class ExperimentRepo {
   private readonly live = new Map<string, StoredExperiment>();
+  /** Finished experiments already parsed, by id and version, so listings do not re-validate them. */
+  private readonly parsed = new Map<string, { updatedAt: number; entry: StoredExperiment }>();
 
   constructor(private readonly store: Store) {}
 
@@ -40,7 +42,16 @@ export class ExperimentRepo {
   }
 
   list(filter: { states?: string[]; limit?: number } = {}): StoredExperiment[] {
-    return this.store.experiments.list(filter).map((r) => this.revive(r.data));
+    return this.store.experiments.list(filter).map((r) => {
+      const live = this.live.get(r.id);
+      if (live && live.record.updatedAt === r.updatedAt) return live;
+      const known = this.parsed.get(r.id);
+      if (known && known.updatedAt === r.updatedAt) return known.entry;
+      const entry = this.revive(r.data);
+      this.parsed.set(r.id, { updatedAt: r.updatedAt, entry });
+      if (this.parsed.size > 2000) this.parsed.delete(this.parsed.keys().next().value!);
+      return entry;
+    });
   }
 
   running(): StoredExperiment[] {

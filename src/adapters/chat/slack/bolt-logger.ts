@@ -6,11 +6,15 @@ export function boltLogger(log: Pino): Logger {
   const child = log.child({ component: 'bolt' });
   let level = LogLevel.INFO;
   const line = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  // Bolt logs on every request at debug level: format only what will be written.
+  const at = (lvl: 'debug' | 'info' | 'warn' | 'error') => (...args: unknown[]) => {
+    if (child.isLevelEnabled(lvl)) child[lvl]({ bolt: line(args) }, 'bolt');
+  };
   return {
-    debug: (...args: unknown[]) => child.debug({ bolt: line(args) }, 'bolt'),
-    info: (...args: unknown[]) => child.info({ bolt: line(args) }, 'bolt'),
-    warn: (...args: unknown[]) => child.warn({ bolt: line(args) }, 'bolt'),
-    error: (...args: unknown[]) => child.error({ bolt: line(args) }, 'bolt'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (l: LogLevel) => {
       level = l;
     },

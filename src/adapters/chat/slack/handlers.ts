@@ -7,6 +7,7 @@ import type { AdapterLogger } from '../../../core/ports.js';
 import type { ExperimentService } from '../../../engine/experiment-service.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
+import { AfterAckQueue } from './after-ack-queue.js';
 import { interactionKey, type ReplayGuard } from './replay-guard.js';
 
 export interface SlackHandlerDeps {
@@ -20,6 +21,8 @@ export interface SlackHandlerDeps {
 
 const BUTTON_VERBS = new Set(['approve', 'reject', 'start', 'abort']);
 
+
+
 function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -30,6 +33,7 @@ function errText(err: unknown): string {
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
   const { service, registry, log } = deps;
+  const queue = new AfterAckQueue(2, (err) => log.error({ err: errText(err) }, 'slack work after ack failed'));
   const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
 
   // Slack retries and replays carry the same identity: acknowledge them, act once.
@@ -49,20 +53,21 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     await ack();
     const text = command.text.trim();
     const actor: Actor = { id: command.user_id, team: command.team_id, name: command.user_name };
-    try {
-      if (/^propose$/i.test(text)) {
-        await client.views.open({
-          trigger_id: command.trigger_id,
-          view: proposeModal({ playbooks: deps.playbookChoices(), channelId: command.channel_id, maxDurationMs: deps.maxDurationMs }),
-        });
-        return;
-      }
+    // The modal's trigger_id expires 3 s after the command: open it now, not behind the queue.
+    if (/^propose$/i.test(text)) {
+      await client.views
+        .open({ trigger_id: command.trigger_id, view: proposeModal({ playbooks: deps.playbookChoices(), channelId: command.channel_id, maxDurationMs: deps.maxDurationMs }) })
+        .catch((err: unknown) => log.error({ user: actor.id, err: errText(err) }, 'opening the propose modal failed'));
+      return;
+    }
+    const work = async () => {
       const reply = await run(`/chaos ${text || 'help'}`, actor, command.channel_id);
       const { text: fallback, blocks } = messageToBlocks(reply);
       await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: fallback, blocks });
-    } catch (err) {
-      log.error({ user: actor.id, text, err: errText(err) }, 'slash command answer failed');
-    }
+    };
+    // Abort (and halt) never wait behind other people's work.
+    if (/^(abort|halt)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err: errText(err) }, 'slash command answer failed'));
+    else queue.push(work);
   });
 
   app.action(/^[a-z]+(:\d+)?$/, async ({ action, body, ack, respond }) => {
@@ -74,16 +79,16 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.username ?? body.user.name };
     const channel = body.channel?.id ?? body.container?.channel_id ?? '';
     const reason = verb === 'reject' ? ' rejected from the card' : verb === 'abort' ? ' aborted from the card' : '';
-    try {
+    const work = async () => {
       const reply = await run(`/chaos ${verb} ${button.value ?? ''}${reason}`, actor, channel);
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
       if (reply.errorCode) {
         const { text, blocks } = messageToBlocks(reply);
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
-    } catch (err) {
-      log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed');
-    }
+    };
+    if (verb === 'abort') await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed'));
+    else queue.push(work);
   });
 
   app.view(PROPOSE_CALLBACK_ID, async ({ ack, view, body, client }) => {
@@ -97,12 +102,10 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
     const words = [`/chaos propose ${submission.playbook}`];
     if (submission.overrides.duration !== undefined) words.push(`duration=${submission.overrides.duration}ms`);
     if (submission.overrides.blastRadius !== undefined) words.push(`blastRadius=${submission.overrides.blastRadius}`);
-    try {
+    queue.push(async () => {
       const reply = await run(words.join(' '), actor, submission.channel);
       if (reply.errorCode) await ephemeral(client, submission.channel, actor.id, reply);
-    } catch (err) {
-      log.error({ user: actor.id, err: errText(err) }, 'modal proposal answer failed');
-    }
+    });
   });
 }
 
