@@ -22,5 +22,8 @@ COPY templates ./templates
 RUN mkdir -p data && chown -R node:node data
 USER node
 VOLUME ["/app/data"]
+# Slack HTTP mode and /healthz (Socket Mode serves /healthz here too).
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "src/app/faultline.mjs"]
 CMD ["start"]
