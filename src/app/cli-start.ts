@@ -2,7 +2,6 @@ import { ConsoleChat, runConsole } from '../adapters/chat/console/index.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot, logFileFor } from './boot.js';
 import { readConfig, redactedConfig, type LoadedConfig } from './config.js';
-import { startSlackBot } from './slack-start.js';
 import { createLogger } from './logger.js';
 
 /** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
@@ -50,6 +49,8 @@ export async function startAction(opts: { config?: string; user: string }): Prom
 async function startSlack(loaded: LoadedConfig): Promise<void> {
   const log = createLogger({ level: loaded.config.log.level });
   log.info({ config: redactedConfig(loaded) }, 'configuration read');
+  // Loaded only when Slack is used, so the console does not carry Bolt in memory.
+  const { startSlackBot } = await import('./slack-start.js');
   const bot = await startSlackBot(loaded, log);
   await new Promise<void>((resolve) => {
     const stop = (why: string, code: number) => {
