@@ -118,6 +118,7 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   }
   const config = parsed.data;
   if (env.FAULTLINE_DB) config.store.path = env.FAULTLINE_DB;
+  applySignalEnv(config, env);
   if (env.PORT) {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaultlineError('config_invalid', `PORT=${env.PORT}: expected a port number 0..65535`);
@@ -140,8 +141,27 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   };
 }
 
-/** What may be logged: secrets shown only as present or absent. */
+const SECRET_KEY = /token|secret|password|basicAuth/i;
+
+function scrub(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : scrub(v)]));
+  }
+  return value;
+}
+
+/** What may be logged: secrets (wherever they sit) shown only as present. */
 export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
   const secrets = Object.fromEntries(Object.entries(loaded.env).map(([k, v]) => [k, v ? '[redacted]' : undefined]));
-  return { source: loaded.source, ...loaded.config, secrets };
+  return { source: loaded.source, ...(scrub(loaded.config) as Record<string, unknown>), secrets };
+}
+
+/** Prometheus' address and credentials come from the environment, never from the file. */
+function applySignalEnv(config: Config, env: NodeJS.ProcessEnv): void {
+  const prom = { ...((config.adapters.signals.prometheus as Record<string, unknown> | undefined) ?? {}) };
+  if (env.PROMETHEUS_URL) prom.url = env.PROMETHEUS_URL;
+  if (env.PROMETHEUS_BEARER_TOKEN) prom.bearerToken = env.PROMETHEUS_BEARER_TOKEN;
+  if (env.PROMETHEUS_USERNAME && env.PROMETHEUS_PASSWORD) prom.basicAuth = { username: env.PROMETHEUS_USERNAME, password: env.PROMETHEUS_PASSWORD };
+  if (Object.keys(prom).length > 0) config.adapters.signals.prometheus = prom;
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import type { AdapterDeps, SignalAdapter, SignalSource, TargetAdapter, TargetDriver } from '../core/ports.js';
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
+import { prometheusSignalAdapter } from '../adapters/signals/prometheus/index.js';
 import { processTargetAdapter } from '../adapters/targets/process/index.js';
 import { formatIssues } from '../core/format-issues.js';
 
@@ -11,7 +12,10 @@ export function knownTargetAdapters(): Map<string, TargetAdapter<never>> {
 }
 
 export function knownSignalAdapters(): Map<string, SignalAdapter<never>> {
-  return new Map<string, SignalAdapter<never>>([[httpSignalAdapter.kind, httpSignalAdapter as SignalAdapter<never>]]);
+  return new Map<string, SignalAdapter<never>>([
+    [httpSignalAdapter.kind, httpSignalAdapter as SignalAdapter<never>],
+    [prometheusSignalAdapter.kind, prometheusSignalAdapter as SignalAdapter<never>],
+  ]);
 }
 
 function build<R>(

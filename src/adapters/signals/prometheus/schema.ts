@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Adapter settings (`adapters.signals.prometheus`); the URL and credentials come from the environment. */
+export const PrometheusSignalConfig = z.strictObject({
+  url: z.string().url().optional().describe('PROMETHEUS_URL, e.g. http://prometheus.monitoring:9090'),
+  bearerToken: z.string().min(1).optional().describe('PROMETHEUS_BEARER_TOKEN'),
+  basicAuth: z.strictObject({ username: z.string(), password: z.string() }).optional().describe('PROMETHEUS_USERNAME / PROMETHEUS_PASSWORD'),
+  defaultTimeoutMs: z.number().int().positive().default(3_000),
+});
+export type PrometheusSignalConfig = z.infer<typeof PrometheusSignalConfig>;
+
+/** A playbook's `signal` for `source: prometheus`: one PromQL instant query, reduced to one number. */
+export const prometheusSignalSchema = z.strictObject({
+  source: z.literal('prometheus'),
+  query: z.string().min(1).describe('PromQL, evaluated as an instant query at sampling time'),
+  reduce: z
+    .enum(['max', 'min', 'sum', 'avg', 'first'])
+    .default('max')
+    .describe('how a vector of several series becomes one reading (max is the cautious choice for a guardrail)'),
+  timeoutMs: z.number().int().positive().optional(),
+});
+export type PrometheusSignalQuery = z.infer<typeof prometheusSignalSchema>;
