@@ -9,6 +9,8 @@ import { reconcile, type ReconcileReport } from '../engine/reconcile.js';
 import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config } from './config.js';
+import { createBotMetrics } from './bot-metrics.js';
+import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
 
 export interface App {
@@ -20,6 +22,8 @@ export interface App {
   playbooks: Map<string, LoadedPlaybook>;
   playbookReports: FileReport[];
   reconcileReport: ReconcileReport;
+  /** `GET /metrics`: the bot's own Prometheus metrics. */
+  metricsRoute: OpsRoute;
   /** Aborts and reverts whatever runs, waits for it, then closes the store. */
   shutdown(reason: string): Promise<void>;
 }
@@ -51,6 +55,7 @@ export async function createApp(opts: {
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
   const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
+  const metrics = createBotMetrics(() => store.experiments.countByState());
   const adapterDeps = { log, now: () => clock.now() };
   const targets = buildTargets(config.adapters.targets, adapterDeps);
   const signals = buildSignals(config.adapters.signals, adapterDeps);
@@ -69,6 +74,7 @@ export async function createApp(opts: {
     log,
     playbooks: () => playbooks,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
+    metrics: metrics.engine,
     settings: {
       approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
       proposalTtlMs: config.proposalTtl,
@@ -110,5 +116,5 @@ export async function createApp(opts: {
       store.close();
     })());
 
-  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, shutdown };
+  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, shutdown };
 }

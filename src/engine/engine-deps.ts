@@ -5,6 +5,7 @@ import type { AdapterLogger, SignalSource, TargetDriver } from '../core/ports.js
 import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
+import type { EngineMetrics } from './engine-metrics.js';
 
 export interface EngineSettings {
   approval: ApprovalPolicy;
@@ -34,6 +35,7 @@ export interface EngineDeps {
   settings: EngineSettings;
   /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
   extraApprovers?: { label: string; members: () => Promise<readonly string[]> };
+  metrics?: EngineMetrics;
   /** Random source for ids and seeds; tests may pass a fixed one. */
   random?: () => number;
 }

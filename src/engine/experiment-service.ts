@@ -37,9 +37,10 @@ export class ExperimentService {
     this.repo = new ExperimentRepo(deps.store);
     this.journal = new Journal(deps.store, deps.clock);
     this.killSwitch = new KillSwitch(deps.store);
-    this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs);
+    this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
     this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
       deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
+      (code) => deps.metrics?.aborted(code),
     );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
   }

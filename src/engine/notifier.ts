@@ -29,12 +29,14 @@ export class Notifier {
     private readonly clock: Clock,
     private readonly log: AdapterLogger,
     private readonly statusIntervalMs: number,
+    private readonly onError: (what: string) => void = () => {},
   ) {}
 
   private enqueue<T>(channel: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
     const prev = this.chains.get(channel) ?? Promise.resolve();
     const next = prev.then(fn).catch((err: unknown) => {
       this.log.warn({ channel, what, err: err instanceof Error ? err.message : String(err) }, 'chat call failed');
+      this.onError(what);
       return undefined;
     });
     this.chains.set(channel, next);

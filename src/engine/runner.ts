@@ -12,6 +12,7 @@ import type { Notifier } from './notifier.js';
 import { driverFor } from './plan-builder.js';
 import { sampleAll } from './sample-signals.js';
 import { sleep, untilWoken, withDeadline } from './timing.js';
+import { noMetrics, type EngineMetrics } from './engine-metrics.js';
 import type { Transitions } from './transitions.js';
 
 interface RunControl {
@@ -65,6 +66,10 @@ export class Runner {
   /** Called after an abort transition: the observation loop stops waiting and reverts now. */
   wake(id: string): void {
     this.runs.get(id)?.wake.abort();
+  }
+
+  private get metrics(): EngineMetrics {
+    return this.deps.metrics ?? noMetrics;
   }
 
   private current(id: string): StoredExperiment {
@@ -153,11 +158,16 @@ export class Runner {
       if (entry.record.phase !== 'observing' || wake.aborted) return;
       const endsAt = entry.record.endsAt ?? 0;
       // An abort must not wait out a slow sample (up to signalTimeoutMs): stop listening and revert now.
+      const roundStart = performance.now();
       const readings = await untilWoken(sampleAll(this.deps.signals, spec.guardrails.map((g) => g.signal), this.deps.clock, signalTimeoutMs), wake);
       if (!readings || this.current(id).record.phase !== 'observing') return;
       const now = this.deps.clock.now();
       const evaluation = evaluateGuardrails(rules, memory, readings, now);
       memory = evaluation.memory;
+      this.metrics.guardrailRound(performance.now() - roundStart, evaluation.outcome);
+      readings.forEach((r, i) => {
+        if (r.status === 'unknown') this.metrics.signalUnknown(spec.guardrails[i]!.signal.source);
+      });
       this.transitions.liveGuardrails.set(id, evaluation.results);
       this.journal.record('reading', id, SYSTEM, {
         results: evaluation.results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, ...(r.reading.status === 'ok' ? { value: r.reading.value } : {}) })),
@@ -199,6 +209,7 @@ export class Runner {
       this.transitions.apply(id, { type: 'reverted' });
     } catch (err) {
       const e = wrapError('revert_failed', 'revert failed', err);
+      this.metrics.revertFailed(driver.kind);
       this.journal.record('revert-failed', id, SYSTEM, { ...(current ? { handleId: current } : {}), error: e.message });
       this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
       this.transitions.apply(id, { type: 'revert-failed', reason: `${err instanceof Error ? err.message : String(err)}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });

@@ -25,6 +25,7 @@ export class Transitions {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly approvers: () => readonly string[],
+    private readonly onAbort?: (code: string) => void,
   ) {}
 
   apply(id: string, event: LifecycleEvent, actor: Actor = SYSTEM): { entry: StoredExperiment; effects: Effect[] } {
@@ -33,6 +34,7 @@ export class Transitions {
     const { state, effects } = transition(entry.record, event, now);
     const next: StoredExperiment = { ...entry, record: state };
     const reason = 'reason' in event ? event.reason : undefined;
+    if (state.abort && !entry.record.abort) this.onAbort?.(state.abort.code);
     this.repo.save(next);
     this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) });
     for (const e of effects) {

@@ -25,6 +25,8 @@ export interface ExperimentSnapshots {
   get(id: string): ExperimentSnapshot | undefined;
   /** Newest `updatedAt` first (ties: higher id first). */
   list(filter?: ExperimentFilter): ExperimentSnapshot[];
+  /** How many experiments are in each state (for metrics), without reading their data. */
+  countByState(): Record<string, number>;
 }
 
 interface ExperimentRow {
@@ -56,7 +58,12 @@ export function createExperimentSnapshots(db: Database.Database, path: string): 
      ORDER BY updated_at DESC, id DESC LIMIT @limit`,
   );
 
+  const counts = db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM experiments GROUP BY state');
+
   return {
+    countByState() {
+      return guard(db, path, 'experiments.countByState', () => Object.fromEntries(counts.all().map((r) => [r.state, r.n])));
+    },
     save(rec) {
       guard(db, path, 'experiments.save', () => {
         const parsed = ExperimentSnapshot.safeParse(rec);

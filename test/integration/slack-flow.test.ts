@@ -136,3 +136,25 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
     expect(res.ms).toBeLessThan(3000);
   });
 });
+
+describe('the bot\'s own metrics', () => {
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startSlackHarness();
+  });
+  afterAll(async () => h?.close());
+
+  it('serves /metrics with experiments by state, aborts by reason and guardrail rounds', async () => {
+    await h.slash('propose checkout-latency', 'U0ALICE');
+    await waitUntil('proposal', () => h.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
+    const id = h.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
+    h.bot.app.service.abort(id, { id: 'U0BOB' }, 'not today');
+    const res = await fetch(`${h.bot.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/faultline_experiments\{state="cancelled",app="faultline"\} 1/);
+    expect(text).toMatch(/faultline_aborts_total\{reason="manual",app="faultline"\} 1/);
+    expect(text).toContain('# TYPE faultline_guardrail_evaluation_seconds histogram');
+    expect(text).toContain('faultline_chat_errors_total');
+  });
+});
