@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'store_error',
   'audit_broken',
   'template_error',
+  'incident_open',
+  'frozen',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,6 +6,7 @@ import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
 import type { EngineMetrics } from './engine-metrics.js';
+import type { IncidentLookup, IncidentSettings } from './incident-watch.js';
 
 export interface EngineSettings {
   approval: ApprovalPolicy;
@@ -36,6 +37,8 @@ export interface EngineDeps {
   /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
   extraApprovers?: { label: string; members: () => Promise<readonly string[]> };
   metrics?: EngineMetrics;
+  /** PagerDuty (or another incident system): the start gate, the freeze, incident aborts. */
+  incidents?: { lookup?: IncidentLookup; settings: IncidentSettings };
   /** Random source for ids and seeds; tests may pass a fixed one. */
   random?: () => number;
 }

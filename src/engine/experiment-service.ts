@@ -13,6 +13,7 @@ import { Notifier } from './notifier.js';
 import { buildPlan, heldTargetIds } from './plan-builder.js';
 import { Runner } from './runner.js';
 import { Transitions } from './transitions.js';
+import { IncidentWatch } from './incident-watch.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -30,6 +31,7 @@ export class ExperimentService {
   readonly notifier: Notifier;
   readonly transitions: Transitions;
   readonly runner: Runner;
+  readonly incidents: IncidentWatch;
   private readonly random: () => number;
 
   constructor(private readonly deps: EngineDeps) {
@@ -43,6 +45,15 @@ export class ExperimentService {
       (code) => deps.metrics?.aborted(code),
     );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
+    this.incidents = new IncidentWatch({
+      repo: this.repo,
+      journal: this.journal,
+      log: deps.log,
+      now: () => deps.clock.now(),
+      settings: deps.incidents?.settings ?? { linkedServices: [], autoFreeze: false, freezeMaxMs: 0 },
+      ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
+      abort: (id, reason) => this.abort(id, SYSTEM, reason, 'incident'),
+    });
   }
 
   get settings() {
@@ -153,8 +164,11 @@ export class ExperimentService {
 
   async start(id: string, actor: Actor): Promise<StoredExperiment> {
     const entry = this.repo.get(id);
-    // A halted org refuses before any target is touched.
-    if (entry.record.state === 'approved') checkOrgLimits(id, [], { ...this.limits(), running: [] });
+    // A halted org refuses before any target is touched; so does a service with an open incident.
+    if (entry.record.state === 'approved') {
+      checkOrgLimits(id, [], { ...this.limits(), running: [] });
+      await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
+    }
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
       id,

@@ -1,3 +1,4 @@
+import type { EngineDeps } from '../../src/engine/engine-deps.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,7 @@ export interface EngineOptions {
   clock?: Clock;
   settings?: Partial<EngineSettings>;
   playbooks?: PlaybookOptions[];
+  incidents?: EngineDeps['incidents'];
 }
 
 export interface Engine {
@@ -177,6 +179,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     playbooks: () => playbooks,
     settings,
     random: seededRandom(42),
+    ...(opts.incidents ? { incidents: opts.incidents } : {}),
   });
   const state = (id: string) => service.get(id).record;
   const engine: Engine = {
