@@ -94,7 +94,7 @@ export interface PostmortemView {
   abort: (Moment & { by: string; code: string; reason: string }) | null;
   failure: string | null;
   rollback: string | null;
-  alerts: { expected: string[]; pagerduty: string[] };
+  alerts: { expected: string[]; pagerduty: string[]; incidents: IncidentRow[] };
 }
 
 const moment = (at: number, origin: number): Moment => ({ time: isoUtc(at), rel: relTime(at, origin) });
@@ -244,6 +244,39 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     abort: record.abort ? { by: actor(record.abort.by.id), code: record.abort.code, reason: record.abort.reason, ...moment(record.abort.at, origin.at) } : null,
     failure: record.failure,
     rollback: spec.rollback?.trim() ?? null,
-    alerts: { expected: [...spec.expectAlerts], pagerduty: [...spec.pagerduty.services] },
+    alerts: { expected: [...spec.expectAlerts], pagerduty: [...spec.pagerduty.services], incidents: incidentRows(input.events, origin.at) },
   };
+}
+
+export interface IncidentRow {
+  id: string;
+  title: string;
+  service: string;
+  urgency: string;
+  status: string;
+  url: string;
+  /** Time from the origin (injection) to the incident's trigger and acknowledgement. */
+  triggered: string;
+  acknowledged: string;
+}
+
+/** The detection record: every incident seen on a linked service during the run, latest state of each. */
+function incidentRows(events: readonly PostmortemEvent[], origin: number): IncidentRow[] {
+  const latest = new Map<string, Record<string, unknown>>();
+  for (const e of events) if (e.kind === 'incident' && typeof e.data.id === 'string') latest.set(e.data.id, e.data);
+  return [...latest.values()].map((d) => {
+    const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
+    const created = num('createdAt');
+    const acked = num('acknowledgedAt');
+    return {
+      id: String(d.id),
+      title: cell(String(d.title ?? '')),
+      service: String(d.serviceId ?? ''),
+      urgency: String(d.urgency ?? ''),
+      status: String(d.status ?? ''),
+      url: String(d.url ?? ''),
+      triggered: created !== null ? relTime(created, origin) : '—',
+      acknowledged: acked !== null ? relTime(acked, origin) : 'not acknowledged',
+    };
+  });
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IncidentInfo, IncidentLookup } from '../../src/engine/incident-watch.js';
 import { alice, makeEngine, type Engine, type EngineOptions } from './engine-harness.js';
@@ -89,5 +90,10 @@ describe('incidents and experiments (PagerDuty linked services)', () => {
     const seen = e.journal(id).filter((j) => j.kind === 'incident');
     expect(seen).toHaveLength(1);
     expect(seen[0]!.data).toMatchObject({ id: 'PINC1', source: 'webhook', eventType: 'incident.triggered' });
+    // The detection record lands in the post-mortem's "Were alerts accurate?" section.
+    const draft = readFileSync(e.journal(id).find((j) => j.kind === 'postmortem')!.data.path as string, 'utf8');
+    const alerts = draft.slice(draft.indexOf('## Were alerts accurate?'));
+    expect(alerts).toContain('[Checkout 5xx above SLO](https://acme.pagerduty.com/incidents/PINC1)');
+    expect(alerts).toMatch(/\| `PSVC1` \| high \| T[+-]\d\d:\d\d \| not acknowledged \| triggered \|/);
   });
 });
