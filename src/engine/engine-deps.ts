@@ -1,7 +1,8 @@
 import type { ApprovalPolicy } from '../core/approval.js';
 import type { BlastRadiusCaps, ProtectionPolicy } from '../core/blast-radius.js';
 import type { Clock } from '../core/clock.js';
-import type { AdapterLogger, SignalSource, TargetDriver } from '../core/ports.js';
+import type { ExperimentRecord } from '../core/experiment.js';
+import type { AdapterLogger, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
 import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
@@ -37,6 +38,8 @@ export interface EngineDeps {
   /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
   extraApprovers?: { label: string; members: () => Promise<readonly string[]> };
   metrics?: EngineMetrics;
+  /** Told after every applied transition (change events to PagerDuty, for one); must not throw or block. */
+  onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => void;
   /** PagerDuty (or another incident system): the start gate, the freeze, incident aborts. */
   incidents?: { lookup?: IncidentLookup; settings: IncidentSettings };
   /** Random source for ids and seeds; tests may pass a fixed one. */

@@ -43,6 +43,7 @@ export class ExperimentService {
     this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
       deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
       (code) => deps.metrics?.aborted(code),
+      deps.onTransition,
     );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
     this.incidents = new IncidentWatch({

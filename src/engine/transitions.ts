@@ -26,6 +26,7 @@ export class Transitions {
     private readonly clock: Clock,
     private readonly approvers: () => readonly string[],
     private readonly onAbort?: (code: string) => void,
+    private readonly onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: StoredExperiment['card']) => void,
   ) {}
 
   apply(id: string, event: LifecycleEvent, actor: Actor = SYSTEM): { entry: StoredExperiment; effects: Effect[] } {
@@ -41,6 +42,11 @@ export class Transitions {
       if (e.type === 'notify') this.notifier.reply(id, next.card, state.channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
     }
     this.refreshCard(next, state.state !== 'running');
+    try {
+      this.onTransition?.(entry.record, state, next.card);
+    } catch {
+      // A listener's failure is its own; the transition has happened.
+    }
     return { entry: next, effects };
   }
 
