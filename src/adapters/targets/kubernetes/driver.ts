@@ -1,0 +1,164 @@
+/**
+ * The `kubernetes` target driver. Creating it reads nothing and contacts nothing; the kubeconfig is
+ * loaded on the first call. Every object it creates or changes carries `faultline.dev/experiment`,
+ * `faultline.dev/handle` and `faultline.dev/expires-at`, plus what revert needs, so a revert works
+ * from the journal's handle or from the cluster alone (listOwned) after a crash.
+ */
+import { FaultlineError, isFaultlineError, wrapError } from '../../../core/errors.js';
+import { formatIssues } from '../../../core/format-issues.js';
+import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { FaultDeps, FaultRun } from './fault-context.js';
+import { injectChaosMesh } from './faults-chaos-mesh.js';
+import { injectNetworkFault } from './faults-network.js';
+import { injectNodeDrain } from './faults-nodes.js';
+import { PodKillers, injectPodDelete } from './faults-pods.js';
+import { injectScaleDown } from './faults-workloads.js';
+import { createKubeClient, describeKubeError, noKubeconfigMessage } from './kube-client.js';
+import { listOwnedHandles } from './list-owned.js';
+import { KubeHandleData, assertLabelValue, objectRef, type OwnedObject } from './ownership.js';
+import { revertObjects } from './revert.js';
+import {
+  FAULT_TARGET_KIND,
+  KUBERNETES_FAULT_PARAMS,
+  KUBERNETES_FAULT_TYPES,
+  kubernetesFaultSchema,
+  kubernetesTargetSchema,
+  resolvedTargetSchema,
+  type KubernetesFaultParams,
+  type KubernetesFaultType,
+  type KubernetesTargetConfig,
+} from './schema.js';
+import { parseTargetId, previewTargets, type TargetRef } from './targets.js';
+
+export const KUBERNETES_CONFIG_PATH = 'adapters.targets.kubernetes';
+
+const isFaultType = (t: string): t is KubernetesFaultType => (KUBERNETES_FAULT_TYPES as readonly string[]).includes(t);
+
+function refsFor(faultType: KubernetesFaultType, targets: readonly ResolvedTarget[]): TargetRef[] {
+  const want = FAULT_TARGET_KIND[faultType];
+  return targets.map((t) => {
+    const ref = parseTargetId(t.id);
+    if (!ref) throw new FaultlineError('inject_failed', `${t.id} is not a kubernetes target id`, { target: t.id });
+    const kind = ref.kind === 'deployment' || ref.kind === 'statefulset' ? 'workload' : ref.kind;
+    if (kind !== want) {
+      const how = { pod: 'a pod target (namespace + selector)', workload: 'a workload target (kind + name or selector)', node: 'a node target (nodeSelector or zone)' }[want];
+      throw new FaultlineError('inject_failed', `${faultType} works on ${want}s, but ${t.id} is a ${ref.kind}: give the playbook ${how}`, { target: t.id });
+    }
+    return ref;
+  });
+}
+
+export function createKubernetesDriver(config: KubernetesTargetConfig, deps: AdapterDeps): TargetDriver {
+  const client = createKubeClient(config, KUBERNETES_CONFIG_PATH);
+  const policy = { attempts: config.revertAttempts, backoffMs: config.revertBackoffMs };
+  const faultDeps: FaultDeps = { client, config, policy, log: deps.log, now: deps.now };
+  const killers = new PodKillers(client, deps.log, deps.now);
+
+  async function runFault(type: KubernetesFaultType, run: FaultRun<unknown>): Promise<Record<string, unknown>> {
+    switch (type) {
+      case 'pod-delete':
+        return injectPodDelete(run as FaultRun<KubernetesFaultParams['pod-delete']>, faultDeps, killers);
+      case 'scale-down':
+        return injectScaleDown(run as FaultRun<KubernetesFaultParams['scale-down']>, faultDeps);
+      case 'node-drain':
+      case 'zone-outage':
+        return injectNodeDrain(run as FaultRun<KubernetesFaultParams['node-drain']>, faultDeps);
+      case 'network-partition':
+      case 'dependency-down':
+      case 'dns-outage':
+        return injectNetworkFault(run as FaultRun<KubernetesFaultParams['dns-outage']>, faultDeps);
+      case 'chaos-mesh':
+        return injectChaosMesh(run as FaultRun<KubernetesFaultParams['chaos-mesh']>, faultDeps);
+    }
+  }
+
+  return {
+    kind: 'kubernetes',
+    faultTypes: KUBERNETES_FAULT_TYPES,
+    schemas: { target: kubernetesTargetSchema, fault: kubernetesFaultSchema },
+
+    async preview(target: TargetSpec, ctx: DiscoverContext) {
+      const spec = resolvedTargetSchema.safeParse(target);
+      if (!spec.success) throw new FaultlineError('playbook_invalid', `invalid kubernetes target:\n${formatIssues(spec.error.issues, ['target'])}`);
+      try {
+        return await previewTargets(spec.data, { client, config }, ctx.signal);
+      } catch (err) {
+        throw isFaultlineError(err) ? err : new FaultlineError('adapter_error', `could not list kubernetes targets: ${describeKubeError(err)}`, {}, { cause: err });
+      }
+    },
+
+    async inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) {
+      if (!isFaultType(fault.type)) {
+        throw new FaultlineError('inject_failed', `the kubernetes adapter has no fault "${fault.type}"; it offers ${KUBERNETES_FAULT_TYPES.join(', ')}`);
+      }
+      const type = fault.type;
+      const params = KUBERNETES_FAULT_PARAMS[type].safeParse(fault.parameters ?? {});
+      if (!params.success) throw new FaultlineError('inject_failed', `invalid ${type} parameters:\n${formatIssues(params.error.issues, ['fault', 'parameters'])}`);
+      if (targets.length === 0) throw new FaultlineError('no_targets', 'nothing to inject into: no targets were selected');
+      for (const v of [ctx.experimentId, ctx.handleId]) {
+        if (!assertLabelValue(v)) throw new FaultlineError('inject_failed', `"${v}" cannot be a Kubernetes label value`);
+      }
+      const run: FaultRun<unknown> = { faultType: type, params: params.data, targets, refs: refsFor(type, targets), ctx, applied: [] };
+      let facts: Record<string, unknown>;
+      try {
+        facts = await runFault(type, run);
+      } catch (err) {
+        await rollback(ctx, run.applied);
+        throw isFaultlineError(err) && err.code !== 'adapter_error' ? err : new FaultlineError('inject_failed', `${type} failed: ${err instanceof FaultlineError ? err.message : describeKubeError(err)}`, {}, { cause: err });
+      }
+      const data: KubeHandleData & Record<string, unknown> = { ...facts, objects: run.applied };
+      deps.log.info({ experimentId: ctx.experimentId, handleId: ctx.handleId, fault: type, objects: run.applied.map(objectRef) }, 'kubernetes fault injected');
+      return {
+        handleId: ctx.handleId,
+        experimentId: ctx.experimentId,
+        adapter: 'kubernetes',
+        faultType: type,
+        targets,
+        appliedAt: ctx.now(),
+        expiresAt: ctx.expiresAt,
+        data,
+      } satisfies FaultHandle;
+    },
+
+    async revert(handle: FaultHandle, ctx: DiscoverContext) {
+      const stopped = await killers.stop(handle.handleId);
+      if (stopped) ctx.log.info({ handleId: handle.handleId }, 'pod-delete interval stopped');
+      const data = KubeHandleData.safeParse(handle.data ?? {});
+      if (!data.success) throw new FaultlineError('revert_failed', `handle ${handle.handleId} has unreadable data: ${formatIssues(data.error.issues, ['data'])}`);
+      if (data.data.objects.length === 0) return;
+      try {
+        await revertObjects(handle, data.data.objects, { client, policy, log: ctx.log }, ctx.signal);
+      } catch (err) {
+        throw wrapError('revert_failed', `could not revert ${handle.handleId}`, err, { handleId: handle.handleId });
+      }
+    },
+
+    async listOwned(ctx: DiscoverContext) {
+      try {
+        return await listOwnedHandles(client, ctx.log, { signal: ctx.signal });
+      } catch (err) {
+        // No cluster configured at all (sandbox-only installs): nothing in a cluster can be ours.
+        if (isFaultlineError(err, 'adapter_error') && err.message.startsWith(noKubeconfigMessage(KUBERNETES_CONFIG_PATH)) && config.kubeconfig === undefined) {
+          ctx.log.debug({}, 'no kubeconfig; no kubernetes faults to list');
+          return [];
+        }
+        throw isFaultlineError(err) ? err : new FaultlineError('adapter_error', `could not list faults in the cluster: ${describeKubeError(err)}`, {}, { cause: err });
+      }
+    },
+
+    async close() {
+      await killers.stopAll();
+    },
+  };
+
+  /** Undoes what a failed inject changed so far; what it cannot undo is still found by listOwned. */
+  async function rollback(ctx: TargetContext, applied: OwnedObject[]): Promise<void> {
+    if (applied.length === 0) return;
+    try {
+      await revertObjects({ handleId: ctx.handleId, faultType: 'rollback', expiresAt: ctx.expiresAt }, applied, { client, policy, log: ctx.log });
+      ctx.log.warn({ handleId: ctx.handleId, objects: applied.map(objectRef) }, 'inject failed; what it had changed is reverted');
+    } catch (err) {
+      ctx.log.error({ handleId: ctx.handleId, err: err instanceof Error ? err.message : String(err) }, 'inject failed and its rollback failed; reconcile will find the labelled objects');
+    }
+  }
+}
