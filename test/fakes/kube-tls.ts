@@ -1,0 +1,44 @@
+/**
+ * TLS material for the Kubernetes API stand-in, for tests only. Generated once with openssl: a throwaway CA
+ * (its private key was discarded) and a server certificate for IP 127.0.0.1 / DNS localhost signed by it,
+ * both valid 2020-01-01 to 2120-01-01, EC P-256. Nothing trusts this CA outside the kubeconfigs the stand-in writes.
+ *
+ * Why TLS at all: client-go (kubectl) attaches bearer tokens only to TLS connections (kubernetes/kubectl#744),
+ * so kubectl against a plain-http stand-in never authenticates.
+ */
+
+export const STAND_IN_CA_CERT = `-----BEGIN CERTIFICATE-----
+MIIBsjCCAVigAwIBAgICEAAwCgYIKoZIzj0EAwIwPzEjMCEGA1UEAwwaZmF1bHRs
+aW5lLWt1YmUtc3RhbmQtaW4tY2ExGDAWBgNVBAoMD0ZhdWx0bGluZSB0ZXN0czAg
+Fw0yMDAxMDEwMDAwMDBaGA8yMTIwMDEwMTAwMDAwMFowPzEjMCEGA1UEAwwaZmF1
+bHRsaW5lLWt1YmUtc3RhbmQtaW4tY2ExGDAWBgNVBAoMD0ZhdWx0bGluZSB0ZXN0
+czBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABGfp3QIs0D3ERwFOE5iDF6b7v322
+5PRDc22Q7Mwqx9UIWbKa4NJr2xlM98+3Z8b9n83bS6zUnbLtUmeOUl6lxgejQjBA
+MA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgEGMB0GA1UdDgQWBBT/+V8M
+oCBjqWj2u3IQhyiCpIjXYjAKBggqhkjOPQQDAgNIADBFAiEAtosuwdvlRCtiuD6D
+O6BkEyH95hHwajXNSuShZN9l1AMCIElatNlCuLkO6+97kYwYAXLrJs2m1i5yY7Dq
+cbESQCMl
+-----END CERTIFICATE-----
+`;
+
+export const STAND_IN_SERVER_CERT = `-----BEGIN CERTIFICATE-----
+MIICATCCAaagAwIBAgICEAEwCgYIKoZIzj0EAwIwPzEjMCEGA1UEAwwaZmF1bHRs
+aW5lLWt1YmUtc3RhbmQtaW4tY2ExGDAWBgNVBAoMD0ZhdWx0bGluZSB0ZXN0czAg
+Fw0yMDAxMDEwMDAwMDBaGA8yMTIwMDEwMTAwMDAwMFowPDEgMB4GA1UEAwwXa3Vi
+ZS1hcGlzZXJ2ZXItc3RhbmQtaW4xGDAWBgNVBAoMD0ZhdWx0bGluZSB0ZXN0czBZ
+MBMGByqGSM49AgEGCCqGSM49AwEHA0IABPIcz5iUyZHRLIl1ri/LAS+KbsAuMazZ
+lNUVEaYMbmIHe/xm26PF62AbNetojzU42706scJr+/Luw/jt/fqLkjajgZIwgY8w
+DAYDVR0TAQH/BAIwADAOBgNVHQ8BAf8EBAMCBaAwEwYDVR0lBAwwCgYIKwYBBQUH
+AwEwGgYDVR0RBBMwEYcEfwAAAYIJbG9jYWxob3N0MB8GA1UdIwQYMBaAFP/5Xwyg
+IGOpaPa7chCHKIKkiNdiMB0GA1UdDgQWBBQz8hBM2ltN2cupHSRS0rGEwkt69TAK
+BggqhkjOPQQDAgNJADBGAiEAiZRIWudLYgJ1kgFB2c2RBH5vMN5ReVvKFmepz8N5
+oNMCIQDIxisWXYom6zI1+c0ETzL5Gnxop235odBkTz6W3YPD7A==
+-----END CERTIFICATE-----
+`;
+
+export const STAND_IN_SERVER_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgGmShljp8j4pz0IhS
+Iim3KwabS6fhFl44Ku49mGpXJDShRANCAATyHM+YlMmR0SyJda4vywEvim7ALjGs
+2ZTVFRGmDG5iB3v8ZtujxetgGzXraI81ONu9OrHCa/vy7sP47f36i5I2
+-----END PRIVATE KEY-----
+`;
