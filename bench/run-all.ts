@@ -1,4 +1,5 @@
 import { benchAbortLatency } from './abort-latency.js';
+import { benchKubernetes } from './kubernetes.js';
 import { benchSlackAck } from './slack-ack.js';
 import { benchStartup } from './startup.js';
 
@@ -8,3 +9,4 @@ log(`Faultline benchmarks (node ${process.version}, ${new Date().toISOString()})
 if (!only || only === 'startup') await benchStartup(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'slack') await benchSlackAck(log);
+if (!only || only === 'kubernetes') await benchKubernetes(log);

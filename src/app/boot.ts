@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChatPort } from '../engine/chat-port.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import { createApp, playbookVars, type App } from './compose.js';
-import type { Config } from './config.js';
+import type { Config, LoadedConfig } from './config.js';
 import { ensureSandbox, type LaunchedSandbox } from './sandbox-launcher.js';
 
 /** Starts the sandbox when the config asks for it, points the process target at it, then builds the app. */
@@ -13,6 +13,7 @@ export async function boot(opts: {
   log: Logger;
   embedded: boolean;
   extraApprovers?: EngineDeps['extraApprovers'];
+  env?: LoadedConfig['env'];
 }): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
   const { config, log } = opts;
   let sandbox: LaunchedSandbox | null = null;
@@ -27,6 +28,7 @@ export async function boot(opts: {
       log,
       vars: playbookVars(config, sandbox ?? undefined),
       ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
     });
     return { app, sandbox };
   } catch (err) {

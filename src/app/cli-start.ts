@@ -15,7 +15,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   log.info({ config: redactedConfig(loaded) }, 'configuration read');
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const chat = new ConsoleChat(out);
-  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults' });
+  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env });
 
   let stopping = false;
   const stop = async (why: string, code: number) => {

@@ -8,7 +8,8 @@ import { ExperimentService } from '../engine/experiment-service.js';
 import { reconcile, type ReconcileReport } from '../engine/reconcile.js';
 import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import { openStore, type Store } from '../store/index.js';
-import type { Config } from './config.js';
+import type { Config, LoadedConfig } from './config.js';
+import { wirePagerDuty } from './pagerduty-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
@@ -24,6 +25,8 @@ export interface App {
   reconcileReport: ReconcileReport;
   /** `GET /metrics`: the bot's own Prometheus metrics. */
   metricsRoute: OpsRoute;
+  /** `POST /webhooks/pagerduty`, when PagerDuty is configured. */
+  webhookRoute?: OpsRoute;
   /** Aborts and reverts whatever runs, waits for it, then closes the store. */
   shutdown(reason: string): Promise<void>;
 }
@@ -50,12 +53,15 @@ export async function createApp(opts: {
   vars: Record<string, string>;
   cwd?: string;
   extraApprovers?: EngineDeps['extraApprovers'];
+  /** Secrets from the environment (PagerDuty's token, webhook secrets, routing key). */
+  env?: LoadedConfig['env'];
 }): Promise<App> {
   const { config, log } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
   const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
   const metrics = createBotMetrics(() => store.experiments.countByState());
+  const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
   const targets = buildTargets(config.adapters.targets, adapterDeps);
   const signals = buildSignals(config.adapters.signals, adapterDeps);
@@ -75,6 +81,7 @@ export async function createApp(opts: {
     playbooks: () => playbooks,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     metrics: metrics.engine,
+    ...(pagerduty ? { incidents: pagerduty.incidents, onTransition: pagerduty.onTransition } : {}),
     settings: {
       approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
       proposalTtlMs: config.proposalTtl,
@@ -89,6 +96,7 @@ export async function createApp(opts: {
       postmortemDir: path.resolve(cwd, config.postmortems.dir),
     },
   });
+  const attached = pagerduty?.attach(service);
   const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
   const sweeper = setInterval(() => {
@@ -104,6 +112,7 @@ export async function createApp(opts: {
   const shutdown = (reason: string) =>
     (closing ??= (async () => {
       clearInterval(sweeper);
+      attached?.stop();
       for (const entry of service.repo.running()) {
         try {
           service.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
@@ -116,5 +125,5 @@ export async function createApp(opts: {
       store.close();
     })());
 
-  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, shutdown };
+  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
 }

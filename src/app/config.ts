@@ -75,6 +75,18 @@ export const Config = z.strictObject({
     })
     .prefault({}),
   slack: SlackSettings.prefault({}),
+  /** PagerDuty: token, webhook secrets and routing key come from the environment only. */
+  pagerduty: z
+    .strictObject({
+      linkedServices: z.array(z.string().min(1)).default([]).describe('PagerDuty service ids linked to every experiment'),
+      apiUrl: z.string().url().default('https://api.pagerduty.com'),
+      eventsUrl: z.string().url().default('https://events.pagerduty.com'),
+      pollInterval: Duration.default(15_000),
+      requestTimeoutMs: z.number().int().positive().default(5_000),
+      autoFreeze: z.boolean().default(true).describe('block new starts on a service while a high-urgency incident is open there'),
+      freezeMax: Duration.default(2 * 3_600_000).describe('a freeze lifts by itself after this long'),
+    })
+    .prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
 });
 export type Config = z.infer<typeof Config>;
@@ -83,7 +95,15 @@ export type Config = z.infer<typeof Config>;
 export interface LoadedConfig {
   config: Config;
   source: string;
-  env: { slackBotToken?: string; slackAppToken?: string; slackSigningSecret?: string; slackApiUrl?: string };
+  env: {
+    slackBotToken?: string;
+    slackAppToken?: string;
+    slackSigningSecret?: string;
+    slackApiUrl?: string;
+    pagerdutyApiToken?: string;
+    pagerdutyWebhookSecrets?: string[];
+    pagerdutyRoutingKey?: string;
+  };
 }
 
 /**
@@ -119,6 +139,8 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
   const config = parsed.data;
   if (env.FAULTLINE_DB) config.store.path = env.FAULTLINE_DB;
   applySignalEnv(config, env);
+  if (env.PAGERDUTY_API_URL) config.pagerduty.apiUrl = env.PAGERDUTY_API_URL;
+  if (env.PAGERDUTY_EVENTS_URL) config.pagerduty.eventsUrl = env.PAGERDUTY_EVENTS_URL;
   if (env.PORT) {
     const port = Number(env.PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaultlineError('config_invalid', `PORT=${env.PORT}: expected a port number 0..65535`);
@@ -137,6 +159,9 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
       ...(env.SLACK_APP_TOKEN ? { slackAppToken: env.SLACK_APP_TOKEN } : {}),
       ...(env.SLACK_SIGNING_SECRET ? { slackSigningSecret: env.SLACK_SIGNING_SECRET } : {}),
       ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}),
+      ...(env.PAGERDUTY_API_TOKEN ? { pagerdutyApiToken: env.PAGERDUTY_API_TOKEN } : {}),
+      ...(env.PAGERDUTY_WEBHOOK_SECRET ? { pagerdutyWebhookSecrets: env.PAGERDUTY_WEBHOOK_SECRET.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+      ...(env.PAGERDUTY_ROUTING_KEY ? { pagerdutyRoutingKey: env.PAGERDUTY_ROUTING_KEY } : {}),
     },
   };
 }
@@ -164,4 +189,11 @@ function applySignalEnv(config: Config, env: NodeJS.ProcessEnv): void {
   if (env.PROMETHEUS_BEARER_TOKEN) prom.bearerToken = env.PROMETHEUS_BEARER_TOKEN;
   if (env.PROMETHEUS_USERNAME && env.PROMETHEUS_PASSWORD) prom.basicAuth = { username: env.PROMETHEUS_USERNAME, password: env.PROMETHEUS_PASSWORD };
   if (Object.keys(prom).length > 0) config.adapters.signals.prometheus = prom;
+  // The cluster: KUBECONFIG unless the file names one; both the target and the pods signal use it.
+  if (env.KUBECONFIG) {
+    for (const [family, kind] of [['targets', 'kubernetes'], ['signals', 'pods']] as const) {
+      const current = (config.adapters[family][kind] as Record<string, unknown> | undefined) ?? {};
+      if (current.kubeconfig === undefined) config.adapters[family][kind] = { ...current, kubeconfig: env.KUBECONFIG };
+    }
+  }
 }

@@ -2,19 +2,25 @@ import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import type { AdapterDeps, SignalAdapter, SignalSource, TargetAdapter, TargetDriver } from '../core/ports.js';
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
+import { podsSignalAdapter } from '../adapters/signals/pods/index.js';
 import { prometheusSignalAdapter } from '../adapters/signals/prometheus/index.js';
+import { kubernetesTargetAdapter } from '../adapters/targets/kubernetes/index.js';
 import { processTargetAdapter } from '../adapters/targets/process/index.js';
 import { formatIssues } from '../core/format-issues.js';
 
 /** Every adapter this build knows, one Map per family. */
 export function knownTargetAdapters(): Map<string, TargetAdapter<never>> {
-  return new Map<string, TargetAdapter<never>>([[processTargetAdapter.kind, processTargetAdapter as TargetAdapter<never>]]);
+  return new Map<string, TargetAdapter<never>>([
+    [processTargetAdapter.kind, processTargetAdapter as TargetAdapter<never>],
+    [kubernetesTargetAdapter.kind, kubernetesTargetAdapter as TargetAdapter<never>],
+  ]);
 }
 
 export function knownSignalAdapters(): Map<string, SignalAdapter<never>> {
   return new Map<string, SignalAdapter<never>>([
     [httpSignalAdapter.kind, httpSignalAdapter as SignalAdapter<never>],
     [prometheusSignalAdapter.kind, prometheusSignalAdapter as SignalAdapter<never>],
+    [podsSignalAdapter.kind, podsSignalAdapter as SignalAdapter<never>],
   ]);
 }
 

@@ -42,6 +42,11 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     }),
     // Routes are fixed when the receiver is built; the metrics registry arrives with the app.
     { path: '/metrics', method: ['GET'], handler: (req, res) => (app ? app.metricsRoute.handler(req, res) : sendJson(res, 503, { starting: true })) },
+    {
+      path: '/webhooks/pagerduty',
+      method: ['POST'],
+      handler: (req, res) => (app?.webhookRoute ? app.webhookRoute.handler(req, res) : sendJson(res, app ? 404 : 503, { error: app ? 'pagerduty_not_configured' : 'starting' })),
+    },
   ];
   const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
   const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
@@ -50,6 +55,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     chat: new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log }),
     log,
     embedded: loaded.source === 'embedded defaults',
+    env,
     ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, members: () => group.members() } } : {}),
   });
   app = booted.app;

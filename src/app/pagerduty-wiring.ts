@@ -1,0 +1,66 @@
+import { pagerDutyAdapter, type PagerDutyIntegration } from '../adapters/incidents/pagerduty/index.js';
+import { formatDuration } from '../core/duration.js';
+import type { ExperimentRecord } from '../core/experiment.js';
+import { isTerminal } from '../core/experiment.js';
+import type { AdapterLogger, MessageRef } from '../core/ports.js';
+import type { EngineDeps } from '../engine/engine-deps.js';
+import type { ExperimentService } from '../engine/experiment-service.js';
+import type { Config, LoadedConfig } from './config.js';
+import type { OpsRoute } from './ops-routes.js';
+
+export interface PagerDutyWiring {
+  integration: PagerDutyIntegration;
+  incidents: NonNullable<EngineDeps['incidents']>;
+  onTransition: NonNullable<EngineDeps['onTransition']>;
+  /** Connects the webhook and the poller to the engine; returns what to stop at shutdown. */
+  attach(service: ExperimentService): { route: OpsRoute; stop(): void };
+}
+
+/** A change event for starts and ends, so responders see "a chaos experiment is running here" without a page. */
+function changeSummary(before: ExperimentRecord, after: ExperimentRecord): string | undefined {
+  const what = `chaos experiment ${after.id} (${after.name}): ${after.plan.fault.type} on ${after.plan.targets.map((t) => t.name).join(', ')} for ${formatDuration(after.plan.durationMs)}`;
+  if (before.state !== 'running' && after.state === 'running') return `Started ${what}`;
+  if (before.state === 'running' && isTerminal(after.state)) {
+    const how = after.abort ? `aborted (${after.abort.reason})` : after.state;
+    return `Ended ${what}: ${how}${after.verdict ? `, verdict ${after.verdict}` : ''}`;
+  }
+  return undefined;
+}
+
+/** PagerDuty for the engine: the gate and freeze, webhook and polling auto-abort, change events. */
+export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger): PagerDutyWiring | undefined {
+  const { autoFreeze, freezeMax, ...rest } = config.pagerduty;
+  if (!env.pagerdutyApiToken && !env.pagerdutyWebhookSecrets?.length && !env.pagerdutyRoutingKey && rest.linkedServices.length === 0) return undefined;
+  const integration = pagerDutyAdapter.create(
+    pagerDutyAdapter.configSchema.parse({
+      ...rest,
+      ...(env.pagerdutyApiToken ? { apiToken: env.pagerdutyApiToken } : {}),
+      ...(env.pagerdutyWebhookSecrets ? { webhookSecrets: env.pagerdutyWebhookSecrets } : {}),
+      ...(env.pagerdutyRoutingKey ? { routingKey: env.pagerdutyRoutingKey } : {}),
+    }),
+    { log, now: Date.now },
+  );
+  return {
+    integration,
+    incidents: {
+      ...(integration.rest ? { lookup: integration.rest } : {}),
+      settings: { linkedServices: rest.linkedServices, autoFreeze, freezeMaxMs: freezeMax },
+    },
+    onTransition: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => {
+      const summary = changeSummary(before, after);
+      if (!summary) return;
+      void integration.changeEvents.send({
+        summary,
+        source: 'faultline',
+        timestamp: after.updatedAt,
+        details: { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
+      });
+    },
+    attach(service) {
+      const poller = integration.poller({ services: () => service.incidents.watchedServices(), onIncident: (i) => service.incidents.observe(i, 'poll') });
+      poller?.start();
+      const route = integration.webhookRoute({ onEvent: (e) => service.incidents.observe(e.incident, 'webhook', e.eventType) });
+      return { route: route as unknown as OpsRoute, stop: () => poller?.stop() };
+    },
+  };
+}
