@@ -34,6 +34,8 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
   const integration = pagerDutyAdapter.create(
     pagerDutyAdapter.configSchema.parse({
       ...rest,
+      // Already parsed to ms by the app's config; the adapter's schema reads durations as text.
+      pollInterval: `${rest.pollInterval}ms`,
       ...(env.pagerdutyApiToken ? { apiToken: env.pagerdutyApiToken } : {}),
       ...(env.pagerdutyWebhookSecrets ? { webhookSecrets: env.pagerdutyWebhookSecrets } : {}),
       ...(env.pagerdutyRoutingKey ? { routingKey: env.pagerdutyRoutingKey } : {}),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Config } from '../../src/app/config.js';
+import { Config, type LoadedConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startSlackBot, type SlackBot } from '../../src/app/slack-start.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -33,7 +33,7 @@ let seq = 0;
 const unique = () => `${Date.now()}.${String(++seq).padStart(6, '0')}`;
 
 /** A real Bolt app over its HTTP receiver on 127.0.0.1, talking to the Slack stand-in, on the real sandbox. */
-export async function startSlackHarness(overrides: Record<string, unknown> = {}): Promise<SlackHarness> {
+export async function startSlackHarness(overrides: Record<string, unknown> = {}, extraEnv: Partial<LoadedConfig['env']> = {}): Promise<SlackHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-'));
   const api = await SlackApiStandIn.start();
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
@@ -51,7 +51,7 @@ export async function startSlackHarness(overrides: Record<string, unknown> = {})
     ...overrides,
   });
   const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
-  const bot = await startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url } }, log);
+  const bot = await startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url, ...extraEnv } }, log);
   const events = `${bot.url}/slack/events`;
   const userOf = (user: string) => ({ id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM });
   return {
