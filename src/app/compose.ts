@@ -63,7 +63,12 @@ export async function createApp(opts: {
   const metrics = createBotMetrics(() => store.experiments.countByState());
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
-  const targets = buildTargets(config.adapters.targets, adapterDeps);
+  // The Kubernetes adapter must also know what is protected: drains and interval kills pick pods themselves.
+  const kube = (config.adapters.targets.kubernetes as Record<string, unknown> | undefined) ?? {};
+  const targets = buildTargets(
+    { ...config.adapters.targets, kubernetes: { protectedNamespaces: config.protected.namespaces, protectedLabels: config.protected.labels, ...kube } },
+    adapterDeps,
+  );
   const signals = buildSignals(config.adapters.signals, adapterDeps);
   const { playbooks, reports } = loadPlaybooks(
     config.playbooks.dirs.map((d) => path.resolve(cwd, d)),

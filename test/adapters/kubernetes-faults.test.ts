@@ -189,6 +189,25 @@ describe('node-drain and zone-outage', () => {
     expect(labels(back)['faultline.dev/handle']).toBeUndefined();
   });
 
+  it('never evicts pods in protected namespaces or with protected labels', async () => {
+    api.addNode('node-p1', { labels: { pool: 'protect-test' } });
+    api.addPod('kube-system', { name: 'coredns-x', labels: { k8s: 'dns' }, nodeName: 'node-p1' });
+    api.addPod('shop', { name: 'vault-0', labels: { app: 'vault', 'faultline.dev/protected': 'true' }, nodeName: 'node-p1' });
+    api.addPod('shop', { name: 'web-free', labels: { app: 'free' }, nodeName: 'node-p1' });
+    const d = driver();
+    const [n] = await d.preview(target({ nodeSelector: { pool: 'protect-test' } }), { log });
+    const handle = await d.inject(fault({ type: 'node-drain' }), [n as ResolvedTarget], ctx());
+    expect(handle.data.evicted).toEqual(['pod/shop/web-free']);
+    expect(handle.data.skipped).toEqual(
+      expect.arrayContaining([
+        { pod: 'pod/kube-system/coredns-x', why: 'protected' },
+        { pod: 'pod/shop/vault-0', why: 'protected' },
+      ]),
+    );
+    expect(api.get('pods', 'kube-system', 'coredns-x')).toBeDefined();
+    await d.revert(handle, { log });
+  });
+
   it('leaves a node that was already cordoned cordoned', async () => {
     api.addNode('node-c1', { labels: { 'topology.kubernetes.io/zone': 'zone-c' }, unschedulable: true });
     const d = driver();

@@ -52,7 +52,7 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
   const client = createKubeClient(config, KUBERNETES_CONFIG_PATH);
   const policy = { attempts: config.revertAttempts, backoffMs: config.revertBackoffMs };
   const faultDeps: FaultDeps = { client, config, policy, log: deps.log, now: deps.now };
-  const killers = new PodKillers(client, deps.log, deps.now);
+  const killers = new PodKillers(client, deps.log, deps.now, config);
 
   async function runFault(type: KubernetesFaultType, run: FaultRun<unknown>): Promise<Record<string, unknown>> {
     switch (type) {

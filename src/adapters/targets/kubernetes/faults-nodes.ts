@@ -5,6 +5,7 @@
  * pods stay, as with `kubectl drain --ignore-daemonsets`. Revert uncordons only what Faultline
  * cordoned; evicted pods are rescheduled by their controllers, not "un-evicted".
  */
+import { isProtectedPod } from './ownership.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { FaultlineError } from '../../../core/errors.js';
 import type { FaultDeps, FaultResult, FaultRun } from './fault-context.js';
@@ -25,7 +26,7 @@ interface EvictionReport {
   alreadyGone: string[];
   refused: Array<{ pod: string; node: string; reason: string }>;
   failed: Array<{ pod: string; node: string; error: string }>;
-  skipped: Array<{ pod: string; why: 'daemonset' | 'mirror' }>;
+  skipped: Array<{ pod: string; why: 'daemonset' | 'mirror' | 'protected' }>;
 }
 
 const podId = (p: V1Pod) => `pod/${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
@@ -44,6 +45,7 @@ async function evictAll(run: FaultRun<unknown>, deps: FaultDeps, nodes: readonly
     for (const p of pods) {
       if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) report.skipped.push({ pod: podId(p), why: 'daemonset' });
       else if (p.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) report.skipped.push({ pod: podId(p), why: 'mirror' });
+      else if (isProtectedPod(p, deps.config)) report.skipped.push({ pod: podId(p), why: 'protected' });
       else evictable.push(p);
     }
     ctx.note('node-drain-evict', { node, pods: evictable.map(podId), ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });

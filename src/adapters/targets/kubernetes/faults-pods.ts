@@ -3,6 +3,7 @@
  * (same namespace, same controller, the labels the chosen pods share) until revert or expiry. The
  * choice is seeded from the handle id and journaled through ctx.note, so it can be explained.
  */
+import { isProtectedPod } from './ownership.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import { seededRandom } from '../../../core/blast-radius.js';
 import { FaultlineError } from '../../../core/errors.js';
@@ -87,6 +88,7 @@ export class PodKillers {
     private readonly client: KubeClient,
     private readonly log: AdapterLogger,
     private readonly now: () => number,
+    private readonly protection: { protectedNamespaces: readonly string[]; protectedLabels: readonly string[] } = { protectedNamespaces: [], protectedLabels: [] },
   ) {}
 
   start(ctx: TargetContext, pools: KillPool[], intervalMs: number, gracePeriodSeconds: number | undefined, seed: number): void {
@@ -115,6 +117,7 @@ export class PodKillers {
           const pods = await this.client.listAll<V1Pod>(`list pods in ${pool.namespace}`, (a, q, o) => a.core.listNamespacedPod({ namespace: pool.namespace, labelSelector: pool.labelSelector, ...q }, o));
           const live = pods
             .filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+            .filter((p) => !isProtectedPod(p, this.protection))
             .filter((p) => {
               const owner = ownerOf(p);
               return owner !== undefined ? pool.owners.includes(owner) : pool.names.includes(p.metadata?.name ?? '');

@@ -95,3 +95,14 @@ export function createdName(handleId: string, namespace: string, namespaces: rea
   const base = `faultline-${handleId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`;
   return namespaces.length > 1 ? `${base}-${namespaces.indexOf(namespace)}`.slice(0, 253) : base.slice(0, 253);
 }
+
+/** Whether the adapter itself must leave this pod alone (drains and interval kills pick pods the core never saw). */
+export function isProtectedPod(pod: { metadata?: { namespace?: string; labels?: Record<string, string> } }, config: { protectedNamespaces: readonly string[]; protectedLabels: readonly string[] }): boolean {
+  const ns = pod.metadata?.namespace ?? '';
+  if (config.protectedNamespaces.includes(ns)) return true;
+  const labels = pod.metadata?.labels ?? {};
+  return config.protectedLabels.some((entry) => {
+    const [k, v] = entry.split('=', 2) as [string, string | undefined];
+    return Object.hasOwn(labels, k) && (v === undefined || labels[k] === v);
+  });
+}

@@ -25,6 +25,10 @@ export const KubernetesTargetConfig = KubeConnection.extend({
   revertAttempts: z.number().int().min(1).max(20).default(5).describe('tries of each revert step (5xx, 409, timeouts) before it is reported as failed'),
   revertBackoffMs: z.number().int().min(0).max(60_000).default(250).describe('first wait between revert tries; doubles each time'),
   evictionGracePeriodSeconds: z.number().int().min(0).max(3_600).optional().describe("grace period of drained pods; unset: each pod's own"),
+  // The core keeps protected targets out of every plan; these reach what the adapter picks on its own:
+  // the pods a node drain evicts and the successors an interval pod-delete kills.
+  protectedNamespaces: z.array(z.string()).default(['kube-system', 'kube-public', 'kube-node-lease']).describe("pods here are never evicted or killed (the app passes the config's protected namespaces)"),
+  protectedLabels: z.array(z.string()).default(['faultline.dev/protected=true']).describe('pods with any of these labels (k=v or k) are never evicted or killed'),
 });
 export type KubernetesTargetConfig = z.infer<typeof KubernetesTargetConfig>;
 export type KubernetesTargetConfigInput = z.input<typeof KubernetesTargetConfig>;
