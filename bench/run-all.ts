@@ -1,5 +1,6 @@
 import { benchAbortLatency } from './abort-latency.js';
 import { benchKubernetes } from './kubernetes.js';
+import { benchPagerDutyAbort } from './pagerduty-abort.js';
 import { benchSlackAck } from './slack-ack.js';
 import { benchStartup } from './startup.js';
 
@@ -10,3 +11,4 @@ if (!only || only === 'startup') await benchStartup(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'slack') await benchSlackAck(log);
 if (!only || only === 'kubernetes') await benchKubernetes(log);
+if (!only || only === 'pagerduty') await benchPagerDutyAbort(log);
