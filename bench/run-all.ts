@@ -1,6 +1,7 @@
 import { benchAbortLatency } from './abort-latency.js';
 import { benchKubernetes } from './kubernetes.js';
 import { benchPagerDutyAbort } from './pagerduty-abort.js';
+import { benchPrometheusBreach } from './prometheus-breach.js';
 import { benchSlackAck } from './slack-ack.js';
 import { benchStartup } from './startup.js';
 
@@ -12,3 +13,4 @@ if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'slack') await benchSlackAck(log);
 if (!only || only === 'kubernetes') await benchKubernetes(log);
 if (!only || only === 'pagerduty') await benchPagerDutyAbort(log);
+if (!only || only === 'prometheus') await benchPrometheusBreach(log);
