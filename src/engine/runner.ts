@@ -212,7 +212,10 @@ export class Runner {
       this.metrics.revertFailed(driver.kind);
       this.journal.record('revert-failed', id, SYSTEM, { ...(current ? { handleId: current } : {}), error: e.message });
       this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
-      this.transitions.apply(id, { type: 'revert-failed', reason: `${err instanceof Error ? err.message : String(err)}. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}` });
+      const why = err instanceof Error ? err.message : String(err);
+      // Adapters that know exactly what is left (objects, kubectl commands) say so themselves.
+      const left = /by hand/i.test(why) ? '' : `. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}`;
+      this.transitions.apply(id, { type: 'revert-failed', reason: `${why}${left}` });
     }
   }
 
