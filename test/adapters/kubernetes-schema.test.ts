@@ -44,6 +44,8 @@ describe('kubernetes adapter: config and schemas', () => {
       optInNamespaces: false,
       revertAttempts: 5,
       revertBackoffMs: 250,
+      protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
+      protectedLabels: ['faultline.dev/protected=true'],
     });
     expect(kubernetesTargetAdapter.configSchema.safeParse({ kubeconfg: '/x' }).success).toBe(false);
     expect(kubernetesTargetAdapter.configSchema.safeParse({ pageSize: 0 }).success).toBe(false);
