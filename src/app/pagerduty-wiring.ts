@@ -3,6 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import { isTerminal } from '../core/experiment.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
+import type { ChatPort } from '../engine/chat-port.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import type { ExperimentService } from '../engine/experiment-service.js';
 import type { Config, LoadedConfig } from './config.js';
@@ -28,7 +29,7 @@ function changeSummary(before: ExperimentRecord, after: ExperimentRecord): strin
 }
 
 /** PagerDuty for the engine: the gate and freeze, webhook and polling auto-abort, change events. */
-export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger): PagerDutyWiring | undefined {
+export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger, chat?: ChatPort): PagerDutyWiring | undefined {
   const { autoFreeze, freezeMax, ...rest } = config.pagerduty;
   if (!env.pagerdutyApiToken && !env.pagerdutyWebhookSecrets?.length && !env.pagerdutyRoutingKey && rest.linkedServices.length === 0) return undefined;
   const integration = pagerDutyAdapter.create(
@@ -51,12 +52,17 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
     onTransition: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => {
       const summary = changeSummary(before, after);
       if (!summary) return;
-      void integration.changeEvents.send({
-        summary,
-        source: 'faultline',
-        timestamp: after.updatedAt,
-        details: { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
-      });
+      // Link the chat thread when the chat can give a link; never wait long for it.
+      const link = card && chat?.permalink ? chat.permalink(card).catch(() => undefined) : Promise.resolve(undefined);
+      void link.then((href) =>
+        integration.changeEvents.send({
+          summary,
+          source: 'faultline',
+          timestamp: after.updatedAt,
+          ...(href ? { links: [{ href, text: `${after.id} in chat` }] } : {}),
+          details: { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
+        }),
+      );
     },
     attach(service) {
       const poller = integration.poller({ services: () => service.incidents.watchedServices(), onIncident: (i) => service.incidents.observe(i, 'poll') });

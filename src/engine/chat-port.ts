@@ -6,4 +6,6 @@ export interface ChatPort {
   post(channel: string, msg: Message): Promise<MessageRef>;
   update(ref: MessageRef, msg: Message): Promise<void>;
   reply(ref: MessageRef, msg: Message): Promise<MessageRef>;
+  /** A link people can open to the message (and its thread), where the chat has one. */
+  permalink?(ref: MessageRef): Promise<string | undefined>;
 }

@@ -82,6 +82,14 @@ export class SlackWorkspace {
         return this.update(p);
       case 'chat.postEphemeral':
         return this.postEphemeral(p);
+      case 'chat.getPermalink': {
+        // As Slack answers: the workspace URL, /archives/<channel>/p<ts without the dot>.
+        const channel = String(p.channel ?? '');
+        const ts = String(p.message_ts ?? '');
+        if (!channel) return fail('channel_not_found');
+        if (!this.messages.get(channel)?.has(ts)) return fail('message_not_found');
+        return { ok: true, channel, permalink: `https://faultline-test.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
+      }
       case 'views.open':
         return this.openView(p);
       case 'views.update':

@@ -69,5 +69,7 @@ describe('PagerDuty on the bot\'s HTTP server: webhook auto-abort, the incident 
     await waitUntil('a change event for the end', () => pd.changeEvents.some((e) => JSON.stringify(e).includes(`Ended chaos experiment ${id}`)));
     const ended = pd.changeEvents.find((e) => JSON.stringify(e).includes(`Ended chaos experiment ${id}`))!;
     expect(ended.routing_key).toBe('R0UTINGKEY');
+    // The change event links the card's thread in Slack.
+    expect(JSON.stringify(ended.links)).toMatch(/https:\/\/faultline-test\.slack\.com\/archives\/C0CHAOS\/p\d+/);
   });
 });

@@ -43,6 +43,17 @@ export class SlackChat implements ChatPort {
     await this.call(`chat.update of ${ref.channel}/${ref.ts}`, { ...ref }, () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
   }
 
+  /** `chat.getPermalink`; undefined when Slack will not say (the link is a courtesy, never required). */
+  async permalink(ref: MessageRef): Promise<string | undefined> {
+    try {
+      const res = await this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts });
+      return res.permalink;
+    } catch (err) {
+      this.opts.log.debug({ ...ref, err: err instanceof Error ? err.message : String(err) }, 'no permalink for the card');
+      return undefined;
+    }
+  }
+
   async reply(ref: MessageRef, msg: Message): Promise<MessageRef> {
     const { text, blocks } = messageToBlocks(msg);
     const res = await this.call(`thread reply in ${ref.channel}/${ref.ts}`, { ...ref }, () =>
@@ -50,6 +61,10 @@ export class SlackChat implements ChatPort {
     );
     return { channel: res.channel ?? ref.channel, ts: String(res.ts) };
   }
+}
+
+export interface SlackChatLinks {
+  permalink(ref: MessageRef): Promise<string | undefined>;
 }
 
 const silent: AdapterLogger = { info() {}, warn() {}, error() {}, debug() {} };
