@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import type { AdapterDeps, SignalAdapter, SignalSource, TargetAdapter, TargetDriver } from '../core/ports.js';
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
-import { podsSignalAdapter } from '../adapters/signals/pods/index.js';
+import { lazyPodsSignalAdapter as podsSignalAdapter } from '../adapters/signals/pods/lazy.js';
 import { prometheusSignalAdapter } from '../adapters/signals/prometheus/index.js';
-import { kubernetesTargetAdapter } from '../adapters/targets/kubernetes/index.js';
+import { lazyKubernetesTargetAdapter as kubernetesTargetAdapter } from '../adapters/targets/kubernetes/lazy.js';
 import { processTargetAdapter } from '../adapters/targets/process/index.js';
 import { formatIssues } from '../core/format-issues.js';
 
