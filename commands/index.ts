@@ -6,6 +6,7 @@ import { approveCommand } from './approve.js';
 import type { Command, CommandContext } from './command.js';
 import { haltCommand } from './halt.js';
 import { helpCommand } from './help.js';
+import { historyCommand } from './history.js';
 import { listCommand } from './list.js';
 import { postmortemCommand } from './postmortem.js';
 import { proposeCommand } from './propose.js';
@@ -19,7 +20,7 @@ export type { Command, CommandContext } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }

@@ -97,6 +97,7 @@ export async function createApp(opts: {
       statusIntervalMs: config.engine.statusInterval,
       postcheckTimeoutMs: config.engine.postcheckTimeout,
       targetTimeoutMs: config.engine.targetTimeout,
+      ...(config.caps.ladder ? { ladderWindowMs: config.caps.ladder.window } : {}),
       postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
       postmortemDir: path.resolve(cwd, config.postmortems.dir),
     },

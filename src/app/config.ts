@@ -31,6 +31,8 @@ export const Config = z.strictObject({
       maxPercent: z.number().min(1).max(100).default(67),
       maxConcurrent: z.number().int().min(1).default(3),
       maxDuration: Duration.default(3_600_000),
+      /** "Start small": a run hitting more than one target needs a smaller run of the same fault that held within this window. */
+      ladder: z.strictObject({ window: Duration.default(30 * 86_400_000) }).optional(),
     })
     .prefault({}),
   engine: z

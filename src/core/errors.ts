@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'template_error',
   'incident_open',
   'frozen',
+  'ladder',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -21,6 +21,8 @@ export interface EngineSettings {
   targetTimeoutMs: number;
   /** How long the post-check may wait for the steady state to come back after the revert. */
   postcheckTimeoutMs: number;
+  /** "Start small": when set, a multi-target run needs a smaller run that held within this window. */
+  ladderWindowMs?: number;
   postmortemTemplate: string;
   postmortemDir: string;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../core/actor.js';
 import { parseBlastRadius } from '../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../core/blast-radius.js';
+import { checkLadder, scopeOf, type PastRun } from '../core/ladder.js';
 import { FaultlineError } from '../core/errors.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import type { Experiment } from '../core/playbook.js';
@@ -92,6 +93,7 @@ export class ExperimentService {
     const seed = Math.floor(this.random() * 2 ** 31);
     const built = await buildPlan(spec, seed, this.deps);
     const now = this.deps.clock.now();
+    if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(built.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, now);
     const record: ExperimentRecord = {
       id: this.newId(),
       name: spec.name,
@@ -168,6 +170,7 @@ export class ExperimentService {
     // A halted org refuses before any target is touched; so does a service with an open incident.
     if (entry.record.state === 'approved') {
       checkOrgLimits(id, [], { ...this.limits(), running: [] });
+      if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(entry.record.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
       await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
     }
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
@@ -230,6 +233,21 @@ export class ExperimentService {
       }
     }
     return expired;
+  }
+
+  /** Finished runs (newest first, the last 1000) for the ladder and `/chaos history`. */
+  pastRuns(): PastRun[] {
+    return this.repo.list({ states: ['completed', 'aborted', 'failed'], limit: 1000 }).map(({ record: r }) => ({
+      id: r.id,
+      scope: scopeOf(r.plan),
+      faultType: r.plan.fault.type,
+      blastRadius: r.plan.blastRadius,
+      targets: r.plan.targets.length,
+      candidates: r.plan.candidates,
+      verdict: r.verdict,
+      state: r.state,
+      endedAt: r.endedAt ?? r.updatedAt,
+    }));
   }
 
   playbookNames(): string[] {
