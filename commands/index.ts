@@ -4,6 +4,7 @@ import { errorMessage, type Message } from '../src/core/message.js';
 import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
 import type { Command, CommandContext } from './command.js';
+import { freezeCommand } from './freeze.js';
 import { haltCommand } from './halt.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
@@ -20,7 +21,7 @@ export type { Command, CommandContext } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }

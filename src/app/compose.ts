@@ -98,6 +98,11 @@ export async function createApp(opts: {
       postcheckTimeoutMs: config.engine.postcheckTimeout,
       targetTimeoutMs: config.engine.targetTimeout,
       ...(config.caps.ladder ? { ladderWindowMs: config.caps.ladder.window } : {}),
+      freezeWindows: config.freezes.map((f, i) =>
+        'cron' in f
+          ? { id: `config-${i + 1}`, kind: 'recurring' as const, cron: f.cron, durationMs: f.duration, timeZone: f.timeZone, reason: f.reason, by: 'config' }
+          : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
+      ),
       postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
       postmortemDir: path.resolve(cwd, config.postmortems.dir),
     },

@@ -6,6 +6,7 @@ import { DEFAULT_APPROVAL_TTL_MS } from '../core/approval.js';
 import { Duration } from '../core/duration.js';
 import { FaultlineError } from '../core/errors.js';
 import { formatIssues } from '../core/format-issues.js';
+import { parseCron } from '../core/cron-match.js';
 import { SlackSettings } from '../adapters/chat/slack/schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
@@ -69,6 +70,20 @@ export const Config = z.strictObject({
       signals: z.record(z.string(), z.unknown()).default({}),
     })
     .prefault({}),
+  /** Nothing starts during these: one-off spans, or recurring ones (cron start + duration, in a time zone). */
+  freezes: z
+    .array(
+      z.union([
+        z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), reason: z.string().min(1) }),
+        z.strictObject({
+          cron: z.string().refine((c) => parseCron(c) !== null, 'a five-field cron expression, e.g. "0 18 * * 5"'),
+          duration: Duration,
+          timeZone: z.string().default('UTC'),
+          reason: z.string().min(1),
+        }),
+      ]),
+    )
+    .default([]),
   /** The HTTP server: Slack in HTTP mode, /healthz (and in Socket Mode the same, on its own). PORT overrides the port. */
   server: z
     .strictObject({

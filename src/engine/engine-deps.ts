@@ -2,6 +2,7 @@ import type { ApprovalPolicy } from '../core/approval.js';
 import type { BlastRadiusCaps, ProtectionPolicy } from '../core/blast-radius.js';
 import type { Clock } from '../core/clock.js';
 import type { ExperimentRecord } from '../core/experiment.js';
+import type { FreezeWindow } from '../core/freeze.js';
 import type { AdapterLogger, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
 import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
@@ -21,6 +22,8 @@ export interface EngineSettings {
   targetTimeoutMs: number;
   /** How long the post-check may wait for the steady state to come back after the revert. */
   postcheckTimeoutMs: number;
+  /** Freeze windows from the config; people add one-off windows in chat. */
+  freezeWindows?: FreezeWindow[];
   /** "Start small": when set, a multi-target run needs a smaller run that held within this window. */
   ladderWindowMs?: number;
   postmortemTemplate: string;

@@ -9,6 +9,7 @@ import type { Experiment } from '../core/playbook.js';
 import type { EngineDeps } from './engine-deps.js';
 import { ExperimentRepo, type StoredExperiment } from './experiment-repo.js';
 import { Journal } from './journal.js';
+import { FreezeWindows } from './freeze-windows.js';
 import { KillSwitch } from './kill-switch.js';
 import { Notifier } from './notifier.js';
 import { buildPlan, heldTargetIds } from './plan-builder.js';
@@ -33,6 +34,7 @@ export class ExperimentService {
   readonly transitions: Transitions;
   readonly runner: Runner;
   readonly incidents: IncidentWatch;
+  readonly freezes: FreezeWindows;
   private readonly random: () => number;
 
   constructor(private readonly deps: EngineDeps) {
@@ -40,6 +42,7 @@ export class ExperimentService {
     this.repo = new ExperimentRepo(deps.store);
     this.journal = new Journal(deps.store, deps.clock);
     this.killSwitch = new KillSwitch(deps.store);
+    this.freezes = new FreezeWindows(deps.store, deps.settings.freezeWindows ?? [], () => deps.clock.now());
     this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
     this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
       deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
@@ -170,6 +173,13 @@ export class ExperimentService {
     // A halted org refuses before any target is touched; so does a service with an open incident.
     if (entry.record.state === 'approved') {
       checkOrgLimits(id, [], { ...this.limits(), running: [] });
+      const freeze = this.freezes.active();
+      if (freeze) {
+        throw new FaultlineError('frozen', `chaos is frozen until ${new Date(freeze.until).toISOString()}: ${freeze.window.reason} (${freeze.window.id}); /chaos halt still works`, {
+          window: freeze.window.id,
+          until: freeze.until,
+        });
+      }
       if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(entry.record.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
       await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
     }
