@@ -60,7 +60,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   });
   app = booted.app;
   const live = booted.app;
-  registerSlackHandlers(slack.bolt, {
+  const handlers = registerSlackHandlers(slack.bolt, {
     service: live.service,
     registry: commandRegistry(),
     log,
@@ -88,6 +88,8 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
       url,
       stop: (reason) =>
         (stopping ??= (async () => {
+          // Commands already acked still get their answer (bounded), then everything running is reverted.
+          if (!(await handlers.drain(5000))) log.warn({}, 'stopping with slack commands still queued');
           await live.shutdown(reason);
           await slack.stop().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'slack stop failed'));
           await ops?.close();

@@ -21,6 +21,16 @@ export class AfterAckQueue {
     return this.waiting.length + this.active;
   }
 
+  /** Waits until every queued item has run (at shutdown), or until `timeoutMs` passes. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
   private pump(): void {
     while (this.active < this.concurrency && this.waiting.length > 0) {
       const work = this.waiting.shift()!;

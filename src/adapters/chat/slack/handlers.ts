@@ -31,7 +31,7 @@ function errText(err: unknown): string {
  * Wires Slack's three doors (the slash command, button clicks, the propose modal) to the same
  * command dispatcher the console uses. Every handler acks first: nothing slow sits before `ack()`.
  */
-export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
+export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { service, registry, log } = deps;
   const queue = new AfterAckQueue(2, (err) => log.error({ err: errText(err) }, 'slack work after ack failed'));
   const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
@@ -107,6 +107,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): void {
       if (reply.errorCode) await ephemeral(client, submission.channel, actor.id, reply);
     });
   });
+  return { drain: (timeoutMs) => queue.drain(timeoutMs) };
 }
 
 async function ephemeral(client: WebClient, channel: string, user: string, reply: Message): Promise<void> {
