@@ -1,19 +1,8 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { alice, bob, carol, makeEngine, waitFor, type Engine, type EngineOptions } from './engine-harness.js';
+import { describe, expect, it } from 'vitest';
+import { alice, bob, carol, engineFactory, waitFor, type Engine } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 const postmortemPath = (e: Engine, id: string) => e.journal(id).find((j) => j.kind === 'postmortem')?.data.path as string | undefined;
 

@@ -1,20 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryTarget } from '../fakes/memory-target.js';
 import { ShiftedClock } from '../fakes/shifted-clock.js';
-import { alice, bob, carol, makeEngine, refusal, type Engine, type EngineOptions } from './engine-harness.js';
+import { alice, bob, carol, engineFactory, refusal, type Engine } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 const transitionsOf = (e: Engine, id: string, event: string) => e.journal(id).filter((j) => j.kind === 'transition' && j.data.event === event);
 

@@ -1,19 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { makeEngine, type Engine } from './engine-harness.js';
+import { describe, expect, it } from 'vitest';
+import { engineFactory } from './engine-harness.js';
 
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 describe('chat down (the Slack-outage equivalent)', () => {
   it('a chat port that rejects every call: the experiment still runs, reverts and drafts its post-mortem', async () => {
-    const e = makeEngine();
-    engines.push(e);
+    const e = engine();
     e.chat.mode = 'fail';
     const id = await e.launch();
     await e.service.runner.settle();
@@ -38,8 +31,7 @@ describe('chat down (the Slack-outage equivalent)', () => {
   });
 
   it('chat coming back mid-run: later messages get through and the experiment is unaffected', async () => {
-    const e = makeEngine({ playbooks: [{ duration: '400ms' }] });
-    engines.push(e);
+    const e = engine({ playbooks: [{ duration: '400ms' }] });
     e.chat.mode = 'fail';
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');

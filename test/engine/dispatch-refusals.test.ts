@@ -1,15 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandRegistry, dispatch } from '../../commands/index.js';
 import type { Actor } from '../../src/core/actor.js';
-import { alice, bob, makeEngine, mallory, type Engine } from './engine-harness.js';
+import { alice, bob, engineFactory, mallory, type Engine } from './engine-harness.js';
 
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 /** Everything a refused command must leave alone. */
 const snapshot = (e: Engine) => ({
@@ -33,8 +27,7 @@ describe('refusals through dispatch change nothing but one audit row (invariants
     ['the proposer under another display name', (id) => `/chaos approve ${id}`, { id: 'alice', team: 'T1', name: 'Alice again' }, 'approval_self'],
     ['starting what is not approved', (id) => `/chaos start ${id}`, bob, 'approval_missing'],
   ])('%s → coded refusal, one `refused` audit row, nothing else', async (_what, line, actor, code) => {
-    const e = makeEngine();
-    engines.push(e);
+    const e = engine();
     const registry = commandRegistry();
     const { record } = await e.service.propose({ playbook: 'web-latency', actor: alice });
     await e.service.notifier.flush();

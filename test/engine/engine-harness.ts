@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import type { EngineDeps } from '../../src/engine/engine-deps.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -230,4 +231,23 @@ export async function refusal(p: Promise<unknown> | (() => unknown)): Promise<{ 
     return { code: e.code ?? 'uncoded', message: e.message };
   }
   throw new Error('expected a refusal, but the call succeeded');
+}
+
+/**
+ * `makeEngine` for one test file: every engine made through it is settled and cleaned up after each
+ * test. `defaults` are merged under each call's options (settings merged field by field).
+ */
+export function engineFactory(defaults: EngineOptions = {}): (o?: EngineOptions) => Engine {
+  const made: Engine[] = [];
+  afterEach(async () => {
+    for (const e of made.splice(0)) {
+      await e.service.runner.settle();
+      e.cleanup();
+    }
+  });
+  return (o = {}) => {
+    const e = makeEngine({ ...defaults, ...o, settings: { ...defaults.settings, ...o.settings } });
+    made.push(e);
+    return e;
+  };
 }

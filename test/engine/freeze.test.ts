@@ -1,21 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commandRegistry, dispatch } from '../../commands/index.js';
-import { alice, bob, carol, makeEngine, type Engine } from './engine-harness.js';
+import { alice, bob, carol, makeEngine, engineFactory, type Engine } from './engine-harness.js';
 
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 const chaos = (e: Engine, line: string, actor = alice) => dispatch(line, { actor, channel: '#chaos', service: e.service }, commandRegistry());
 
 describe('freeze windows', () => {
   it('a window added in chat blocks starts (reason shown), halt still works, and removing it lifts it; it survives a restart', async () => {
-    const e = makeEngine({ playbooks: [{ duration: '5s' }] });
-    engines.push(e);
+    const e = engine({ playbooks: [{ duration: '5s' }] });
     const running = await e.launch();
     await e.waitForPhase(running, 'observing');
     const added = await chaos(e, '/chaos freeze add now +1h deploy of payments');
@@ -42,8 +35,7 @@ describe('freeze windows', () => {
 
   it('configured windows block too; bad freeze input is refused with usage and audited', async () => {
     const now = Date.now();
-    const e = makeEngine({ settings: { freezeWindows: [{ id: 'config-1', kind: 'once', from: now - 1000, to: now + 3_600_000, reason: 'end-of-year freeze', by: 'config' }] } });
-    engines.push(e);
+    const e = engine({ settings: { freezeWindows: [{ id: 'config-1', kind: 'once', from: now - 1000, to: now + 3_600_000, reason: 'end-of-year freeze', by: 'config' }] } });
     const id = await e.proposeApproved();
     await expect(e.service.start(id, alice)).rejects.toMatchObject({ code: 'frozen', message: expect.stringContaining('end-of-year freeze') });
     const list = await chaos(e, '/chaos freeze list', bob);

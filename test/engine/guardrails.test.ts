@@ -1,20 +1,9 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HANG, THROW, UNKNOWN, type Step } from '../fakes/scripted-signal.js';
-import { makeEngine, type Engine, type EngineOptions } from './engine-harness.js';
+import { engineFactory, type Engine } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 const readings = (e: Engine, id: string) => e.journal(id).filter((j) => j.kind === 'reading');
 const firstBad = (e: Engine, id: string) => readings(e, id).find((j) => (j.data.results as Array<{ status: string }>)[0]!.status !== 'ok');

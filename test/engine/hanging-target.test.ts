@@ -1,18 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { carol, makeEngine, waitFor, type Engine, type EngineOptions } from './engine-harness.js';
+import { describe, expect, it } from 'vitest';
+import { carol, engineFactory, waitFor } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine({ ...o, settings: { targetTimeoutMs: 300, ...o.settings } });
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory({ settings: { targetTimeoutMs: 300 } });
 
 describe('a target that never answers cannot hold an experiment hostage', () => {
   it('inject that hangs forever: counted as failed at the engine deadline, the run ends and settles', async () => {

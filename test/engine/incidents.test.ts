@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IncidentInfo, IncidentLookup } from '../../src/engine/incident-watch.js';
-import { alice, makeEngine, type Engine, type EngineOptions } from './engine-harness.js';
+import { alice, engineFactory } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 const incident = (over: Partial<IncidentInfo> = {}): IncidentInfo => ({
   id: 'PINC1',

@@ -1,19 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { makeEngine, type Engine, type EngineOptions } from './engine-harness.js';
+import { describe, expect, it } from 'vitest';
+import { engineFactory } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 describe('nothing is injected that cannot be reverted (invariant 2)', () => {
   it('inject that throws after applying: the runner finds the fault through listOwned and reverts it; final state failed', async () => {

@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dispatch, commandRegistry } from '../../commands/index.js';
-import { alice, bob, makeEngine, type Engine } from './engine-harness.js';
+import { alice, bob, engineFactory } from './engine-harness.js';
 
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 describe('start small, through the engine and /chaos history', () => {
   it('refuses the bigger run until the smaller one held, then allows it; history shows the growth', async () => {
-    const e = makeEngine({ settings: { ladderWindowMs: 30 * 86_400_000 } });
-    engines.push(e);
+    const e = engine({ settings: { ladderWindowMs: 30 * 86_400_000 } });
     await expect(e.service.propose({ playbook: 'web-latency', actor: alice })).rejects.toMatchObject({ code: 'ladder', message: expect.stringContaining('blastRadius=one first') });
 
     const small = await e.service.propose({ playbook: 'web-latency', overrides: { blastRadius: 'one' }, actor: alice });

@@ -1,18 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { carol, makeEngine, waitFor, type Engine, type EngineOptions } from './engine-harness.js';
+import { describe, expect, it } from 'vitest';
+import { carol, engineFactory, waitFor } from './engine-harness.js';
 
-const engines: Engine[] = [];
-const engine = (o: EngineOptions = {}) => {
-  const e = makeEngine(o);
-  engines.push(e);
-  return e;
-};
-afterEach(async () => {
-  for (const e of engines.splice(0)) {
-    await e.service.runner.settle();
-    e.cleanup();
-  }
-});
+const engine = engineFactory();
 
 describe('crash recovery (invariant 2: at start-up every fault whose experiment is not running is reverted)', () => {
   it('a new service on the same store and target reverts the running fault, aborts it as recovered, and reverts an unknown orphan', async () => {
