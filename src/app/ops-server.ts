@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeServer, listenOn } from '../lib/listen.js';
 import type { OpsRoute } from './ops-routes.js';
 import { sendJson } from './ops-routes.js';
 
@@ -14,21 +15,6 @@ export async function startOpsServer(routes: readonly OpsRoute[], host: string, 
     if (!route) return sendJson(res, 404, { error: 'not_found' });
     route.handler(req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const bound = addr && typeof addr === 'object' ? addr.port : port;
-  return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const bound = await listenOn(server, port, host);
+  return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`, close: () => closeServer(server) };
 }

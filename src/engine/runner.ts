@@ -11,7 +11,8 @@ import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
 import { driverFor } from './plan-builder.js';
 import { sampleAll } from './sample-signals.js';
-import { sleep, untilWoken, withDeadline } from './timing.js';
+import { sleep } from '../lib/sleep.js';
+import { untilWoken, withDeadline } from './timing.js';
 import { noMetrics, type EngineMetrics } from './engine-metrics.js';
 import type { Transitions } from './transitions.js';
 

@@ -10,19 +10,6 @@ export function untilWoken<T>(p: Promise<T>, signal: AbortSignal): Promise<T | u
   });
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Runs a target call with a hard time limit of the engine's own: an adapter that never answers
  * cannot hold an experiment (or shutdown) hostage. The call gets an AbortSignal that fires at the

@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { AdapterLogger } from '../core/ports.js';
-import { closeServer, listenOn } from './listen.js';
+import { closeServer, listenOn } from '../lib/listen.js';
 import { NewFaultBody } from './fault-spec.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';

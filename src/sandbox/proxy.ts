@@ -4,7 +4,7 @@
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AdapterLogger } from '../core/ports.js';
-import { closeServer, listenOn } from './listen.js';
+import { closeServer, listenOn } from '../lib/listen.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';
 import type { TrafficStats } from './traffic-stats.js';

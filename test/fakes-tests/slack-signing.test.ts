@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeServer, listenOn } from '../../src/sandbox/listen.js';
+import { closeServer, listenOn } from '../../src/lib/listen.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { interactionForm, postSigned, slackSignature, slashCommandForm } from '../fakes/slack-signing.js';
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { closeServer, listenOn } from '../../src/sandbox/listen.js';
+import { closeServer, listenOn } from '../../src/lib/listen.js';
 import { KubeController } from './kube-controller.js';
 import { readBody, RuleBook, sendReply, Sleeper } from './kube-http.js';
 import { present, type Reply } from './kube-handlers.js';

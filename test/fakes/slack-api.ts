@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOn } from '../../src/sandbox/listen.js';
+import { closeServer, listenOn } from '../../src/lib/listen.js';
 import { SlackWorkspace, type SlackAnswer, type StoredMessage } from './slack-workspace.js';
 
 export interface SlackCall {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeServer, listenOn } from '../../src/sandbox/listen.js';
+import { closeServer, listenOn } from '../../src/lib/listen.js';
 import { APP_ID } from './slack-workspace.js';
 
 export type SocketEnvelopeType = 'slash_commands' | 'interactive' | 'events_api';

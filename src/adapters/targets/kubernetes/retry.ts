@@ -1,22 +1,10 @@
 import type { AdapterLogger } from '../../../core/ports.js';
+import { sleep } from '../../../lib/sleep.js';
 import { describeKubeError, isTransient } from './kube-client.js';
 
 export interface RetryPolicy {
   attempts: number;
   backoffMs: number;
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { FaultlineError, wrapError } from '../../../core/errors.js';
 import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import { ActiveFaultWire, SANDBOX_FAULT_PARAMS, SandboxFaultType, SandboxTargetWire } from '../../../sandbox/fault-spec.js';
 import { PROCESS_FAULT_TYPES, processFaultSchema, processTargetSchema, type ProcessTargetConfig } from './schema.js';
+import { sleep } from '../../../lib/sleep.js';
 
 interface AdminResponse {
   status: number;
@@ -21,7 +22,6 @@ function causeOf(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeBody(body: unknown): string {
   if (body && typeof body === 'object' && 'error' in body) {
