@@ -46,8 +46,10 @@ export class ExperimentService {
     this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
     this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
       deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
-      (code) => deps.metrics?.aborted(code),
-      deps.onTransition,
+      (before, after, card) => {
+        if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
+        deps.onTransition?.(before, after, card);
+      },
     );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
     this.incidents = new IncidentWatch({

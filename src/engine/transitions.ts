@@ -25,7 +25,6 @@ export class Transitions {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly approvers: () => readonly string[],
-    private readonly onAbort?: (code: string) => void,
     private readonly onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: StoredExperiment['card']) => void,
   ) {}
 
@@ -35,7 +34,6 @@ export class Transitions {
     const { state, effects } = transition(entry.record, event, now);
     const next: StoredExperiment = { ...entry, record: state };
     const reason = 'reason' in event ? event.reason : undefined;
-    if (state.abort && !entry.record.abort) this.onAbort?.(state.abort.code);
     this.repo.save(next);
     this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) });
     for (const e of effects) {
