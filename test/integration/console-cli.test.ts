@@ -1,12 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, BIN, ROOT, spawnBot, statsRequests, waitUntil } from './harness.js';
+import { activeFaults, BIN, ROOT, spawnBot, waitUntil, startBotFixture, type BotFixture } from './harness.js';
 
 /** Processes (other than this one) whose environment carries the marker. */
 function processesMarked(marker: string): number[] {
@@ -23,30 +21,16 @@ function processesMarked(marker: string): number[] {
 }
 
 describe('the console through `faultline start`', () => {
+  let fx: BotFixture;
   let dir: string;
   let sandbox: Sandbox;
   let configFile: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-console-'));
-    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
-    configFile = path.join(dir, 'faultline.config.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        store: { path: path.join(dir, 'faultline.db') },
-        postmortems: { dir: path.join(dir, 'postmortems') },
-        playbooks: { vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
-        engine: { guardrailInterval: '500ms', postcheckTimeout: '15s' },
-        adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
-      }),
-    );
-    await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+    fx = await startBotFixture('faultline-console-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '15s' } });
+    ({ dir, sandbox, configFile } = fx);
   });
-  afterAll(async () => {
-    await sandbox?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => fx?.close());
 
   it('reads one command per line from a pipe, answers each, and exits 0 at the end of input', () => {
     const script = ['/as alice', '/chaos list', '/chaos help', '/chaos frobnicate', '/as', 'hello', '/as bob', '/chaos status'].join('\n');

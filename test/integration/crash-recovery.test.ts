@@ -1,38 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, ROOT, spawnBot as startBot, statsRequests, waitUntil } from './harness.js';
+import { activeFaults, spawnBot as startBot, waitUntil, startBotFixture, type BotFixture } from './harness.js';
 
 describe('crash recovery: the bot is SIGKILLed while a fault is active', () => {
+  let fx: BotFixture;
   let dir: string;
   let sandbox: Sandbox;
   let configFile: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-crash-'));
-    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
-    configFile = path.join(dir, 'faultline.config.yaml');
-    writeFileSync(
-      configFile,
-      stringify({
-        store: { path: path.join(dir, 'faultline.db') },
-        postmortems: { dir: path.join(dir, 'postmortems') },
-        playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
-        engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' },
-        adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
-        log: { level: 'info' },
-      }),
-    );
-    await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+    fx = await startBotFixture('faultline-crash-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' }, log: { level: 'info' } });
+    ({ dir, sandbox, configFile } = fx);
   });
-  afterAll(async () => {
-    await sandbox?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => fx?.close());
 
   it('reverts the fault at the next start, marks the experiment recovered, and leaves no gap in the journal', async () => {
     const first = startBot(configFile);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { ConsoleChat, ConsoleSession } from '../../src/adapters/chat/console/index.js';
@@ -87,4 +88,38 @@ export function spawnBot(configFile: string): Bot {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited, type: (line) => void child.stdin!.write(`${line}\n`) };
+}
+
+export interface BotFixture {
+  dir: string;
+  sandbox: Sandbox;
+  configFile: string;
+  close(): Promise<void>;
+}
+
+/** A real sandbox with traffic flowing and a config file pointing a `faultline start` process at it. */
+export async function startBotFixture(prefix: string, extra: Record<string, unknown> = {}): Promise<BotFixture> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+  const configFile = path.join(dir, 'faultline.config.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      store: { path: path.join(dir, 'faultline.db') },
+      postmortems: { dir: path.join(dir, 'postmortems') },
+      playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+      adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+      ...extra,
+    }),
+  );
+  await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+  return {
+    dir,
+    sandbox,
+    configFile,
+    close: async () => {
+      await sandbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
