@@ -1,5 +1,6 @@
 import { formatBlastRadius } from '../core/blast-radius-spec.js';
 import { selectTargets } from '../core/blast-radius.js';
+import { scopeOf } from '../core/ladder.js';
 import { FaultlineError } from '../core/errors.js';
 import type { Plan } from '../core/experiment.js';
 import { planHash } from '../core/plan-hash.js';
@@ -66,9 +67,5 @@ export async function buildPlan(
 
 /** What one experiment holds while it runs, for the one-experiment-per-target rule. */
 export function heldTargetIds(plan: Plan): string[] {
-  const scope = `${plan.adapter}:${Object.entries(plan.selector)
-    .sort()
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',')}`;
-  return [scope, ...plan.targets.map((t) => `${plan.adapter}:${t.id}`)];
+  return [scopeOf(plan), ...plan.targets.map((t) => `${plan.adapter}:${t.id}`)];
 }
