@@ -43,33 +43,36 @@ function rowToRecord(row: ExperimentRow): ExperimentSnapshot {
   return { id: row.id, name: row.name, state: row.state, updatedAt: row.updated_at, data: JSON.parse(row.data) as unknown };
 }
 
-export function createExperimentSnapshots(db: Database.Database, path: string): ExperimentSnapshots {
+/** The tables that hold latest snapshots (same columns each): experiments, game days, schedules. */
+export type SnapshotTable = 'experiments' | 'gamedays' | 'schedules';
+
+export function createExperimentSnapshots(db: Database.Database, path: string, table: SnapshotTable = 'experiments'): ExperimentSnapshots {
   const upsert = db.prepare<[ExperimentRow]>(
-    `INSERT INTO experiments (${COLUMNS}) VALUES (@id, @name, @state, @updated_at, @data)
+    `INSERT INTO ${table} (${COLUMNS}) VALUES (@id, @name, @state, @updated_at, @data)
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
        updated_at = excluded.updated_at, data = excluded.data`,
   );
-  const getStmt = db.prepare<[string], ExperimentRow>(`SELECT ${COLUMNS} FROM experiments WHERE id = ?`);
+  const getStmt = db.prepare<[string], ExperimentRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`);
   const listAll = db.prepare<{ limit: number }, ExperimentRow>(
-    `SELECT ${COLUMNS} FROM experiments ORDER BY updated_at DESC, id DESC LIMIT @limit`,
+    `SELECT ${COLUMNS} FROM ${table} ORDER BY updated_at DESC, id DESC LIMIT @limit`,
   );
   const listStates = db.prepare<{ states: string; limit: number }, ExperimentRow>(
-    `SELECT ${COLUMNS} FROM experiments WHERE state IN (SELECT value FROM json_each(@states))
+    `SELECT ${COLUMNS} FROM ${table} WHERE state IN (SELECT value FROM json_each(@states))
      ORDER BY updated_at DESC, id DESC LIMIT @limit`,
   );
 
-  const counts = db.prepare<[], { state: string; n: number }>('SELECT state, COUNT(*) AS n FROM experiments GROUP BY state');
+  const counts = db.prepare<[], { state: string; n: number }>(`SELECT state, COUNT(*) AS n FROM ${table} GROUP BY state`);
 
   return {
     countByState() {
-      return guard(db, path, 'experiments.countByState', () => Object.fromEntries(counts.all().map((r) => [r.state, r.n])));
+      return guard(db, path, `${table}.countByState`, () => Object.fromEntries(counts.all().map((r) => [r.state, r.n])));
     },
     save(rec) {
-      guard(db, path, 'experiments.save', () => {
+      guard(db, path, `${table}.save`, () => {
         const parsed = ExperimentSnapshot.safeParse(rec);
         if (!parsed.success) {
           const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-          throw new FaultlineError('store_error', `store experiments.save failed (${path}): invalid record: ${issues.join('; ')}`, {
+          throw new FaultlineError('store_error', `store ${table}.save failed (${path}): invalid record: ${issues.join('; ')}`, {
             path,
             issues,
           });
@@ -80,14 +83,14 @@ export function createExperimentSnapshots(db: Database.Database, path: string): 
       });
     },
     get(id) {
-      return guard(db, path, 'experiments.get', () => {
+      return guard(db, path, `${table}.get`, () => {
         const row = getStmt.get(id);
         return row ? rowToRecord(row) : undefined;
       });
     },
     list(filter = {}) {
-      return guard(db, path, 'experiments.list', () => {
-        const limit = sqlLimit(filter.limit, path, 'experiments.list');
+      return guard(db, path, `${table}.list`, () => {
+        const limit = sqlLimit(filter.limit, path, `${table}.list`);
         if (filter.states === undefined) return listAll.all({ limit }).map(rowToRecord);
         if (filter.states.length === 0) return [];
         return listStates.all({ states: JSON.stringify(filter.states), limit }).map(rowToRecord);

@@ -70,6 +70,49 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'gamedays: latest snapshot of each game day',
+    up(db) {
+      db.exec(`
+        CREATE TABLE gamedays (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          state TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          data TEXT NOT NULL CHECK (json_valid(data))
+        ) STRICT;
+        CREATE INDEX gamedays_updated ON gamedays (updated_at DESC, id DESC);
+        CREATE INDEX gamedays_state_updated ON gamedays (state, updated_at DESC, id DESC);
+      `);
+    },
+  },
+  {
+    version: 5,
+    name: 'schedules and their runs (one row per schedule and cron slot: a slot never fires twice)',
+    up(db) {
+      db.exec(`
+        CREATE TABLE schedules (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          state TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          data TEXT NOT NULL CHECK (json_valid(data))
+        ) STRICT;
+        CREATE INDEX schedules_updated ON schedules (updated_at DESC, id DESC);
+        CREATE INDEX schedules_state_updated ON schedules (state, updated_at DESC, id DESC);
+        CREATE TABLE schedule_runs (
+          schedule_id TEXT NOT NULL,
+          slot INTEGER NOT NULL,
+          at INTEGER NOT NULL,
+          outcome TEXT NOT NULL CHECK (outcome IN ('fired', 'skipped', 'failed')),
+          data TEXT NOT NULL CHECK (json_valid(data)),
+          PRIMARY KEY (schedule_id, slot)
+        ) STRICT;
+        CREATE INDEX schedule_runs_at ON schedule_runs (schedule_id, at DESC);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

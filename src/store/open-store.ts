@@ -7,6 +7,7 @@ import { verifyAudit, type AuditVerdict } from './audit-verify.js';
 import { createEventLog, type EventFilter, type NewEvent, type StoredEvent } from './events.js';
 import { createExperimentSnapshots, type ExperimentSnapshots } from './experiments.js';
 import { MIGRATIONS, runMigrations } from './migrations.js';
+import { createScheduleRuns, type ScheduleRuns } from './schedule-runs.js';
 import { createSettings, type Settings } from './settings.js';
 import { assertOpen } from './store-error.js';
 
@@ -26,6 +27,11 @@ export interface Store {
   /** Events across experiments, optionally filtered by kind(s), seq order, with optional afterSeq/limit. */
   events(filter?: EventFilter): StoredEvent[];
   experiments: ExperimentSnapshots;
+  /** Game days, stored like experiments: id, name, state and the whole record as JSON. */
+  gamedays: ExperimentSnapshots;
+  schedules: ExperimentSnapshots;
+  /** One row per schedule and cron slot. */
+  scheduleRuns: ScheduleRuns;
   settings: Settings;
   /** Run several writes atomically (an IMMEDIATE transaction; nested calls become savepoints). `fn` must be synchronous. */
   transaction<T>(fn: () => T): T;
@@ -85,6 +91,9 @@ function setWalMode(db: Database.Database, timeoutMs = 5000): void {
 function buildStore(db: Database.Database, path: string): Store {
   const log = createEventLog(db, path);
   const experiments = createExperimentSnapshots(db, path);
+  const gamedays = createExperimentSnapshots(db, path, 'gamedays');
+  const schedules = createExperimentSnapshots(db, path, 'schedules');
+  const scheduleRuns = createScheduleRuns(db, path);
   const settings = createSettings(db, path);
 
   return {
@@ -96,6 +105,9 @@ function buildStore(db: Database.Database, path: string): Store {
     journal: (experimentId) => log.journal(experimentId),
     events: (filter) => log.events(filter),
     experiments,
+    gamedays,
+    schedules,
+    scheduleRuns,
     settings,
     transaction<T>(fn: () => T): T {
       assertOpen(db, path, 'transaction');

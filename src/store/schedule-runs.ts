@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { guard, sqlLimit } from './store-error.js';
+
+/** One cron slot of one schedule: what happened when it came due. */
+export const ScheduleRun = z.object({
+  scheduleId: z.string().min(1),
+  /** The minute the cron expression named (ms since epoch), not when the bot noticed it. */
+  slot: z.number().int(),
+  at: z.number().int(),
+  outcome: z.enum(['fired', 'skipped', 'failed']),
+  data: z.record(z.string(), z.unknown()),
+});
+export type ScheduleRun = z.infer<typeof ScheduleRun>;
+
+export interface ScheduleRuns {
+  /** Records the slot once; returns false (and changes nothing) when the slot is already on record. */
+  claim(run: ScheduleRun): boolean;
+  /** Newest slot first. */
+  list(scheduleId: string, limit?: number): ScheduleRun[];
+  /** The newest recorded slot of a schedule, if any. */
+  lastSlot(scheduleId: string): number | undefined;
+}
+
+interface Row {
+  schedule_id: string;
+  slot: number;
+  at: number;
+  outcome: ScheduleRun['outcome'];
+  data: string;
+}
+
+export function createScheduleRuns(db: Database.Database, path: string): ScheduleRuns {
+  const insert = db.prepare<[Row]>(
+    'INSERT OR IGNORE INTO schedule_runs (schedule_id, slot, at, outcome, data) VALUES (@schedule_id, @slot, @at, @outcome, @data)',
+  );
+  const listStmt = db.prepare<[string, number], Row>('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY slot DESC LIMIT ?');
+  const lastStmt = db.prepare<[string], { slot: number | null }>('SELECT max(slot) AS slot FROM schedule_runs WHERE schedule_id = ?');
+  return {
+    claim(run) {
+      return guard(db, path, 'schedule_runs.claim', () => {
+        const r = ScheduleRun.parse(run);
+        return insert.run({ schedule_id: r.scheduleId, slot: r.slot, at: r.at, outcome: r.outcome, data: JSON.stringify(r.data) }).changes === 1;
+      });
+    },
+    list(scheduleId, limit) {
+      return guard(db, path, 'schedule_runs.list', () =>
+        listStmt.all(scheduleId, sqlLimit(limit, path, 'schedule_runs.list')).map((row) => ({
+          scheduleId: row.schedule_id,
+          slot: row.slot,
+          at: row.at,
+          outcome: row.outcome,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+        })),
+      );
+    },
+    lastSlot(scheduleId) {
+      return guard(db, path, 'schedule_runs.lastSlot', () => lastStmt.get(scheduleId)?.slot ?? undefined);
+    },
+  };
+}
