@@ -80,6 +80,10 @@ export const ExperimentRecord = z.object({
   abort: AbortInfo.nullable(),
   failure: z.string().nullable(),
   updatedAt: z.number(),
+  /** Set when the run is one step of a game day. */
+  gameDay: z.object({ id: z.string(), step: z.number().int().min(0) }).optional(),
+  /** Set when a schedule proposed the run. */
+  scheduleId: z.string().optional(),
 });
 export type ExperimentRecord = z.infer<typeof ExperimentRecord>;
 

@@ -20,7 +20,19 @@ import { IncidentWatch } from './incident-watch.js';
 export interface ProposeOverrides {
   duration?: number;
   blastRadius?: string;
+  /** Replaces the playbook's target selector (a schedule rotating over services). */
+  selector?: Record<string, string>;
 }
+
+/** How a run came to be proposed, besides by a person typing propose. */
+export interface ProposeOrigin {
+  gameDay?: { id: string; step: number };
+  scheduleId?: string;
+  /** Re-use a seed (a game-day step resolves exactly the plan its approval covered). */
+  seed?: number;
+}
+
+export type TransitionListener = (before: ExperimentRecord, after: ExperimentRecord) => void;
 
 /**
  * What commands call. Every method validates, decides through the core, persists and journals; a
@@ -36,6 +48,7 @@ export class ExperimentService {
   readonly incidents: IncidentWatch;
   readonly freezes: FreezeWindows;
   private readonly random: () => number;
+  private readonly listeners: TransitionListener[] = [];
 
   constructor(private readonly deps: EngineDeps) {
     this.random = deps.random ?? Math.random;
@@ -49,6 +62,7 @@ export class ExperimentService {
       (before, after, card) => {
         if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
         deps.onTransition?.(before, after, card);
+        for (const listen of this.listeners) listen(before, after);
       },
     );
     this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
@@ -65,6 +79,16 @@ export class ExperimentService {
 
   get settings() {
     return this.deps.settings;
+  }
+
+  /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
+  subscribe(listener: TransitionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A loaded playbook by name (a copy); `playbook_not_found` names the known ones. */
+  playbookSpec(name: string): Experiment {
+    return this.playbook(name);
   }
 
   private newId(): string {
@@ -85,6 +109,7 @@ export class ExperimentService {
 
   private applyOverrides(spec: Experiment, o: ProposeOverrides): Experiment {
     if (o.duration !== undefined) spec.fault.duration = o.duration;
+    if (o.selector !== undefined) spec.target.selector = { ...o.selector };
     if (o.blastRadius !== undefined) {
       const b = parseBlastRadius(o.blastRadius);
       if (!b) throw new FaultlineError('command_usage', `blastRadius=${o.blastRadius}: expected one | all | count:N | percent:P`, { field: 'blastRadius' });
@@ -93,12 +118,19 @@ export class ExperimentService {
     return spec;
   }
 
-  async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string }): Promise<StoredExperiment> {
+  async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string; origin?: ProposeOrigin }): Promise<StoredExperiment> {
     const spec = this.applyOverrides(this.playbook(input.playbook), input.overrides ?? {});
-    const seed = Math.floor(this.random() * 2 ** 31);
+    return this.proposeSpec(spec, { actor: input.actor, ...(input.channel ? { channel: input.channel } : {}), overrides: input.overrides ?? {}, origin: input.origin ?? {} });
+  }
+
+  /** Proposes an experiment from a spec already in hand (a game-day step, a scheduled run). */
+  async proposeSpec(spec: Experiment, input: { actor: Actor; channel?: string; overrides?: ProposeOverrides; origin?: ProposeOrigin }): Promise<StoredExperiment> {
+    const origin = input.origin ?? {};
+    const seed = origin.seed ?? Math.floor(this.random() * 2 ** 31);
     const built = await buildPlan(spec, seed, this.deps);
     const now = this.deps.clock.now();
-    if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(built.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, now);
+    // A game day checked its whole ladder when it was proposed; each step is checked again at its start.
+    if (this.deps.settings.ladderWindowMs !== undefined && !origin.gameDay) checkLadder(built.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, now);
     const record: ExperimentRecord = {
       id: this.newId(),
       name: spec.name,
@@ -120,6 +152,8 @@ export class ExperimentService {
       abort: null,
       failure: null,
       updatedAt: now,
+      ...(origin.gameDay ? { gameDay: origin.gameDay } : {}),
+      ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
     };
     const entry: StoredExperiment = { record, spec, card: null };
     this.deps.store.transaction(() => {
@@ -132,6 +166,8 @@ export class ExperimentService {
         targets: built.plan.targets.map((t) => ({ id: t.id, name: t.name })),
         protectedOut: built.protectedOut,
         overrides: input.overrides ?? {},
+        ...(origin.gameDay ? { gameDay: origin.gameDay } : {}),
+        ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
       });
     });
     // The card is posted on the chat's own time: a slow or absent chat never holds up the proposal.
