@@ -23,7 +23,7 @@ export function isApprover(actor: Actor, approvers: readonly string[]): boolean 
 export const DEFAULT_APPROVAL_TTL_MS = 30 * 60_000;
 
 /** Throws the coded refusal, or returns nothing when `actor` may approve `exp` as planned now. */
-export function checkApproval(exp: ExperimentRecord, actor: Actor, currentPlanHash: string, policy: ApprovalPolicy, now?: number): void {
+export function checkApproval(exp: Pick<ExperimentRecord, 'id' | 'proposedBy' | 'proposedAt' | 'planHash'>, actor: Actor, currentPlanHash: string, policy: ApprovalPolicy, now?: number): void {
   if (sameActor(exp.proposedBy, actor)) {
     throw new FaultlineError('approval_self', `${actor.id} proposed ${exp.id} and cannot approve it; a second person must`, {
       experimentId: exp.id,

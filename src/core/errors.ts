@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'incident_open',
   'frozen',
   'ladder',
+  'gameday_not_found',
+  'gameday_role',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

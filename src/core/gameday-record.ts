@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { Actor } from './actor.js';
+import { ExperimentState, Plan, Verdict } from './experiment.js';
+import { GameDayRoles } from './gameday.js';
+
+export const GameDayState = z.enum(['proposed', 'approved', 'running', 'checkpoint', 'held', 'completed', 'aborted', 'interrupted', 'rejected', 'expired', 'cancelled']);
+export type GameDayState = z.infer<typeof GameDayState>;
+
+export const GAMEDAY_TERMINAL: readonly GameDayState[] = ['completed', 'aborted', 'interrupted', 'rejected', 'expired', 'cancelled'];
+
+export function isGameDayTerminal(state: GameDayState): boolean {
+  return GAMEDAY_TERMINAL.includes(state);
+}
+
+/** One step as approved, and what became of it. */
+export const GameDayStepRun = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  /** Name of the experiment the step runs (the playbook, or the inline experiment's name). */
+  experiment: z.string(),
+  hypothesis: z.string(),
+  plan: Plan,
+  planHash: z.string(),
+  experimentId: z.string().nullable(),
+  state: ExperimentState.nullable(),
+  verdict: Verdict.nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  /** One line on how it ended (the abort reason, the failure). */
+  summary: z.string().nullable(),
+});
+export type GameDayStepRun = z.infer<typeof GameDayStepRun>;
+
+/** What the commander (or the bot, for autoContinue) decided before a step. */
+export const CheckpointDecision = z.object({
+  beforeStep: z.number().int().min(0),
+  choice: z.enum(['continue', 'hold', 'abort', 'auto']),
+  by: Actor,
+  at: z.number(),
+  reason: z.string().nullable(),
+});
+export type CheckpointDecision = z.infer<typeof CheckpointDecision>;
+
+/** A later step whose plan changed since the game day was approved: an approver must approve it again. */
+export const PendingApproval = z.object({ step: z.number().int().min(0), plan: Plan, planHash: z.string(), gameDayHash: z.string(), reason: z.string() });
+export type PendingApproval = z.infer<typeof PendingApproval>;
+
+export const GameDayRecord = z.object({
+  id: z.string(),
+  name: z.string(),
+  title: z.string(),
+  channel: z.string(),
+  roles: GameDayRoles,
+  autoContinue: z.enum(['never', 'whenHeld']),
+  commanderTimeoutMs: z.number().int().positive(),
+  steps: z.array(GameDayStepRun).min(1),
+  /** sha256 over every step's plan hash, in order: what the one approval covers. */
+  planHash: z.string(),
+  proposedBy: Actor,
+  proposedAt: z.number(),
+  approval: z.object({ by: Actor, at: z.number(), planHash: z.string(), expiresAt: z.number() }).nullable(),
+  state: GameDayState,
+  /** Index of the step that runs on the next Continue. */
+  next: z.number().int().min(0),
+  /** Index of the step running now. */
+  current: z.number().int().min(0).nullable(),
+  decisions: z.array(CheckpointDecision),
+  holdReason: z.string().nullable(),
+  /** The commander pressed Hold during a step: stop at the next checkpoint even when autoContinue would go on. */
+  holdRequested: z.boolean(),
+  pendingApproval: PendingApproval.nullable(),
+  closedBy: z.object({ by: Actor, at: z.number(), reason: z.string() }).nullable(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  updatedAt: z.number(),
+  /** Last time the commander was heard from (any command, any click). */
+  commanderSeenAt: z.number(),
+  reportPath: z.string(),
+  scheduleId: z.string().optional(),
+});
+export type GameDayRecord = z.infer<typeof GameDayRecord>;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { BlastRadius } from './blast-radius-spec.js';
+import { Duration } from './duration.js';
+
+const Name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+
+/** A step that runs a loaded playbook, usually with a larger blast radius than the step before. */
+export const GameDayStepRef = z.strictObject({
+  name: z.string().min(1).optional().describe('shown on the card; defaults to the playbook name and radius'),
+  playbook: Name.describe('name of an Experiment playbook'),
+  blastRadius: BlastRadius.optional().describe('overrides the playbook: one | all | count:N | percent:P'),
+  duration: Duration.optional().describe("overrides the playbook's fault duration"),
+});
+
+/** A step written in place: a whole Experiment (kind and name may be left out). Checked against the adapters when loaded. */
+export const GameDayStepInline = z.strictObject({
+  name: z.string().min(1).optional(),
+  experiment: z.record(z.string(), z.unknown()).describe('an Experiment playbook written inline'),
+});
+
+export const GameDayStep = z.union([GameDayStepRef, GameDayStepInline]);
+export type GameDayStep = z.infer<typeof GameDayStep>;
+
+export const GameDayRoles = z.strictObject({
+  commander: z.string().min(1).describe('chat user id; the only one who decides at a checkpoint'),
+  scribe: z.string().min(1).optional().describe('chat user id of whoever keeps notes'),
+  observers: z.array(z.string().min(1)).default([]),
+});
+export type GameDayRoles = z.infer<typeof GameDayRoles>;
+
+/** `kind: GameDay`: ordered experiments with a human checkpoint after each. */
+export const GameDaySpec = z.strictObject({
+  kind: z.literal('GameDay'),
+  name: Name.describe('unique name; what people type after /chaos gameday start'),
+  title: z.string().min(1),
+  channel: z.string().min(1).default('#chaos'),
+  roles: GameDayRoles,
+  autoContinue: z.enum(['never', 'whenHeld']).default('never').describe('whenHeld: go on without asking when a step held'),
+  commanderTimeout: Duration.default(15 * 60_000).describe('a commander silent this long makes the next checkpoint hold'),
+  steps: z.array(GameDayStep).min(1, 'a game day needs at least one step').max(20),
+  notes: z.string().optional(),
+});
+export type GameDaySpec = z.infer<typeof GameDaySpec>;
+export type GameDaySpecInput = z.input<typeof GameDaySpec>;
+
+export function isInlineStep(step: GameDayStep): step is z.infer<typeof GameDayStepInline> {
+  return 'experiment' in step;
+}
