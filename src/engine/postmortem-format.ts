@@ -34,22 +34,23 @@ export function compactJson(value: unknown): string {
 }
 
 /**
- * Maps the actor ids found in the journal to labels. The record knows display names for the
- * people who acted on it; anyone else is shown by id (identity is the id, never the name).
+ * Maps actor ids to labels. The given actors are known by display name; anyone else is shown by id
+ * (identity is the id, never the name), and the bot as `faultline (bot)`.
  */
-export function actorNamer(record: ExperimentRecord): (id: string) => string {
+export function namerFor(actors: ReadonlyArray<Actor | null | undefined>): (id: string) => string {
   const known = new Map<string, Actor>();
-  const add = (a: Actor | null | undefined) => {
-    if (a) known.set(a.id, a);
-  };
-  add(record.proposedBy);
-  add(record.approval?.by);
-  add(record.startedBy);
-  add(record.closedBy?.by);
-  add(record.abort?.by);
+  for (const a of actors) if (a) known.set(a.id, a);
   return (id: string) => {
     if (id === SYSTEM.id) return `${SYSTEM.id} (bot)`;
     const a = known.get(id);
     return a ? actorLabel(a) : id;
   };
+}
+
+/**
+ * Maps the actor ids found in the journal to labels. The record knows display names for the
+ * people who acted on it; anyone else is shown by id (identity is the id, never the name).
+ */
+export function actorNamer(record: ExperimentRecord): (id: string) => string {
+  return namerFor([record.proposedBy, record.approval?.by, record.startedBy, record.closedBy?.by, record.abort?.by]);
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { SYSTEM } from '../core/actor.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExperimentRecord } from '../core/experiment.js';
@@ -6,6 +7,7 @@ import { chronological, eventsOf, type CheckResultData, type PostmortemEvent } f
 import { actorNamer, cell, compactJson, fmtValue, isoUtc, relTime } from './postmortem-format.js';
 import { summarize, VERDICT_MEANING } from './postmortem-summary.js';
 import { buildTimeline, type TimelineEntry } from './postmortem-timeline.js';
+import { gameDayReportPath } from './gameday-report-path.js';
 
 export type { PostmortemEvent } from './postmortem-events.js';
 export type { TimelineEntry } from './postmortem-timeline.js';
@@ -16,6 +18,8 @@ export interface PostmortemInput {
   events: PostmortemEvent[];
   draftedAt: number;
   channel?: string;
+  /** Folder of the game-day reports (the post-mortem folder); used when the record is a game-day step. */
+  gameDayReportDir?: string;
 }
 
 export interface Moment {
@@ -95,6 +99,8 @@ export interface PostmortemView {
   failure: string | null;
   rollback: string | null;
   alerts: { expected: string[]; pagerduty: string[]; incidents: IncidentRow[] };
+  /** Set when the run was one step of a game day: the step (1-based) and where the game-day report is. */
+  gameDay: { id: string; step: number; report: string; link: string } | null;
 }
 
 const moment = (at: number, origin: number): Moment => ({ time: isoUtc(at), rel: relTime(at, origin) });
@@ -245,7 +251,15 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     failure: record.failure,
     rollback: spec.rollback?.trim() ?? null,
     alerts: { expected: [...spec.expectAlerts], pagerduty: [...spec.pagerduty.services], incidents: incidentRows(input.events, origin.at) },
+    gameDay: gameDayLink(record, input.gameDayReportDir),
   };
+}
+
+function gameDayLink(record: ExperimentRecord, dir: string | undefined): PostmortemView['gameDay'] {
+  if (!record.gameDay) return null;
+  const report = gameDayReportPath(dir ?? '', record.gameDay.id);
+  // The report sits next to the post-mortems, so a link by file name opens it in any Markdown viewer.
+  return { id: record.gameDay.id, step: record.gameDay.step + 1, report, link: basename(report) };
 }
 
 export interface IncidentRow {

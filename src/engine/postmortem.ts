@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
-import { FaultlineError } from '../core/errors.js';
 import type { PostmortemInput, PostmortemView } from './postmortem-view.js';
 import { buildPostmortemView } from './postmortem-view.js';
+import { readTemplate, renderMarkdown, writeAtomically } from './markdown-file.js';
 
 export { buildPostmortemView } from './postmortem-view.js';
 export type { PostmortemEvent, PostmortemInput, PostmortemView, TimelineEntry } from './postmortem-view.js';
@@ -15,14 +12,7 @@ export type { PostmortemEvent, PostmortemInput, PostmortemView, TimelineEntry } 
  * into an error instead of a silent blank. Any template problem is a `template_error` naming the template.
  */
 export function renderPostmortem(templateSource: string, view: PostmortemView, templateName: string): string {
-  const hb = Handlebars.create();
-  try {
-    const template = hb.compile(templateSource, { noEscape: true, strict: true });
-    return template(view);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new FaultlineError('template_error', `post-mortem template ${templateName} failed: ${reason}`, { template: templateName }, { cause: err });
-  }
+  return renderMarkdown('post-mortem', templateSource, view, templateName);
 }
 
 /** A record id as a file name: anything but letters, digits, dot, dash and underscore becomes `_`. */
@@ -31,22 +21,21 @@ function fileNameFor(id: string): string {
   return `${safe || 'experiment'}.md`;
 }
 
-/** Drafts the post-mortem into `<outDir>/<record.id>.md` (creating the folder) and returns the path. */
+/** Where the draft of experiment `id` is written: `<outDir>/<id>.md` (the id made file-name safe). */
+export function postmortemPath(outDir: string, experimentId: string): string {
+  return join(outDir, fileNameFor(experimentId));
+}
+
+/**
+ * Drafts the post-mortem into `<outDir>/<record.id>.md` (creating the folder) and returns the path.
+ * A game-day step's draft names the game-day report, which lives in the same folder.
+ */
 export async function writePostmortem(opts: { templatePath: string; outDir: string } & PostmortemInput): Promise<string> {
   const { templatePath, outDir, ...input } = opts;
   const templateName = basename(templatePath);
-  let source: string;
-  try {
-    source = await readFile(templatePath, 'utf8');
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new FaultlineError('template_error', `post-mortem template ${templateName} cannot be read: ${reason}`, { template: templatePath }, { cause: err });
-  }
-  const text = renderPostmortem(source, buildPostmortemView(input), templateName);
-  await mkdir(outDir, { recursive: true });
-  const path = join(outDir, fileNameFor(input.record.id));
-  const tmp = `${path}.${randomUUID().slice(0, 8)}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, path);
+  const source = await readTemplate('post-mortem', templatePath, templateName);
+  const text = renderPostmortem(source, buildPostmortemView({ gameDayReportDir: outDir, ...input }), templateName);
+  const path = postmortemPath(outDir, input.record.id);
+  await writeAtomically(path, text);
   return path;
 }
