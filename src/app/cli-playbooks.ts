@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { makeExperimentSchema } from '../core/playbook.js';
-import { checkPlaybookFile, findPlaybookFiles } from '../playbooks/load-playbooks.js';
+import { findPlaybookFiles, loadPlaybooks } from '../playbooks/load-playbooks.js';
 import { playbookVars } from './compose.js';
 import { readConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -22,9 +22,10 @@ export async function validateAction(opts: { paths: string[]; config?: string })
     return;
   }
   let bad = 0;
-  for (const file of files) {
-    const { report } = checkPlaybookFile(file, { targets, signals }, playbookVars(config));
-    const rel = path.relative(process.cwd(), file) || file;
+  // Loaded together, so a game day's references to playbooks in other files are checked too.
+  const { reports } = loadPlaybooks(opts.paths, { targets, signals }, playbookVars(config));
+  for (const report of reports) {
+    const rel = path.relative(process.cwd(), report.file) || report.file;
     if (report.ok) process.stdout.write(`ok      ${rel} (${report.name})\n`);
     else {
       bad++;
