@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'incident_open',
   'frozen',
   'ladder',
+  'schedule_not_found',
+  'schedule_invalid',
   'gameday_not_found',
   'gameday_role',
 ] as const;

@@ -16,6 +16,11 @@ export type ScheduleRun = z.infer<typeof ScheduleRun>;
 export interface ScheduleRuns {
   /** Records the slot once; returns false (and changes nothing) when the slot is already on record. */
   claim(run: ScheduleRun): boolean;
+  /**
+   * Replaces the outcome and data of a slot already claimed (what came of acting on it, e.g. a
+   * proposal that was refused). Returns false, changing nothing, when the slot was never claimed.
+   */
+  settle(run: ScheduleRun): boolean;
   /** Newest slot first. */
   list(scheduleId: string, limit?: number): ScheduleRun[];
   /** The newest recorded slot of a schedule, if any. */
@@ -34,6 +39,7 @@ export function createScheduleRuns(db: Database.Database, path: string): Schedul
   const insert = db.prepare<[Row]>(
     'INSERT OR IGNORE INTO schedule_runs (schedule_id, slot, at, outcome, data) VALUES (@schedule_id, @slot, @at, @outcome, @data)',
   );
+  const update = db.prepare<[Row]>('UPDATE schedule_runs SET at = @at, outcome = @outcome, data = @data WHERE schedule_id = @schedule_id AND slot = @slot');
   const listStmt = db.prepare<[string, number], Row>('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY slot DESC LIMIT ?');
   const lastStmt = db.prepare<[string], { slot: number | null }>('SELECT max(slot) AS slot FROM schedule_runs WHERE schedule_id = ?');
   return {
@@ -41,6 +47,12 @@ export function createScheduleRuns(db: Database.Database, path: string): Schedul
       return guard(db, path, 'schedule_runs.claim', () => {
         const r = ScheduleRun.parse(run);
         return insert.run({ schedule_id: r.scheduleId, slot: r.slot, at: r.at, outcome: r.outcome, data: JSON.stringify(r.data) }).changes === 1;
+      });
+    },
+    settle(run) {
+      return guard(db, path, 'schedule_runs.settle', () => {
+        const r = ScheduleRun.parse(run);
+        return update.run({ schedule_id: r.scheduleId, slot: r.slot, at: r.at, outcome: r.outcome, data: JSON.stringify(r.data) }).changes === 1;
       });
     },
     list(scheduleId, limit) {
