@@ -5,6 +5,7 @@ import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
 import type { Command, CommandContext } from './command.js';
 import { freezeCommand } from './freeze.js';
+import { gamedayCommand } from './gameday.js';
 import { haltCommand } from './halt.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
@@ -21,7 +22,7 @@ export type { Command, CommandContext } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }
@@ -42,6 +43,12 @@ export async function dispatch(text: string, ctx: CommandContext, registry: Read
   const words = tokenize(text.replace(/^\s*\/chaos\b/, ''));
   const verb = words[0] ?? 'help';
   const command = registry.get(verb);
+  // Any word from a game day's commander shows they are still there (a silent one makes the day hold).
+  try {
+    ctx.service.gamedays.seen(ctx.actor);
+  } catch {
+    // Never let this bookkeeping stand in the way of a command (an abort above all).
+  }
   const audit = (ok: boolean, code?: string, error?: string) =>
     ctx.service.journal.record(ok ? 'command' : 'refused', experimentIdIn(words), ctx.actor, {
       text: text.trim(),
@@ -76,5 +83,5 @@ export async function dispatch(text: string, ctx: CommandContext, registry: Read
 }
 
 function experimentIdIn(words: readonly string[]): string | null {
-  return words.find((w) => /^exp-[0-9a-f]{4,}$/.test(w)) ?? null;
+  return words.find((w) => /^(exp|gd)-[0-9a-f]{4,}$/.test(w)) ?? null;
 }

@@ -70,7 +70,7 @@ export async function createApp(opts: {
     adapterDeps,
   );
   const signals = buildSignals(config.adapters.signals, adapterDeps);
-  const { playbooks, reports } = loadPlaybooks(
+  const { playbooks, gamedays, reports } = loadPlaybooks(
     config.playbooks.dirs.map((d) => path.resolve(cwd, d)),
     { targets, signals },
     opts.vars,
@@ -84,6 +84,7 @@ export async function createApp(opts: {
     clock,
     log,
     playbooks: () => playbooks,
+    gamedays: () => gamedays,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     metrics: metrics.engine,
     ...(pagerduty ? { incidents: pagerduty.incidents, onTransition: pagerduty.onTransition } : {}),
@@ -104,15 +105,20 @@ export async function createApp(opts: {
           : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
       ),
       postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
+      gameDayReportTemplate: path.resolve(cwd, config.templates.gamedayReport),
       postmortemDir: path.resolve(cwd, config.postmortems.dir),
     },
   });
   const attached = pagerduty?.attach(service);
+  // Before the experiments: a game day cut off mid-step is interrupted, so the step's recovery does not read as its verdict.
+  const interrupted = service.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`);
+  if (interrupted.length > 0) log.warn({ gameDays: interrupted }, 'game days interrupted by a restart');
   const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
   const sweeper = setInterval(() => {
     try {
       service.expireStale();
+      service.gamedays.expireStale();
     } catch (err) {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'expiry sweep failed');
     }
@@ -124,6 +130,11 @@ export async function createApp(opts: {
     (closing ??= (async () => {
       clearInterval(sweeper);
       attached?.stop();
+      try {
+        service.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
+      } catch (err) {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'interrupting game days at shutdown failed');
+      }
       for (const entry of service.repo.running()) {
         try {
           service.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
@@ -132,6 +143,7 @@ export async function createApp(opts: {
         }
       }
       await service.runner.settle();
+      await service.gamedays.settle();
       await service.notifier.flush();
       store.close();
     })());

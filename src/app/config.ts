@@ -52,7 +52,12 @@ export const Config = z.strictObject({
       vars: z.record(z.string(), z.string()).default({}),
     })
     .prefault({}),
-  templates: z.strictObject({ postmortem: z.string().default('templates/postmortem.md.hbs') }).prefault({}),
+  templates: z
+    .strictObject({
+      postmortem: z.string().default('templates/postmortem.md.hbs'),
+      gamedayReport: z.string().default('templates/gameday-report.md.hbs'),
+    })
+    .prefault({}),
   postmortems: z.strictObject({ dir: z.string().default('data/postmortems') }).prefault({}),
   sandbox: z
     .strictObject({

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import type { FreezeWindow } from '../core/freeze.js';
 import type { AdapterLogger, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
-import type { LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import type { LoadedGameDay, LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
 import type { EngineMetrics } from './engine-metrics.js';
@@ -28,6 +28,8 @@ export interface EngineSettings {
   ladderWindowMs?: number;
   postmortemTemplate: string;
   postmortemDir: string;
+  /** The game-day report template; defaults to gameday-report.md.hbs beside the post-mortem template. */
+  gameDayReportTemplate?: string;
 }
 
 /** Everything the engine touches, passed in; nothing is imported as a singleton. */
@@ -39,6 +41,8 @@ export interface EngineDeps {
   clock: Clock;
   log: AdapterLogger;
   playbooks: () => ReadonlyMap<string, LoadedPlaybook>;
+  /** Loaded `kind: GameDay` playbooks. */
+  gamedays?: () => ReadonlyMap<string, LoadedGameDay>;
   settings: EngineSettings;
   /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
   extraApprovers?: { label: string; members: () => Promise<readonly string[]> };

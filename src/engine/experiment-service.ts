@@ -16,6 +16,10 @@ import { buildPlan, heldTargetIds } from './plan-builder.js';
 import { Runner } from './runner.js';
 import { Transitions } from './transitions.js';
 import { IncidentWatch } from './incident-watch.js';
+import { GameDayService } from './gameday-service.js';
+import { gameDayReportPath, writeGameDayReport } from './gameday-report.js';
+import path from 'node:path';
+import type { ScheduleBook } from './schedule-book.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -47,6 +51,9 @@ export class ExperimentService {
   readonly runner: Runner;
   readonly incidents: IncidentWatch;
   readonly freezes: FreezeWindows;
+  readonly gamedays: GameDayService;
+  /** Schedules, once the app wired them (src/app/schedule-wiring.ts); `/chaos schedule` reaches them here. */
+  schedules?: ScheduleBook;
   private readonly random: () => number;
   private readonly listeners: TransitionListener[] = [];
 
@@ -75,10 +82,24 @@ export class ExperimentService {
       ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
       abort: (id, reason) => this.abort(id, SYSTEM, reason, 'incident'),
     });
+    const s = deps.settings;
+    const reportTemplate = s.gameDayReportTemplate ?? path.join(path.dirname(s.postmortemTemplate), 'gameday-report.md.hbs');
+    this.gamedays = new GameDayService(this, {
+      clock: deps.clock,
+      log: deps.log,
+      gamedays: deps.gamedays ?? (() => new Map()),
+      random: this.random,
+      reportPath: (id) => gameDayReportPath(s.postmortemDir, id),
+      writeReport: (entry) => writeGameDayReport({ store: deps.store, clock: deps.clock, templatePath: reportTemplate, postmortemDir: s.postmortemDir }, entry.record),
+    });
   }
 
   get settings() {
     return this.deps.settings;
+  }
+
+  get store() {
+    return this.deps.store;
   }
 
   /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
@@ -194,8 +215,13 @@ export class ExperimentService {
     return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy }, actor).entry;
   }
 
+  /** Resolves a spec's plan with a given seed (the same seed over the same targets gives the same hash). */
+  planFor(spec: Experiment, seed: number) {
+    return buildPlan(spec, seed, this.deps);
+  }
+
   /** The configured approvers plus, when there is one, the members of the approver group right now. */
-  private async approvalPolicy() {
+  async approvalPolicy() {
     const base = this.deps.settings.approval;
     if (!this.deps.extraApprovers) return base;
     const extra = await this.deps.extraApprovers.members();

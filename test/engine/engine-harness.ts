@@ -13,7 +13,8 @@ import { Experiment } from '../../src/core/playbook.js';
 import type { EngineSettings } from '../../src/engine/engine-deps.js';
 import { ExperimentService } from '../../src/engine/experiment-service.js';
 import { reconcile, type ReconcileReport } from '../../src/engine/reconcile.js';
-import type { LoadedPlaybook } from '../../src/playbooks/load-playbooks.js';
+import type { LoadedGameDay, LoadedPlaybook } from '../../src/playbooks/load-playbooks.js';
+import { GameDaySpec, isInlineStep } from '../../src/core/gameday.js';
 import { openStore, type Store, type StoredEvent } from '../../src/store/index.js';
 import { MemoryTarget, memoryTarget } from '../fakes/memory-target.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
@@ -91,6 +92,15 @@ export function parsePlaybook(source: string | Record<string, unknown>, target: 
   return playbook;
 }
 
+/** A game day from YAML, inline steps parsed like `parsePlaybook` (kind and name filled in as the loader does). */
+export function parseGameDay(text: string, target: MemoryTarget, signal: ScriptedSignal): LoadedGameDay {
+  const gameday = GameDaySpec.parse(parseYaml(text));
+  const inline = gameday.steps.map((step, i) =>
+    isInlineStep(step) ? parsePlaybook({ kind: 'Experiment', name: `${gameday.name}-step-${i + 1}`, channel: gameday.channel, ...step.experiment }, target, signal) : null,
+  );
+  return { file: `${gameday.name}.yaml`, gameday, inline };
+}
+
 export interface EngineOptions {
   /** Reuse a store file (a "restart"); default: a fresh one in a fresh temp dir. */
   dir?: string;
@@ -101,6 +111,8 @@ export interface EngineOptions {
   settings?: Partial<EngineSettings>;
   playbooks?: PlaybookOptions[];
   incidents?: EngineDeps['incidents'];
+  /** `kind: GameDay` documents as YAML text; inline steps are checked like playbooks. */
+  gamedays?: string[];
 }
 
 export interface Engine {
@@ -115,6 +127,7 @@ export interface Engine {
   clock: Clock;
   settings: EngineSettings;
   playbooks: Map<string, LoadedPlaybook>;
+  gamedays: Map<string, LoadedGameDay>;
   /** propose (alice) + approve (bob) + start (alice); returns the id. */
   launch(playbook?: string): Promise<string>;
   proposeApproved(playbook?: string): Promise<string>;
@@ -170,6 +183,11 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     const playbook = parsePlaybook(playbookYaml(p), target, signal);
     playbooks.set(playbook.name, { file: `${playbook.name}.yaml`, playbook });
   }
+  const gamedays = new Map<string, LoadedGameDay>();
+  for (const text of opts.gamedays ?? []) {
+    const loaded = parseGameDay(text, target, signal);
+    gamedays.set(loaded.gameday.name, loaded);
+  }
   const service = new ExperimentService({
     store,
     targets: new Map([[target.kind, target]]),
@@ -178,6 +196,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     clock,
     log,
     playbooks: () => playbooks,
+    gamedays: () => gamedays,
     settings,
     random: seededRandom(42),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
@@ -195,6 +214,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     clock,
     settings,
     playbooks,
+    gamedays,
     async proposeApproved(playbook = 'web-latency') {
       const { record } = await service.propose({ playbook, actor: alice });
       await service.approve(record.id, bob);
@@ -212,6 +232,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     waitForState: (id, s, timeoutMs) => waitFor(`${id} to reach state ${s}`, () => state(id).state === s, timeoutMs),
     async close() {
       await service.runner.settle();
+      await service.gamedays.settle();
       store.close();
     },
     cleanup() {
@@ -242,6 +263,7 @@ export function engineFactory(defaults: EngineOptions = {}): (o?: EngineOptions)
   afterEach(async () => {
     for (const e of made.splice(0)) {
       await e.service.runner.settle();
+      await e.service.gamedays.settle();
       e.cleanup();
     }
   });

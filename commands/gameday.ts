@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { formatDuration } from '../src/core/duration.js';
+import { message } from '../src/core/message.js';
+import { defineCommand, restText } from './command.js';
+
+export const GameDayId = z.string().regex(/^gd-[0-9a-f]{4,}$/, 'a game-day id like gd-1a2b3c');
+
+const Args = z.union([
+  z.tuple([z.literal('start'), z.string().min(1)]),
+  z.tuple([z.literal('list')]),
+  z.tuple([z.enum(['approve', 'continue', 'status']), GameDayId]),
+  z.tuple([z.literal('reject'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('rejected').parse(rest)] as const),
+  z.tuple([z.literal('hold'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('held by the commander').parse(rest)] as const),
+  z.tuple([z.literal('abort'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('aborted from chat').parse(rest)] as const),
+]);
+
+export const gamedayCommand = defineCommand({
+  name: 'gameday',
+  usage: '/chaos gameday start <name> | approve|continue|status <gd-id> | hold|reject|abort <gd-id> [reason] | list',
+  summary: 'game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts)',
+  args: Args,
+  async run(args, ctx) {
+    const days = ctx.service.gamedays;
+    switch (args[0]) {
+      case 'start': {
+        const { record: r } = await days.propose({ name: args[1], actor: ctx.actor, channel: ctx.channel });
+        return message({
+          title: `${r.id} proposed: ${r.title}`,
+          sections: [`${r.steps.length} steps, commander ${r.roles.commander}. A second person approves the whole day once (/chaos gameday approve ${r.id}); then the commander starts step 1 with /chaos gameday continue ${r.id}.`],
+        });
+      }
+      case 'list': {
+        const recent = days.list(15).map(({ record: r }) => `${r.id}  ${r.name.padEnd(24)} ${r.state.padEnd(12)} step ${Math.min(r.next + 1, r.steps.length)}/${r.steps.length}`);
+        return message({ title: 'Game days', sections: [recent.join('\n') || 'None yet.', `Game days you can start: ${days.names().join(', ') || '(none loaded)'}`], ephemeral: true });
+      }
+      case 'status':
+        return { ...days.card(days.get(args[1]).record), ephemeral: true };
+      case 'approve': {
+        const { record: r } = await days.approve(args[1], ctx.actor);
+        return message({ title: `${r.id} approved`, tone: 'success', sections: [`The commander (${r.roles.commander}) starts step ${r.next + 1} with Continue.`] });
+      }
+      case 'continue': {
+        const { record: r } = days.continue(args[1], ctx.actor);
+        const step = r.steps[r.current ?? r.next]!;
+        return message({ title: `${r.id}: step ${step.index + 1} of ${r.steps.length} starting`, tone: 'warning', sections: [`${step.name}: ${step.plan.fault.type} for ${formatDuration(step.plan.durationMs)}. Abort any time: /chaos gameday abort ${r.id}`] });
+      }
+      case 'hold': {
+        const { record: r } = days.hold(args[1], ctx.actor, args[2]);
+        return message({ title: r.state === 'running' ? `${r.id} will hold after the running step` : `${r.id} held before step ${r.next + 1}`, tone: 'warning' });
+      }
+      case 'reject': {
+        const { record: r } = days.reject(args[1], ctx.actor, args[2]);
+        return message({ title: `${r.id} rejected`, tone: 'warning' });
+      }
+      case 'abort': {
+        const { record: r } = days.abort(args[1], ctx.actor, args[2]);
+        return message({ title: `${r.id} ${r.state}`, tone: 'danger', sections: [r.current !== null ? 'The running step is being reverted; later steps will not run.' : 'Later steps will not run.'] });
+      }
+    }
+  },
+});
