@@ -19,7 +19,18 @@ export interface SlackHandlerDeps {
   maxDurationMs: number;
 }
 
-const BUTTON_VERBS = new Set(['approve', 'reject', 'start', 'abort']);
+/** What each card button runs, as the chat command it stands for (game-day buttons carry a gd- id). */
+const BUTTON_COMMANDS: Record<string, { command: string; reason?: string }> = {
+  approve: { command: 'approve' },
+  reject: { command: 'reject', reason: 'rejected from the card' },
+  start: { command: 'start' },
+  abort: { command: 'abort', reason: 'aborted from the card' },
+  gdapprove: { command: 'gameday approve' },
+  gdreject: { command: 'gameday reject', reason: 'rejected from the card' },
+  gdcontinue: { command: 'gameday continue' },
+  gdhold: { command: 'gameday hold', reason: 'held from the card' },
+  gdabort: { command: 'gameday abort', reason: 'aborted from the card' },
+};
 
 
 
@@ -66,7 +77,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
       await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: fallback, blocks });
     };
     // Abort (and halt) never wait behind other people's work.
-    if (/^(abort|halt)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err: errText(err) }, 'slash command answer failed'));
+    if (/^(abort|halt|gameday\s+abort)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err: errText(err) }, 'slash command answer failed'));
     else queue.push(work);
   });
 
@@ -75,19 +86,19 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     if (body.type !== 'block_actions' || action.type !== 'button') return;
     const button = action as { action_id: string; value?: string };
     const verb = baseActionId(button.action_id);
-    if (!BUTTON_VERBS.has(verb)) return;
+    const mapped = BUTTON_COMMANDS[verb];
+    if (!mapped) return;
     const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.username ?? body.user.name };
     const channel = body.channel?.id ?? body.container?.channel_id ?? '';
-    const reason = verb === 'reject' ? ' rejected from the card' : verb === 'abort' ? ' aborted from the card' : '';
     const work = async () => {
-      const reply = await run(`/chaos ${verb} ${button.value ?? ''}${reason}`, actor, channel);
+      const reply = await run(`/chaos ${mapped.command} ${button.value ?? ''}${mapped.reason ? ` ${mapped.reason}` : ''}`, actor, channel);
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
       if (reply.errorCode) {
         const { text, blocks } = messageToBlocks(reply);
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
     };
-    if (verb === 'abort') await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed'));
+    if (verb === 'abort' || verb === 'gdabort') await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed'));
     else queue.push(work);
   });
 
