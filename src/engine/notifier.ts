@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
-import type { Message } from '../core/message.js';
+import { message, type Message } from '../core/message.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
-import type { ChatPort } from './chat-port.js';
+import type { ChatFile, ChatPort } from './chat-port.js';
 
 interface CardState {
   ref: MessageRef;
@@ -61,6 +61,33 @@ export class Notifier {
     void this.enqueue(knownRef?.channel ?? channel, 'thread reply', () => {
       const ref = this.refs.get(key) ?? knownRef;
       return ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg);
+    });
+  }
+
+  /**
+   * A file in the card's thread, queued like a reply (and its ref resolved the same way). Where the
+   * chat takes no files, or the upload fails (Slack without `files:write` answers `missing_scope`),
+   * a thread reply names the path instead, so the file is never lost from the conversation.
+   */
+  upload(key: string, knownRef: MessageRef | null, channel: string, file: ChatFile): void {
+    void this.enqueue(knownRef?.channel ?? channel, 'file upload', async () => {
+      const ref = this.refs.get(key) ?? knownRef;
+      let why = 'this chat takes no files';
+      if (ref && this.chat.upload) {
+        try {
+          await this.chat.upload(ref, file);
+          return;
+        } catch (err) {
+          why = err instanceof Error ? err.message : String(err);
+          this.log.warn({ channel: ref.channel, file: file.path, err: why }, 'file upload failed; posting the path');
+          this.onError('file upload');
+        }
+      } else if (!ref) {
+        why = 'the card was never posted';
+      }
+      const fallback = message({ tone: 'info', sections: [`📎 ${file.title}: ${file.path}`] });
+      this.log.debug({ file: file.path, why }, 'file named in a reply instead of uploaded');
+      return ref ? this.chat.reply(ref, fallback) : this.chat.post(channel, fallback);
     });
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOn } from '../../src/lib/listen.js';
+import { SlackFiles, type StoredFile } from './slack-files.js';
 import { SlackWorkspace, type SlackAnswer, type StoredMessage } from './slack-workspace.js';
 
 export interface SlackCall {
@@ -52,11 +53,11 @@ function decodeForm(form: URLSearchParams): Record<string, unknown> {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -102,6 +103,7 @@ export class SlackApiStandIn {
   readonly calls: SlackCall[] = [];
   readonly responses: SlackResponsePost[] = [];
   private readonly workspace = new SlackWorkspace();
+  private readonly files: SlackFiles;
   private readonly failures = new Map<string, string[]>();
   private readonly rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   private readonly callWaiters = new Set<Waiter<SlackCall>>();
@@ -111,7 +113,9 @@ export class SlackApiStandIn {
   private constructor(
     private readonly server: Server,
     private readonly port: number,
-  ) {}
+  ) {
+    this.files = new SlackFiles((id) => `http://127.0.0.1:${this.port}/upload/v1/${encodeURIComponent(id)}`);
+  }
 
   static async start(opts: { port?: number } = {}): Promise<SlackApiStandIn> {
     let standIn: SlackApiStandIn | undefined;
@@ -158,6 +162,11 @@ export class SlackApiStandIn {
     return this.workspace.messagesIn(channel);
   }
 
+  /** Every file started with files.getUploadURLExternal, with the bytes that reached its upload URL. */
+  uploadedFiles(): StoredFile[] {
+    return this.files.all();
+  }
+
   /** The next `times` calls to `method` answer HTTP 200 `{ ok: false, error }`. */
   failNext(method: string, error: string, times = 1): void {
     const queue = this.failures.get(method) ?? [];
@@ -189,7 +198,9 @@ export class SlackApiStandIn {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    if (url.pathname.startsWith('/upload/v1/')) return this.handleUpload(req, res, url, bytes);
+    const raw = bytes.toString('utf8');
     if (url.pathname.startsWith('/response/')) return this.handleResponseUrl(req, res, url, raw);
     if (!url.pathname.startsWith('/api/')) return sendJson(res, 404, { ok: false, error: 'not_found' });
 
@@ -219,8 +230,17 @@ export class SlackApiStandIn {
     if (token === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
     const injected = this.failures.get(method)?.shift();
     if (injected !== undefined) return this.answer(res, call, { ok: false, error: injected });
-    const answer = this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
+    const answer = this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
     return this.answer(res, call, answer);
+  }
+
+  /** The upload URL handed out by files.getUploadURLExternal: no token needed, as with Slack's pre-signed URLs. */
+  private async handleUpload(req: IncomingMessage, res: ServerResponse, url: URL, bytes: Buffer): Promise<void> {
+    const id = decodeURIComponent(url.pathname.slice('/upload/v1/'.length));
+    const { status, body } = await this.files.receive(id, bytes, req.headers['content-type']);
+    this.record({ method: 'upload', params: { file_id: id, bytes: bytes.length }, token: undefined }, status === 200 ? 'ok' : 'error');
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(body);
   }
 
   private handleResponseUrl(req: IncomingMessage, res: ServerResponse, url: URL, raw: string): void {

@@ -1,6 +1,6 @@
 import type { Message } from '../../../core/message.js';
 import type { MessageRef } from '../../../core/ports.js';
-import type { ChatPort } from '../../../engine/chat-port.js';
+import type { ChatFile, ChatPort } from '../../../engine/chat-port.js';
 import { renderMessage, renderReply, renderStatusLine } from './renderer.js';
 
 /** The chat port for a terminal: posts print a card, updates a status line, replies an indented line. */
@@ -30,5 +30,10 @@ export class ConsoleChat implements ChatPort {
   async reply(ref: MessageRef, msg: Message): Promise<MessageRef> {
     this.write(renderReply(msg));
     return { channel: ref.channel, ts: `${ref.ts}.${++this.seq}` };
+  }
+
+  /** A terminal shows no files: the thread gets a line naming where the file is. */
+  async upload(_ref: MessageRef, file: ChatFile): Promise<void> {
+    this.write(`  ↳ 📎 ${file.title}: ${file.path}`);
   }
 }

@@ -2,7 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
 import { wrapError } from '../../../core/errors.js';
-import type { ChatPort } from '../../../engine/chat-port.js';
+import type { ChatFile, ChatPort } from '../../../engine/chat-port.js';
 import { messageToBlocks } from './blocks.js';
 
 /**
@@ -60,6 +60,18 @@ export class SlackChat implements ChatPort {
       this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, blocks, unfurl_links: false }),
     );
     return { channel: res.channel ?? ref.channel, ts: String(res.ts) };
+  }
+
+  /**
+   * The file into the card's thread with `files.uploadV2` (getUploadURLExternal, the bytes to the
+   * upload URL, completeUploadExternal with channel and thread). Needs `files:write`; a refusal
+   * (`missing_scope`, `not_in_channel`) rejects as an `adapter_error` and the Notifier falls back.
+   */
+  async upload(ref: MessageRef, file: ChatFile): Promise<void> {
+    const bytes = Buffer.from(file.content, 'utf8');
+    await this.call(`file upload of ${file.filename} to ${ref.channel}/${ref.ts}`, { ...ref, filename: file.filename }, () =>
+      this.client.files.uploadV2({ channel_id: ref.channel, thread_ts: ref.ts, file: bytes, filename: file.filename, title: file.title }),
+    );
   }
 }
 
