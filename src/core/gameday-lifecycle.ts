@@ -17,7 +17,7 @@ export type GameDayEvent =
   | { type: 'approve'; actor: Actor; currentPlanHash: string; policy: ApprovalPolicy }
   | { type: 'reject'; actor: Actor; reason: string }
   | { type: 'expire' }
-  | { type: 'continue'; actor: Actor }
+  | { type: 'continue'; actor: Actor; /** A schedule with a standing approval starts step 1 itself; later checkpoints are still the commander's. */ scheduled?: boolean }
   | { type: 'hold'; actor: Actor; reason: string }
   | { type: 'abort'; actor: Actor; reason: string }
   | { type: 'step-started'; index: number; experimentId: string }
@@ -109,7 +109,7 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
     }
     case 'continue': {
       if (!waiting) illegal(gd, event);
-      checkCommander(gd, event.actor, 'continue');
+      if (!(event.scheduled && gd.state === 'approved' && gd.scheduleId)) checkCommander(gd, event.actor, 'continue');
       if (gd.pendingApproval) {
         throw new FaultlineError('approval_plan_changed', `${stepLabel(gd, gd.pendingApproval.step)} changed since approval (${gd.pendingApproval.reason}); an approver must approve ${gd.id} again`, {
           gameDayId: gd.id,
@@ -119,7 +119,15 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
         throw new FaultlineError('approval_expired', `the approval of ${gd.id} expired at ${new Date(gd.approval.expiresAt).toISOString()}; propose it again`, { gameDayId: gd.id });
       }
       return next(
-        { state: 'running', current: gd.next, holdReason: null, holdRequested: false, startedAt: gd.startedAt ?? now, commanderSeenAt: now, decisions: decision('continue', event.actor, null) },
+        {
+          state: 'running',
+          current: gd.next,
+          holdReason: null,
+          holdRequested: false,
+          startedAt: gd.startedAt ?? now,
+          commanderSeenAt: event.scheduled ? gd.commanderSeenAt : now,
+          decisions: decision('continue', event.actor, event.scheduled ? `scheduled start (${gd.scheduleId})` : null),
+        },
         [notify('info', `${actorLabel(event.actor)}: continue → ${stepLabel(gd, gd.next)}`), { type: 'start-step', index: gd.next }],
       );
     }

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalJson } from '../core/canonical-json.js';
 import { SYSTEM, type Actor } from '../core/actor.js';
 import { isApprover } from '../core/approval.js';
 import { scopeOf } from '../core/ladder.js';
@@ -15,6 +16,7 @@ import type { ExperimentService } from './experiment-service.js';
 import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './gameday-plan.js';
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
+import type { ScheduledGameDays } from './schedule-ports.js';
 
 export interface GameDayDeps {
   clock: Clock;
@@ -167,6 +169,24 @@ export class GameDayService {
 
   continue(id: string, actor: Actor): StoredGameDay {
     return this.apply(id, { type: 'continue', actor }, actor);
+  }
+
+  /** What schedules need: a scheduled game day is proposed, and with a standing approval approved and started. */
+  forSchedules(): ScheduledGameDays {
+    const specs = (name: string) => resolveStepSpecs(this.loaded(name), (n) => this.experiments.playbookSpec(n));
+    return {
+      has: (name) => this.has(name),
+      specHash: (name) => createHash('sha256').update(canonicalJson({ gameday: this.loaded(name).gameday, steps: specs(name) })).digest('hex'),
+      scopes: (name) => [...new Set(specs(name).map((s) => scopeOf({ adapter: s.target.adapter, selector: s.target.selector })))],
+      activeScopes: () => this.activeScopes(),
+      launch: async ({ name, actor, channel, scheduleId, standing }) => {
+        const { record } = await this.propose({ name, actor, scheduleId, ...(channel ? { channel } : {}) });
+        if (!standing) return { id: record.id };
+        await this.approve(record.id, standing.by);
+        this.apply(record.id, { type: 'continue', actor, scheduled: true }, actor);
+        return { id: record.id };
+      },
+    };
   }
 
   hold(id: string, actor: Actor, reason: string): StoredGameDay {
