@@ -105,6 +105,17 @@ describe('game-day lifecycle', () => {
     expect(ended.effects).toEqual([{ type: 'write-report' }]);
   });
 
+  it('a schedule with a standing approval starts step 1 itself; later checkpoints still need the commander', () => {
+    const scheduler = { id: 'schedule:sch-1', name: 'schedule sch-1' };
+    const manual = run(record(), [approve]).state;
+    expect(() => gameDayTransition(manual, { type: 'continue', actor: scheduler, scheduled: true }, T0)).toThrow(expect.objectContaining({ code: 'gameday_role' }));
+    const scheduled = run(record({ scheduleId: 'sch-1' }), [approve, { type: 'continue', actor: scheduler, scheduled: true }]);
+    expect(scheduled.state.state).toBe('running');
+    expect(scheduled.state.decisions[0]).toMatchObject({ choice: 'continue', by: scheduler, reason: 'scheduled start (sch-1)' });
+    const atCheckpoint = run(scheduled.state, [{ type: 'step-started', index: 0, experimentId: 'exp-000000' }, held(0)]).state;
+    expect(() => gameDayTransition(atCheckpoint, { type: 'continue', actor: scheduler, scheduled: true }, T0)).toThrow(expect.objectContaining({ code: 'gameday_role' }));
+  });
+
   it('hold at a checkpoint, then continue; hold during a step stops even autoContinue at the next checkpoint', () => {
     const atCheckpoint = run(record(), [approve, ...startStep(0), held(0)]).state;
     expect(atCheckpoint.state).toBe('checkpoint');
