@@ -3,9 +3,10 @@ import { SYSTEM } from '../core/actor.js';
 import { formatDuration } from '../core/duration.js';
 import type { GameDayRecord } from '../core/gameday-record.js';
 import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
-import { chronological, type PostmortemEvent } from './postmortem-events.js';
-import { cell, compactJson, isoUtc, namerFor, relTime } from './postmortem-format.js';
-import { buildTimeline, type TimelineEntry } from './postmortem-timeline.js';
+import { gameDayTimeline } from './gameday-report-timeline.js';
+import type { PostmortemEvent } from './postmortem-events.js';
+import { cell, isoUtc, namerFor, relTime } from './postmortem-format.js';
+import type { TimelineEntry } from './postmortem-timeline.js';
 
 export type { DetectionView, StepExperiment, StepView } from './gameday-report-steps.js';
 
@@ -62,11 +63,6 @@ export interface GameDayReportView {
   detection: DetectionView[];
 }
 
-const GAMEDAY_PREFIX = 'gameday-';
-/** Step journal entries worth a line in the game-day timeline (the step's own post-mortem has the rest). */
-const STEP_KINDS = new Set(['injected', 'inject-failed', 'breach', 'abort', 'revert-failed', 'reconcile-revert', 'verdict']);
-const STEP_TRANSITIONS = new Set(['start', 'abort']);
-
 function outcomeOf(gd: GameDayRecord, steps: readonly StepView[], who: (id: string) => string): string {
   const ran = steps.filter((s) => s.ran).length;
   const total = steps.length;
@@ -90,51 +86,6 @@ function outcomeOf(gd: GameDayRecord, steps: readonly StepView[], who: (id: stri
     default:
       return `Still ${gd.state}; this report is provisional. ${ran} of ${total} steps ran so far.`;
   }
-}
-
-/** One sentence for a game-day journal entry. The data shapes are the game-day engine's; unknown fields are shown raw. */
-function describeGameDayEvent(e: PostmortemEvent, who: (id: string) => string): string {
-  const d = e.data;
-  const label = e.kind.startsWith(GAMEDAY_PREFIX) ? e.kind.slice(GAMEDAY_PREFIX.length).replace(/-/g, ' ') : e.kind;
-  const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
-  const str = (k: string) => (typeof d[k] === 'string' && d[k] !== '' ? (d[k] as string) : null);
-  const parts: string[] = [];
-  const step = num('beforeStep') ?? num('step');
-  if (str('choice')) parts.push(str('choice')!);
-  if (step !== null) parts.push(`${num('beforeStep') !== null ? 'before ' : ''}step ${step + 1}`);
-  if (str('from') && str('to')) parts.push(`${str('from')} → ${str('to')}`);
-  if (str('experimentId')) parts.push(`experiment ${str('experimentId')}`);
-  if (str('state')) parts.push(str('state')!);
-  if (num('steps') !== null) parts.push(`${num('steps')} steps`);
-  if (str('planHash')) parts.push(`plan ${str('planHash')!.slice(0, 12)}`);
-  const shown = new Set(['choice', 'beforeStep', 'step', 'from', 'to', 'experimentId', 'state', 'steps', 'planHash', 'reason', 'by']);
-  const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !shown.has(k)));
-  const extra = compactJson(rest);
-  const reason = str('reason');
-  const text = `${label.charAt(0).toUpperCase()}${label.slice(1)}${parts.length ? ` (${parts.join(', ')})` : ''} by ${who(e.actor)}${reason ? `: ${reason}` : ''}${extra ? ` ${extra}` : ''}`;
-  return oneLine(text);
-}
-
-function timeline(input: GameDayReportInput, steps: readonly StepView[], origin: number, who: (id: string) => string): TimelineEntry[] {
-  const own: TimelineEntry[] = chronological(input.events.filter((e) => e.kind !== 'command')).map((e) => ({
-    seq: e.seq,
-    at: e.at,
-    time: isoUtc(e.at),
-    rel: relTime(e.at, origin),
-    actor: who(e.actor),
-    kind: e.kind,
-    text: describeGameDayEvent(e, who),
-  }));
-  const fromSteps = input.experiments.flatMap((run) => {
-    const step = steps.find((s) => s.experimentId === run.record.id);
-    const key = run.events.filter((e) => STEP_KINDS.has(e.kind) || (e.kind === 'transition' && STEP_TRANSITIONS.has(String(e.data.event))));
-    const names = new Map(run.record.plan.targets.map((t) => [t.id, t.name]));
-    return buildTimeline(key, { origin, actor: who, targetName: (id) => names.get(id) ?? id }).map((t) => ({
-      ...t,
-      text: `Step ${step?.number ?? '?'} (${run.record.id}): ${t.text}`,
-    }));
-  });
-  return [...own, ...fromSteps].sort((a, b) => a.at - b.at || a.seq - b.seq);
 }
 
 /** Everything the game-day report shows, from the game-day record, its journal and the steps' experiments. */
@@ -191,7 +142,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
       rel: relTime(d.at, origin),
       reason: cell(d.reason ?? ''),
     })),
-    timeline: timeline(input, steps, origin, who),
+    timeline: gameDayTimeline(gd, input.events, input.experiments, steps, origin, who),
     detection: digested.flatMap((d) => (d.detection ? [d.detection] : [])),
   };
 }

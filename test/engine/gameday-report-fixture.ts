@@ -104,16 +104,17 @@ export function gameDayRecord(dir: string, over: Partial<GameDayRecord> = {}): G
     next: 2,
     current: null,
     decisions: [
+      { beforeStep: 0, choice: 'continue', by: carol, at: T0 + 5 * MIN, reason: null },
       { beforeStep: 1, choice: 'hold', by: carol, at: T0 + 8 * MIN, reason: 'latency dashboard lags;\nwait for it' },
       { beforeStep: 1, choice: 'continue', by: carol, at: T0 + 11 * MIN + 50 * S, reason: null },
     ],
     holdReason: null,
     holdRequested: false,
     pendingApproval: null,
-    closedBy: { by: SYSTEM, at: T0 + 13 * MIN + 30 * S, reason: 'step 2 was aborted: guardrail breached: error-rate' },
+    closedBy: { by: SYSTEM, at: T0 + 13 * MIN + 30 * S, reason: 'step 2/3 (Half of checkout) ended aborted, verdict refuted: guardrail breached: error-rate' },
     startedAt: T0 + 5 * MIN,
-    endedAt: T0 + 13 * MIN + 35 * S,
-    updatedAt: T0 + 13 * MIN + 35 * S,
+    endedAt: T0 + 13 * MIN + 30 * S,
+    updatedAt: T0 + 13 * MIN + 30 * S,
     commanderSeenAt: T0 + 11 * MIN + 50 * S,
     reportPath: join(dir, `${GD_ID}-gameday-report.md`),
     ...over,
@@ -143,9 +144,17 @@ function reading(log: Log, at: number, err: number, p99: number, status = 'ok'):
 /** Writes both step experiments, their journals and the game day's own journal into the store. */
 export function seedStore(store: Store, dir: string, gd: GameDayRecord = gameDayRecord(dir)): void {
   const gdLog = logger(store, GD_ID);
-  gdLog(T0, alice.id, 'gameday-proposed', { steps: 3, planHash: gd.planHash });
-  gdLog(T0 + 2 * MIN, bob.id, 'gameday-approved', {});
-  gdLog(T0 + 5 * MIN, carol.id, 'gameday-started', {});
+  // As the game-day service journals: every transition as { event, from, to, next, reason? }.
+  const move = (at: number, actor: string, event: string, from: string, to: string, next: number, reason?: string) =>
+    gdLog(at, actor, 'gameday-transition', { event, from, to, next, ...(reason ? { reason } : {}) });
+  gdLog(T0, alice.id, 'gameday-proposed', {
+    gameday: gd.name,
+    file: 'playbooks/checkout-gameday.yaml',
+    planHash: gd.planHash,
+    steps: gd.steps.map((st) => ({ name: st.name, planHash: st.planHash, seed: st.plan.seed, targets: st.plan.targets.map((t) => t.name) })),
+  });
+  move(T0 + 2 * MIN, bob.id, 'approve', 'proposed', 'approved', 0);
+  move(T0 + 5 * MIN, carol.id, 'continue', 'approved', 'running', 0);
 
   // Step 1: one replica, held.
   const r1 = makeRecord('completed', null, {
@@ -154,7 +163,7 @@ export function seedStore(store: Store, dir: string, gd: GameDayRecord = gameDay
     verdict: 'held', gameDay: { id: GD_ID, step: 0 }, updatedAt: T0 + 7 * MIN + 40 * S,
   });
   const log1 = logger(store, r1.id);
-  gdLog(T0 + 5 * MIN, SYSTEM.id, 'gameday-step-started', { step: 0, experimentId: r1.id });
+  move(T0 + 5 * MIN, SYSTEM.id, 'step-started', 'running', 'running', 0);
   const i1 = runStart(log1, r1, T0 + 5 * MIN);
   for (let t = 30; t <= 120; t += 30) reading(log1, i1 + t * S, 0.004 + t / 100_000, 210 + t);
   log1(i1 + 2 * MIN, SYSTEM.id, 'revert-started', { handleId: `fh-${r1.id}`, reason: 'duration elapsed' });
@@ -163,11 +172,12 @@ export function seedStore(store: Store, dir: string, gd: GameDayRecord = gameDay
   log1(i1 + 2 * MIN + 30 * S, SYSTEM.id, 'verdict', { state: 'completed', verdict: 'held' });
   log1(i1 + 2 * MIN + 30 * S, SYSTEM.id, 'postmortem', { path: join(dir, 'exp-gd1.md') });
   save(store, r1, stepSpec());
-  gdLog(T0 + 7 * MIN + 40 * S, SYSTEM.id, 'gameday-step-ended', { step: 0, experimentId: r1.id, state: 'completed' });
+  move(T0 + 7 * MIN + 40 * S, SYSTEM.id, 'step-ended', 'running', 'checkpoint', 1);
 
   // The checkpoint before step 2: hold, then continue.
-  gdLog(T0 + 8 * MIN, carol.id, 'gameday-decision', { beforeStep: 1, choice: 'hold', reason: 'latency dashboard lags; wait for it' });
-  gdLog(T0 + 11 * MIN + 50 * S, carol.id, 'gameday-decision', { beforeStep: 1, choice: 'continue' });
+  move(T0 + 8 * MIN, carol.id, 'hold', 'checkpoint', 'held', 1, 'latency dashboard lags; wait for it');
+  move(T0 + 10 * MIN, carol.id, 'commander-seen', 'held', 'held', 1);
+  move(T0 + 11 * MIN + 50 * S, carol.id, 'continue', 'held', 'running', 1);
 
   // Step 2: half of checkout, aborted on the error-rate guardrail, PagerDuty linked.
   const breachAt = T0 + 13 * MIN;
@@ -178,7 +188,7 @@ export function seedStore(store: Store, dir: string, gd: GameDayRecord = gameDay
     verdict: 'refuted', abort: { by: SYSTEM, at: breachAt, reason, code: 'guardrail_breach' }, gameDay: { id: GD_ID, step: 1 }, updatedAt: T0 + 13 * MIN + 30 * S,
   });
   const log2 = logger(store, r2.id);
-  gdLog(T0 + 12 * MIN, SYSTEM.id, 'gameday-step-started', { step: 1, experimentId: r2.id });
+  move(T0 + 12 * MIN, SYSTEM.id, 'step-started', 'running', 'running', 1);
   const i2 = runStart(log2, r2, T0 + 12 * MIN);
   reading(log2, i2 + 10 * S, 0.02, 340);
   reading(log2, i2 + 20 * S, 0.07, 520, 'pending');
@@ -196,6 +206,6 @@ export function seedStore(store: Store, dir: string, gd: GameDayRecord = gameDay
   log2(breachAt + 30 * S, SYSTEM.id, 'verdict', { state: 'aborted', verdict: 'refuted' });
   log2(breachAt + 30 * S, SYSTEM.id, 'postmortem', { path: join(dir, 'exp-gd2.md') });
   save(store, r2, stepSpec({ target: { adapter: 'process', selector: { app: 'checkout' }, blastRadius: 'percent:50' }, pagerduty: { services: ['PCHECKOUT'] }, expectAlerts: ['CheckoutErrorRateHigh'] }));
-  gdLog(T0 + 13 * MIN + 30 * S, SYSTEM.id, 'gameday-step-ended', { step: 1, experimentId: r2.id, state: 'aborted' });
-  gdLog(T0 + 13 * MIN + 35 * S, SYSTEM.id, 'gameday-aborted', { reason: gd.closedBy?.reason ?? '' });
+  move(T0 + 13 * MIN + 30 * S, SYSTEM.id, 'step-ended', 'running', 'aborted', 1);
+  gdLog(T0 + 13 * MIN + 31 * S, SYSTEM.id, 'gameday-report', { path: gd.reportPath });
 }

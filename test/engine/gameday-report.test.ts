@@ -44,12 +44,16 @@ describe('game-day report', () => {
     const input = loadGameDayReportInput(store, gameDayRecord(dir), { postmortemDir: dir, draftedAt: DRAFTED_AT });
     expect(input.experiments.map((e) => e.record.id)).toEqual(['exp-gd1', 'exp-gd2']);
     expect(input.experiments[1]!.events.some((e) => e.kind === 'breach')).toBe(true);
-    expect(input.events.filter((e) => e.kind === 'gameday-decision')).toHaveLength(2);
+    expect(input.events.filter((e) => e.kind === 'gameday-transition').map((e) => e.data.event)).toEqual([
+      'approve', 'continue', 'step-started', 'step-ended', 'hold', 'commander-seen', 'continue', 'step-started', 'step-ended',
+    ]);
     const view = buildGameDayReportView(input);
     expect(view.steps.map((s) => s.status)).toEqual(['held', 'aborted (refuted)', 'not run']);
     expect(view.steps[1]!.guardrails[0]).toMatchObject({ name: 'error-rate', samples: 4, last: '0.12', worst: '0.12', status: 'breach' });
     expect(view.steps[1]!.guardrails[1]).toMatchObject({ name: 'p99-latency', last: '760', worst: '910' });
-    expect(view.decisions.map((d) => d.choice)).toEqual(['hold', 'continue']);
+    expect(view.decisions.map((d) => d.choice)).toEqual(['continue', 'hold', 'continue']);
+    // Transitions that change nothing, and the report's own entry, stay out of the timeline.
+    expect(view.timeline.map((t) => t.text).join('\n')).not.toMatch(/commander-seen|Report|step-started/);
     expect(view.detection.map((d) => d.number)).toEqual([2]);
   });
 
