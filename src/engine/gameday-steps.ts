@@ -4,7 +4,6 @@ import { SYSTEM, type Actor } from '../core/actor.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import { checkpointMessage } from '../core/gameday-card.js';
 import type { StepOutcome } from '../core/gameday-lifecycle.js';
-import { message } from '../core/message.js';
 import type { ExperimentService } from './experiment-service.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
@@ -160,7 +159,6 @@ export class GameDaySteps {
       const content = await readFile(path, 'utf8');
       const title = `Game-day report: ${entry.record.title} (${id})`;
       this.experiments.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title, content });
-      this.experiments.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: report written to ${path}`] }));
     });
   }
 }

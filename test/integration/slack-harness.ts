@@ -33,7 +33,11 @@ let seq = 0;
 const unique = () => `${Date.now()}.${String(++seq).padStart(6, '0')}`;
 
 /** A real Bolt app over its HTTP receiver on 127.0.0.1, talking to the Slack stand-in, on the real sandbox. */
-export async function startSlackHarness(overrides: Record<string, unknown> = {}, extraEnv: Partial<LoadedConfig['env']> = {}): Promise<SlackHarness> {
+export async function startSlackHarness(
+  overrides: Record<string, unknown> = {},
+  extraEnv: Partial<LoadedConfig['env']> = {},
+  opts: { extraPlaybookDirs?: string[] } = {},
+): Promise<SlackHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-'));
   const api = await SlackApiStandIn.start();
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
@@ -41,7 +45,7 @@ export async function startSlackHarness(overrides: Record<string, unknown> = {},
     approvers: ['U0BOB', 'U0CAROL', 'U0ALICE'],
     store: { path: path.join(dir, 'faultline.db') },
     postmortems: { dir: path.join(dir, 'postmortems') },
-    playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+    playbooks: { dirs: [path.join(ROOT, 'playbooks'), ...(opts.extraPlaybookDirs ?? [])], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
     templates: { postmortem: path.join(ROOT, 'templates', 'postmortem.md.hbs') },
     sandbox: { autoStart: false },
     server: { host: '127.0.0.1', port: 0 },
