@@ -47,6 +47,6 @@ export function validateGameDay(raw: unknown, adapters: AdapterSchemas, vars: Re
 export function checkGameDayReferences(gd: LoadedGameDay, playbookNames: ReadonlySet<string>): string[] {
   const known = [...playbookNames].sort().join(', ') || '(none loaded)';
   return gd.gameday.steps.flatMap((step, i) =>
-    !isInlineStep(step) && !playbookNames.has(step.playbook) ? [`steps.${i}.playbook: no playbook named "${step.playbook}"; known: ${known}`] : [],
+    !isInlineStep(step) && !playbookNames.has(step.playbook) ? [`steps[${i}].playbook: no playbook named "${step.playbook}"; known: ${known}`] : [],
   );
 }
