@@ -75,7 +75,8 @@ export const scheduleCommand = defineCommand({
         const lines = b.runs(s.id, 15).map((r) => {
           const d = r.data as { choice?: string; experimentId?: string; gameDayId?: string; reason?: string; code?: string };
           const what = [d.experimentId ?? d.gameDayId, d.choice].filter(Boolean).join(' ');
-          const why = r.outcome === 'failed' ? `${d.code}: ${d.reason}` : r.outcome === 'skipped' ? d.reason : '';
+          if (r.outcome === 'skipped') return `${iso(r.slot)}  skipped  ${d.reason ?? ''}`;
+          const why = r.outcome === 'failed' ? `${d.code}: ${d.reason}` : '';
           return `${iso(r.slot)}  ${r.outcome}  ${[what, why].filter(Boolean).join(' — ')}`;
         });
         return message({ title: `Recent runs of ${s.id}`, sections: [lines.join('\n') || 'No runs yet.', `Next: ${next(s, now)}`], ephemeral: true });
