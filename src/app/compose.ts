@@ -10,6 +10,7 @@ import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbook
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
 import { wirePagerDuty } from './pagerduty-wiring.js';
+import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
@@ -115,6 +116,8 @@ export async function createApp(opts: {
   if (interrupted.length > 0) log.warn({ gameDays: interrupted }, 'game days interrupted by a restart');
   const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
+  // After the reconcile: slots missed while the bot was down are handled by the runner's first tick.
+  const schedules = wireSchedules({ config, service, store, clock, log });
   const sweeper = setInterval(() => {
     try {
       service.expireStale();
@@ -130,6 +133,7 @@ export async function createApp(opts: {
     (closing ??= (async () => {
       clearInterval(sweeper);
       attached?.stop();
+      await schedules.stop();
       try {
         service.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
       } catch (err) {

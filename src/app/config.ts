@@ -8,6 +8,7 @@ import { FaultlineError } from '../core/errors.js';
 import { formatIssues } from '../core/format-issues.js';
 import { parseCron } from '../core/cron-match.js';
 import { SlackSettings } from '../adapters/chat/slack/schema.js';
+import { ScheduleSettings } from '../core/schedule.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
 
@@ -109,6 +110,8 @@ export const Config = z.strictObject({
       freezeMax: Duration.default(2 * 3_600_000).describe('a freeze lifts by itself after this long'),
     })
     .prefault({}),
+  /** `/chaos schedule`: whether schedules fire, and how long a standing approval may last. */
+  schedules: ScheduleSettings.prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
 });
 export type Config = z.infer<typeof Config>;

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/app/config.js';
+import { wireSchedules } from '../../src/app/schedule-wiring.js';
+import { LAST_TICK_KEY } from '../../src/engine/schedule-runner.js';
+import { alice, engineFactory } from './engine-harness.js';
+import { DAY, HOUR, registry } from './schedule-harness.js';
+import { dispatch } from '../../commands/index.js';
+import { ShiftedClock } from '../fakes/shifted-clock.js';
+
+const engine = engineFactory();
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function configFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cfg-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'c.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('the schedules block of the config', () => {
+  it('defaults, and days in durations', () => {
+    expect(readConfig({ env: {}, cwd: os.tmpdir() }).config.schedules).toEqual({ enabled: true, standingApprovalDefault: 7 * DAY, standingApprovalMax: 30 * DAY, missedGrace: 300_000 });
+    const { config } = readConfig({ file: configFile('schedules: { enabled: false, standingApprovalDefault: 2d, standingApprovalMax: 14d, missedGrace: 10m }\n'), env: {} });
+    expect(config.schedules).toEqual({ enabled: false, standingApprovalDefault: 2 * DAY, standingApprovalMax: 14 * DAY, missedGrace: 600_000 });
+  });
+
+  it('names the bad field', () => {
+    expect(() => readConfig({ file: configFile('schedules: { standingApprovalMax: forever }\n'), env: {} })).toThrow(/schedules\.standingApprovalMax/);
+    expect(() => readConfig({ file: configFile('schedules: { standingApprovalMax: 1d }\n'), env: {} })).toThrow(/schedules\.standingApprovalDefault.*must not be longer/);
+    expect(() => readConfig({ file: configFile('schedules: { every: 1h }\n'), env: {} })).toThrow(/schedules/);
+  });
+});
+
+describe('wireSchedules', () => {
+  it('enabled: attaches the book, ticks at once and every minute until stopped', async () => {
+    const clock = new ShiftedClock();
+    const e = engine({ clock });
+    const { config } = readConfig({ env: {}, cwd: os.tmpdir() });
+    const sch = () => e.service.schedules!;
+    // A schedule from before the restart, due every minute, and a bot that was down for an hour.
+    const wired0 = wireSchedules({ config: { ...config, schedules: { ...config.schedules, enabled: false } }, service: e.service, store: e.store, clock, log: e.log });
+    const added = sch().add({ names: ['web-latency'], cron: '* * * * *', channel: '#chaos' }, alice);
+    e.store.settings.set(LAST_TICK_KEY, String(clock.now()));
+    await wired0.stop();
+    clock.advance(HOUR);
+    const wired = wireSchedules({ config, service: e.service, store: e.store, clock, log: e.log });
+    await wired.stop();
+    expect(e.store.scheduleRuns.list(added.id).map((r) => r.outcome).sort()).toEqual(['fired', 'skipped']);
+  });
+
+  it('disabled: schedules can be managed but nothing fires, and the command says so', async () => {
+    const e = engine();
+    const { config } = readConfig({ file: configFile('schedules: { enabled: false }\n'), env: {} });
+    const wired = wireSchedules({ config, service: e.service, store: e.store, clock: e.clock, log: e.log });
+    const reply = await dispatch('/chaos schedule add web-latency "* * * * *"', { actor: alice, channel: '#chaos', service: e.service }, registry());
+    expect(reply.sections.join(' ')).toContain('schedules.enabled: false');
+    await wired.stop();
+    expect(e.store.settings.get(LAST_TICK_KEY)).toBeUndefined();
+    expect(e.log.lines.some((l) => l.msg === 'schedules disabled in the config: nothing fires')).toBe(true);
+  });
+});
