@@ -136,8 +136,15 @@ export class ScheduleBook {
     return this.deps.store.schedules.list({ states }).map((r) => Schedule.parse(r.data));
   }
 
-  active(): Schedule[] {
-    return this.deps.store.schedules.list({ states: ['active'] }).map((r) => Schedule.parse(r.data));
+  /** The active schedules; a row that no longer parses is reported to `onInvalid` and left out, never blocking the rest. */
+  active(onInvalid: (id: string, problem: string) => void = () => {}): Schedule[] {
+    const out: Schedule[] = [];
+    for (const row of this.deps.store.schedules.list({ states: ['active'] })) {
+      const parsed = Schedule.safeParse(row.data);
+      if (parsed.success) out.push(parsed.data);
+      else onInvalid(row.id, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    }
+    return out;
   }
 
   pause(id: string, actor: Actor): Schedule {

@@ -180,7 +180,7 @@ export async function fireSlot(deps: FireDeps, s: Schedule, slot: number, now: n
   const data = { ...chosen, ...standingData, ...(experimentId ? { experimentId } : { gameDayId }), started };
   deps.store.transaction(() => {
     deps.store.scheduleRuns.settle({ scheduleId: s.id, slot, at: now, outcome: 'fired', data });
-    deps.service.journal.record('schedule-fired', experimentId ?? null, actor, { scheduleId: s.id, slot, ...data });
+    deps.service.journal.record('schedule-fired', null, actor, { scheduleId: s.id, slot, ...data });
   });
   deps.log.info({ scheduleId: s.id, slot, ran, started }, 'scheduled run fired');
   const what = `${describeCandidate(c)}${late ? ', catching up a run missed while the bot was down' : ''}`;

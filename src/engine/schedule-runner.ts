@@ -78,7 +78,8 @@ export class ScheduleRunner {
   private async runTick(now: number): Promise<SlotResult[]> {
     const lastTick = this.lastTick();
     const results: SlotResult[] = [];
-    for (const s of this.deps.book.active()) {
+    const active = this.deps.book.active((scheduleId, problem) => this.deps.log.error({ scheduleId, problem }, 'schedule row is invalid; skipped'));
+    for (const s of active) {
       try {
         results.push(...(await this.runSchedule(s, now, lastTick)));
       } catch (err) {

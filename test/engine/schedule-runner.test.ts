@@ -32,6 +32,16 @@ describe('a schedule fires on its slot', () => {
   });
 });
 
+describe('a damaged schedule row', () => {
+  it('is logged and left out; the other schedules still fire', async () => {
+    const s = scheduling(engine);
+    s.e.store.schedules.save({ id: 'sch-bad000', name: 'x', state: 'active', updatedAt: T0 - HOUR, data: { id: 'sch-bad000', cron: 42 } });
+    const good = s.book.add(hourly(), alice);
+    expect((await s.tickAt(T0 + 1_000)).map((r) => [r.scheduleId, r.outcome])).toEqual([[good.id, 'fired']]);
+    expect(s.e.log.lines.find((l) => l.msg === 'schedule row is invalid; skipped')?.obj).toMatchObject({ scheduleId: 'sch-bad000', problem: expect.stringContaining('cron') });
+  });
+});
+
 describe('a slot fires at most once', () => {
   it('ticking twice in the minute, or a restart in that minute (even one that lost the last tick), fires nothing more', async () => {
     const s = scheduling(engine);
