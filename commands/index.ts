@@ -6,6 +6,7 @@ import { approveCommand } from './approve.js';
 import type { Command, CommandContext } from './command.js';
 import { freezeCommand } from './freeze.js';
 import { gamedayCommand } from './gameday.js';
+import { scheduleCommand } from './schedule.js';
 import { haltCommand } from './halt.js';
 import { helpCommand } from './help.js';
 import { historyCommand } from './history.js';
@@ -22,7 +23,7 @@ export type { Command, CommandContext } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, scheduleCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }

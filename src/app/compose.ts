@@ -117,7 +117,7 @@ export async function createApp(opts: {
   const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
   // After the reconcile: slots missed while the bot was down are handled by the runner's first tick.
-  const schedules = wireSchedules({ config, service, store, clock, log });
+  const schedules = wireSchedules({ config, service, store, clock, log, gameDays: service.gamedays.forSchedules() });
   const sweeper = setInterval(() => {
     try {
       service.expireStale();
