@@ -1,9 +1,7 @@
-import type { z } from 'zod';
-import { humanMessage } from '../core/format-issues.js';
 import { GameDaySpec, isInlineStep } from '../core/gameday.js';
 import type { Experiment } from '../core/playbook.js';
 import { substituteVars } from './substitute-vars.js';
-import { validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
+import { issuesAt, validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
 
 /** A loaded game day: the spec, and each inline step already checked as an Experiment (null for references). */
 export interface LoadedGameDay {
@@ -13,10 +11,6 @@ export interface LoadedGameDay {
 }
 
 export type GameDayCheck = { ok: true; gameday: GameDaySpec; inline: Array<Experiment | null> } | { ok: false; problems: PlaybookProblem[] };
-
-function issuesAt(issues: readonly z.core.$ZodIssue[], prefix: Array<string | number>): PlaybookProblem[] {
-  return issues.map((i) => ({ path: [...prefix, ...(i.path as Array<string | number>)], message: humanMessage(i.message) }));
-}
 
 /**
  * Checks a `kind: GameDay` document: its own shape, then each inline step as a whole Experiment

@@ -16,7 +16,7 @@ export interface AdapterSchemas {
 
 export type PlaybookCheck = { ok: true; playbook: Experiment } | { ok: false; problems: PlaybookProblem[] };
 
-function issuesAt(issues: readonly z.core.$ZodIssue[], prefix: Array<string | number>): PlaybookProblem[] {
+export function issuesAt(issues: readonly z.core.$ZodIssue[], prefix: Array<string | number>): PlaybookProblem[] {
   return issues.map((i) => ({ path: [...prefix, ...(i.path as Array<string | number>)], message: humanMessage(i.message) }));
 }
 
