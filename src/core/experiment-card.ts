@@ -35,6 +35,7 @@ export function experimentCard(
     { label: 'Proposed by', value: actorLabel(r.proposedBy) },
     { label: 'Plan', value: shortHash(r.planHash) },
   ];
+  if (r.gameDay) fields.push({ label: 'Game day', value: `step ${r.gameDay.step + 1} of ${r.gameDay.id}` });
   if (r.approval) fields.push({ label: 'Approved by', value: actorLabel(r.approval.by) });
   else if (r.state === 'proposed') fields.push({ label: 'Approvers', value: opts.approvers.filter((a) => a !== r.proposedBy.id).join(', ') || '(none configured)' });
   if (opts.pagerduty && opts.pagerduty.length > 0) fields.push({ label: 'PagerDuty', value: opts.pagerduty.join(', ') });

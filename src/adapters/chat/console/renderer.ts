@@ -1,3 +1,4 @@
+import { buttonCommand } from '../../../core/button-commands.js';
 import type { Message } from '../../../core/message.js';
 
 const TONE_MARK: Record<Message['tone'], string> = { info: '·', success: '✓', warning: '!', danger: '✗' };
@@ -17,7 +18,7 @@ export function renderMessage(msg: Message): string {
   for (const f of msg.fields) out.push(`  ${(f.label + ':').padEnd(width + 1)} ${f.value}`);
   for (const s of msg.sections) out.push(indent(s, '  '));
   if (msg.buttons.length > 0) {
-    out.push(`  ${msg.buttons.map((b) => `[${b.label}] /chaos ${b.actionId} ${b.value}`).join('   ')}`);
+    out.push(`  ${msg.buttons.map((b) => `[${b.label}] ${buttonCommand(b.actionId, b.value) ?? `/chaos ${b.actionId} ${b.value}`}`).join('   ')}`);
   }
   return out.join('\n');
 }

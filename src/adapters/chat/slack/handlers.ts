@@ -5,6 +5,7 @@ import type { Actor } from '../../../core/actor.js';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import type { ExperimentService } from '../../../engine/experiment-service.js';
+import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
 import { AfterAckQueue } from './after-ack-queue.js';
@@ -19,18 +20,6 @@ export interface SlackHandlerDeps {
   maxDurationMs: number;
 }
 
-/** What each card button runs, as the chat command it stands for (game-day buttons carry a gd- id). */
-const BUTTON_COMMANDS: Record<string, { command: string; reason?: string }> = {
-  approve: { command: 'approve' },
-  reject: { command: 'reject', reason: 'rejected from the card' },
-  start: { command: 'start' },
-  abort: { command: 'abort', reason: 'aborted from the card' },
-  gdapprove: { command: 'gameday approve' },
-  gdreject: { command: 'gameday reject', reason: 'rejected from the card' },
-  gdcontinue: { command: 'gameday continue' },
-  gdhold: { command: 'gameday hold', reason: 'held from the card' },
-  gdabort: { command: 'gameday abort', reason: 'aborted from the card' },
-};
 
 
 
@@ -86,19 +75,19 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     if (body.type !== 'block_actions' || action.type !== 'button') return;
     const button = action as { action_id: string; value?: string };
     const verb = baseActionId(button.action_id);
-    const mapped = BUTTON_COMMANDS[verb];
-    if (!mapped) return;
+    const line = buttonCommand(verb, button.value ?? '', true);
+    if (!line) return;
     const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.username ?? body.user.name };
     const channel = body.channel?.id ?? body.container?.channel_id ?? '';
     const work = async () => {
-      const reply = await run(`/chaos ${mapped.command} ${button.value ?? ''}${mapped.reason ? ` ${mapped.reason}` : ''}`, actor, channel);
+      const reply = await run(line, actor, channel);
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
       if (reply.errorCode) {
         const { text, blocks } = messageToBlocks(reply);
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
     };
-    if (verb === 'abort' || verb === 'gdabort') await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed'));
+    if (ABORT_BUTTONS.has(verb)) await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errText(err) }, 'button answer failed'));
     else queue.push(work);
   });
 
