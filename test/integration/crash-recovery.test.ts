@@ -85,4 +85,47 @@ describe('crash recovery: the bot is SIGKILLed while a fault is active', () => {
       store.close();
     }
   });
+
+  it('a game day cut off mid-step: the step is reverted at the next start, the day is interrupted, nothing runs twice', async () => {
+    const first = startBot(configFile);
+    await waitUntil('the first bot to be ready', () => first.output().includes('ready'));
+    const { type } = first;
+    type('/as alice');
+    type('/chaos gameday start checkout-latency-gameday');
+    await waitUntil('the game day', () => /(gd-[0-9a-f]+) proposed/.test(first.output()));
+    const id = /(gd-[0-9a-f]+) proposed/.exec(first.output())![1]!;
+    type('/as bob');
+    type(`/chaos gameday approve ${id}`);
+    type('/as alice');
+    type(`/chaos gameday continue ${id}`);
+    await waitUntil('the step-1 fault', async () => (await activeFaults(sandbox.adminUrl)).length > 0, 30_000);
+    const stepId = (await activeFaults(sandbox.adminUrl))[0]!.experimentId;
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect((await activeFaults(sandbox.adminUrl)).map((f) => f.experimentId)).toEqual([stepId]);
+
+    const second = startBot(configFile);
+    second.child.stdin!.end(`/chaos gameday continue ${id}\n/chaos gameday status ${id}\n`);
+    const code = await second.exited;
+    expect(code, second.output()).toBe(0);
+    expect(second.output()).toContain('the bot restarted during step 1');
+    expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
+
+    const store = openStore({ path: path.join(dir, 'faultline.db') });
+    try {
+      const day = (store.gamedays.get(id)!.data as { record: { state: string; reportPath: string; steps: Array<{ state: string | null; experimentId: string | null }> } }).record;
+      expect(day.state).toBe('interrupted');
+      expect(day.steps.map((s) => s.state)).toEqual(['aborted', null, null]);
+      expect(day.steps[0]!.experimentId).toBe(stepId);
+      // The refused continue after the restart started nothing: one step experiment in all.
+      const steps = store.experiments.list().filter((r) => (r.data as { record: { gameDay?: { id: string } } }).record.gameDay?.id === id);
+      expect(steps.map((r) => r.id)).toEqual([stepId]);
+      expect(store.events({ kinds: ['refused'] }).at(-1)?.data).toMatchObject({ code: 'illegal_transition' });
+      expect(store.journal(id).map((e) => e.kind)).toContain('gameday-report');
+      expect(store.verifyAudit().ok).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
 });
