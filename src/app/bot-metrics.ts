@@ -4,9 +4,12 @@ import type { OpsRoute } from './ops-routes.js';
 
 /**
  * The bot's own Prometheus metrics, on a registry of its own (never prom-client's global one).
- * Experiments by state are read from the store at scrape time, so they are right after a restart.
+ * Experiments and game days by state are read from the store at scrape time, so they are right after a restart.
  */
-export function createBotMetrics(states: () => Record<string, number>): { registry: Registry; engine: EngineMetrics; route: OpsRoute } {
+export function createBotMetrics(
+  states: () => Record<string, number>,
+  gameDayStates: () => Record<string, number> = () => ({}),
+): { registry: Registry; engine: EngineMetrics; route: OpsRoute } {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'faultline' });
   new Gauge({
@@ -17,6 +20,16 @@ export function createBotMetrics(states: () => Record<string, number>): { regist
     collect() {
       this.reset();
       for (const [state, n] of Object.entries(states())) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'faultline_gamedays',
+    help: 'Game days by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [state, n] of Object.entries(gameDayStates())) this.set({ state }, n);
     },
   });
   const aborts = new Counter({ name: 'faultline_aborts_total', help: 'Aborted experiments by reason', labelNames: ['reason'], registers: [registry] });

@@ -61,7 +61,7 @@ export async function createApp(opts: {
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
   const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
-  const metrics = createBotMetrics(() => store.experiments.countByState());
+  const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
   // The Kubernetes adapter must also know what is protected: drains and interval kills pick pods themselves.

@@ -79,5 +79,7 @@ describe('a game day in Slack: one card, buttons for approval and checkpoints, t
     expect(file.bytes?.toString('utf8')).toContain('aborted');
     const final = h.api.message(CHANNEL, card.ts)!;
     expect(JSON.stringify(final.blocks)).not.toContain('gdcontinue');
+    const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/faultline_gamedays\{state="aborted",app="faultline"\} 1/);
   });
 });
