@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { GameDaySpec } from '../core/gameday.js';
 import { makeExperimentSchema } from '../core/playbook.js';
 import { findPlaybookFiles, loadPlaybooks } from '../playbooks/load-playbooks.js';
 import { playbookVars } from './compose.js';
@@ -36,7 +37,12 @@ export async function validateAction(opts: { paths: string[]; config?: string })
   if (bad > 0) process.exitCode = 1;
 }
 
-export async function schemaAction(opts: { config?: string }): Promise<void> {
+export async function schemaAction(opts: { config?: string; gameday?: boolean }): Promise<void> {
+  if (opts.gameday) {
+    const json = z.toJSONSchema(GameDaySpec, { io: 'input', unrepresentable: 'any' });
+    process.stdout.write(`${JSON.stringify({ ...json, $id: 'https://faultline.dev/schemas/gameday.json', title: 'Faultline GameDay playbook' }, null, 2)}\n`);
+    return;
+  }
   const { targets, signals } = adapters(opts.config);
   const union = <T extends z.ZodType>(list: T[]) => (list.length === 1 ? list[0]! : z.union(list as [T, T, ...T[]]));
   const schema = makeExperimentSchema({

@@ -41,8 +41,9 @@ program
 
 program
   .command('schema')
-  .description('print the JSON Schema of Experiment playbooks (for editor completion)')
-  .action(() => schemaAction({ config: program.opts<{ config?: string }>().config }));
+  .description('print the JSON Schema of Experiment playbooks (for editor completion); --gameday for GameDay files')
+  .option('--gameday', 'the schema of kind: GameDay files instead')
+  .action((opts: { gameday?: boolean }) => schemaAction({ config: program.opts<{ config?: string }>().config, gameday: opts.gameday === true }));
 
 program
   .command('audit')

@@ -100,6 +100,16 @@ describe('faultline schema', () => {
     expect(r.out).toContain('process-kill');
     expect(r.out).toContain('"measure"');
   });
+
+  it('--gameday prints the GameDay schema: roles, steps by reference or inline, autoContinue', () => {
+    const r = cli(['schema', '--gameday']);
+    expect(r.code, r.err).toBe(0);
+    const schema = JSON.parse(r.out) as { required: string[]; properties: Record<string, { enum?: string[] }> };
+    expect(schema.required).toEqual(expect.arrayContaining(['kind', 'name', 'title', 'roles', 'steps']));
+    expect(schema.properties.autoContinue?.enum).toEqual(['never', 'whenHeld']);
+    expect(r.out).toContain('"experiment"');
+    expect(r.out).toContain('"playbook"');
+  });
 });
 
 describe('faultline audit verify', () => {
