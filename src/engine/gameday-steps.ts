@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { SYSTEM, type Actor } from '../core/actor.js';
+import { isFaultlineError } from '../core/errors.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import { checkpointMessage } from '../core/gameday-card.js';
 import type { StepOutcome } from '../core/gameday-lifecycle.js';
@@ -115,7 +116,10 @@ export class GameDaySteps {
       await this.experiments.start(expId, actor);
     } catch (err) {
       this.close(expId, `step could not start: ${errText(err)}`);
-      this.refuse(id, index, errText(err));
+      // The day's approval no longer carries this step (its approver left the approvers, say): an approver must cover it again.
+      const approval = isFaultlineError(err) && err.code.startsWith('approval_');
+      const again = { step: index, plan: step.plan, planHash: step.planHash, gameDayHash: entry.record.planHash, reason: errText(err) };
+      this.refuse(id, index, errText(err), approval ? again : undefined);
     }
   }
 

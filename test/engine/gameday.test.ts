@@ -181,6 +181,23 @@ describe('game days in the engine', () => {
     await waitGd(e, id, (r) => r.state === 'checkpoint' && r.next === 2, 'to run step 2');
   });
 
+  it("when the day's approver is no longer an approver, the next step holds until another approver covers it", async () => {
+    const e = engine();
+    const id = await approved(e);
+    await chaos(e, `/chaos gameday continue ${id}`, carol);
+    await waitGd(e, id, (r) => r.state === 'checkpoint', 'to finish step 1');
+    e.settings.approval = { ...e.settings.approval, approvers: ['alice', 'carol'] };
+    await chaos(e, `/chaos gameday continue ${id}`, carol);
+    await waitGd(e, id, (r) => r.state === 'held', 'to hold');
+    expect(gd(e, id).holdReason).toContain('bob is not an approver');
+    expect((await chaos(e, `/chaos gameday continue ${id}`, carol)).errorCode).toBe('approval_plan_changed');
+    await chaos(e, `/chaos gameday approve ${id}`, carol);
+    expect(gd(e, id).approval?.by.id).toBe('carol');
+    await chaos(e, `/chaos gameday continue ${id}`, carol);
+    await waitGd(e, id, (r) => r.state === 'checkpoint' && r.next === 2, 'to run step 2');
+    expect(e.service.get(gd(e, id).steps[1]!.experimentId!).record.approval?.by.id).toBe('carol');
+  });
+
   it('autoContinue: whenHeld runs every held step without asking; a silent commander makes it hold', async () => {
     const e = engine({ gamedays: [gameDayYaml({ autoContinue: 'whenHeld' }), gameDayYaml({ name: 'quiet', autoContinue: 'whenHeld', commanderTimeout: '50ms', duration: '300ms' })] });
     const id = await approved(e);
