@@ -1,30 +1,21 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, eventHash, openStore, type Store } from '../../src/store/index.js';
-import { tempDir } from './temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { GENESIS_HASH, eventHash } from '../../src/store/index.js';
+import { storeEachTest } from './temp-dir.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-beforeEach(() => {
-  tmp = tempDir();
-  store = openStore({ path: tmp.file() });
-});
-afterEach(() => {
-  store.close();
-  tmp.cleanup();
-});
+const db = storeEachTest();
 
 function fill(n: number): void {
-  store.transaction(() => {
+  db.store.transaction(() => {
     for (let i = 1; i <= n; i += 1) {
-      store.append({ at: 1_000 + i, actor: i % 2 ? 'U1' : 'faultline', kind: i % 3 ? 'reading' : 'breach', experimentId: `exp-${i % 4}`, data: { i, value: i / 7 } });
+      db.store.append({ at: 1_000 + i, actor: i % 2 ? 'U1' : 'faultline', kind: i % 3 ? 'reading' : 'breach', experimentId: `exp-${i % 4}`, data: { i, value: i / 7 } });
     }
   });
 }
 
 /** A second, raw connection: what an attacker (or a careless admin) with the file could do. */
 function tamper(sql: string, ...params: unknown[]): void {
-  const raw = new Database(tmp.file());
+  const raw = new Database(db.tmp.file());
   try {
     raw.exec('DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;');
     raw.prepare(sql).run(...params);
@@ -35,22 +26,21 @@ function tamper(sql: string, ...params: unknown[]): void {
 
 describe('verifyAudit', () => {
   it('an empty log verifies with the genesis head', () => {
-    expect(store.verifyAudit()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+    expect(db.store.verifyAudit()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
   });
 
   it('a 500-row chain verifies, head is the last hash, across reopen', () => {
     fill(500);
-    const last = store.events().at(-1)!;
-    expect(store.verifyAudit()).toEqual({ ok: true, count: 500, head: last.hash });
-    store.close();
-    store = openStore({ path: tmp.file() });
-    expect(store.verifyAudit()).toEqual({ ok: true, count: 500, head: last.hash });
+    const last = db.store.events().at(-1)!;
+    expect(db.store.verifyAudit()).toEqual({ ok: true, count: 500, head: last.hash });
+    db.reopen();
+    expect(db.store.verifyAudit()).toEqual({ ok: true, count: 500, head: last.hash });
   });
 
   it('changing one row’s data names exactly that seq as a hash mismatch', () => {
     fill(500);
     tamper(`UPDATE events SET data = json_set(data, '$.value', 0) WHERE seq = 137`);
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 500, firstBadSeq: 137, reason: 'hash mismatch' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 500, firstBadSeq: 137, reason: 'hash mismatch' });
   });
 
   it('catches changes to every hashed column', () => {
@@ -64,58 +54,58 @@ describe('verifyAudit', () => {
     ];
     for (const [sql, seq] of changes.reverse()) {
       tamper(sql, seq);
-      expect(store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: seq, reason: 'hash mismatch' });
+      expect(db.store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: seq, reason: 'hash mismatch' });
     }
   });
 
   it('a row re-hashed after editing breaks the link of the next row', () => {
     fill(10);
     // Re-hash row 4 after editing it: its own hash is then consistent, so row 5's prev link breaks.
-    const row = store.events({ afterSeq: 3, limit: 1 })[0]!;
+    const row = db.store.events({ afterSeq: 3, limit: 1 })[0]!;
     const forged = { ...row, data: { ...row.data, value: 0 } };
     tamper('UPDATE events SET data = ?, hash = ? WHERE seq = 4', JSON.stringify({ i: 4, value: 0 }), eventHash(forged));
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 5, reason: 'broken link' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 5, reason: 'broken link' });
   });
 
   it('a changed prev_hash is a broken link', () => {
     fill(10);
     tamper('UPDATE events SET prev_hash = ? WHERE seq = 6', 'f'.repeat(64));
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 6, reason: 'broken link' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 6, reason: 'broken link' });
   });
 
   it('deleting a middle row is reported as a seq gap at the missing seq', () => {
     fill(500);
     tamper('DELETE FROM events WHERE seq = 250');
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 499, firstBadSeq: 250, reason: 'seq gap' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 499, firstBadSeq: 250, reason: 'seq gap' });
   });
 
   it('deleting the first row or the tail is reported too', () => {
     fill(10);
     tamper('DELETE FROM events WHERE seq >= 8');
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 7, firstBadSeq: 8, reason: 'seq gap' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 7, firstBadSeq: 8, reason: 'seq gap' });
     tamper('DELETE FROM events WHERE seq = 1');
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 6, firstBadSeq: 1, reason: 'seq gap' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 6, firstBadSeq: 1, reason: 'seq gap' });
   });
 
   it('appending after a deleted tail does not hide the gap', () => {
     fill(10);
     tamper('DELETE FROM events WHERE seq = 10');
-    const next = store.append({ at: 1, actor: 'u', kind: 'k' });
+    const next = db.store.append({ at: 1, actor: 'u', kind: 'k' });
     expect(next.seq).toBe(11);
-    expect(store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 10, reason: 'seq gap' });
+    expect(db.store.verifyAudit()).toEqual({ ok: false, count: 10, firstBadSeq: 10, reason: 'seq gap' });
   });
 
   it('reports the first bad row when several are bad', () => {
     fill(30);
     tamper("UPDATE events SET actor = 'x' WHERE seq IN (12, 20)");
-    expect(store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: 12 });
+    expect(db.store.verifyAudit()).toMatchObject({ ok: false, firstBadSeq: 12 });
   });
 });
 
 describe('append-only triggers', () => {
   it('refuse UPDATE and DELETE through SQL on any connection', () => {
     fill(5);
-    const raw = new Database(tmp.file());
+    const raw = new Database(db.tmp.file());
     try {
       expect(() => raw.prepare("UPDATE events SET actor = 'x' WHERE seq = 2").run()).toThrow(/append-only: UPDATE refused/);
       expect(() => raw.prepare('DELETE FROM events WHERE seq = 2').run()).toThrow(/append-only: DELETE refused/);
@@ -123,14 +113,13 @@ describe('append-only triggers', () => {
     } finally {
       raw.close();
     }
-    expect(store.events()).toHaveLength(5);
-    expect(store.verifyAudit()).toMatchObject({ ok: true, count: 5 });
+    expect(db.store.events()).toHaveLength(5);
+    expect(db.store.verifyAudit()).toMatchObject({ ok: true, count: 5 });
   });
 
   it('are still present after reopening', () => {
-    store.close();
-    store = openStore({ path: tmp.file() });
-    const raw = new Database(tmp.file(), { readonly: true });
+    db.reopen();
+    const raw = new Database(db.tmp.file(), { readonly: true });
     const names = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
     raw.close();
     expect(names.map((n) => n.name)).toEqual(['events_no_delete', 'events_no_update']);

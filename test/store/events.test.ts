@@ -1,30 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import { GENESIS_HASH, eventHash, openStore, type Store } from '../../src/store/index.js';
-import { tempDir } from './temp-dir.js';
+import { GENESIS_HASH, eventHash, type Store } from '../../src/store/index.js';
+import { storeEachTest } from './temp-dir.js';
 
-let tmp: ReturnType<typeof tempDir>;
-let store: Store;
-beforeEach(() => {
-  tmp = tempDir();
-  store = openStore({ path: tmp.file() });
-});
-afterEach(() => {
-  store.close();
-  tmp.cleanup();
-});
+const db = storeEachTest();
 
 function seed(): void {
-  store.append({ at: 100, actor: 'U1', kind: 'proposed', experimentId: 'exp-a', data: { plan: 'p1' } });
-  store.append({ at: 101, actor: 'U2', kind: 'approved', experimentId: 'exp-a' });
-  store.append({ at: 102, actor: 'U1', kind: 'proposed', experimentId: 'exp-b' });
-  store.append({ at: 103, actor: 'faultline', kind: 'halted' });
-  store.append({ at: 104, actor: 'faultline', kind: 'injected', experimentId: 'exp-a', data: { handleId: 'h1' } });
+  db.store.append({ at: 100, actor: 'U1', kind: 'proposed', experimentId: 'exp-a', data: { plan: 'p1' } });
+  db.store.append({ at: 101, actor: 'U2', kind: 'approved', experimentId: 'exp-a' });
+  db.store.append({ at: 102, actor: 'U1', kind: 'proposed', experimentId: 'exp-b' });
+  db.store.append({ at: 103, actor: 'faultline', kind: 'halted' });
+  db.store.append({ at: 104, actor: 'faultline', kind: 'injected', experimentId: 'exp-a', data: { handleId: 'h1' } });
 }
 
 describe('append', () => {
   it('returns the stored row with seq, defaults and a chained hash', () => {
-    const first = store.append({ at: 1_700_000_000_000, actor: 'U1', kind: 'proposed' });
+    const first = db.store.append({ at: 1_700_000_000_000, actor: 'U1', kind: 'proposed' });
     expect(first).toEqual({
       seq: 1,
       at: 1_700_000_000_000,
@@ -35,16 +26,16 @@ describe('append', () => {
       prevHash: GENESIS_HASH,
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const second = store.append({ at: 2, actor: 'U2', kind: 'approved', experimentId: 'e1', data: { b: 2, a: 1 } });
+    const second = db.store.append({ at: 2, actor: 'U2', kind: 'approved', experimentId: 'e1', data: { b: 2, a: 1 } });
     expect(second.seq).toBe(2);
     expect(second.prevHash).toBe(first.hash);
     expect(second.hash).toBe(eventHash(second));
   });
 
   it('stores data as canonical JSON and returns what was stored', () => {
-    const stored = store.append({ at: 1, actor: 'u', kind: 'k', data: { z: 1, a: { c: undefined, b: new Date(0) } } });
+    const stored = db.store.append({ at: 1, actor: 'u', kind: 'k', data: { z: 1, a: { c: undefined, b: new Date(0) } } });
     expect(stored.data).toEqual({ z: 1, a: { b: '1970-01-01T00:00:00.000Z' } });
-    expect(store.events()[0]).toEqual(stored);
+    expect(db.store.events()[0]).toEqual(stored);
   });
 
   it('refuses an invalid event with store_error and writes nothing', () => {
@@ -57,39 +48,39 @@ describe('append', () => {
     for (const entry of bad) {
       let caught: unknown;
       try {
-        store.append(entry as never);
+        db.store.append(entry as never);
       } catch (err) {
         caught = err;
       }
       expect(isFaultlineError(caught, 'store_error')).toBe(true);
-      expect((caught as Error).message).toContain(tmp.file());
+      expect((caught as Error).message).toContain(db.tmp.file());
     }
-    expect(() => store.append({ at: 1, actor: 'u', kind: 'k', data: { n: 1n } })).toThrow(expect.objectContaining({ code: 'store_error' }));
-    expect(store.events()).toEqual([]);
-    expect(store.verifyAudit()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+    expect(() => db.store.append({ at: 1, actor: 'u', kind: 'k', data: { n: 1n } })).toThrow(expect.objectContaining({ code: 'store_error' }));
+    expect(db.store.events()).toEqual([]);
+    expect(db.store.verifyAudit()).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
   });
 });
 
 describe('journal and events', () => {
   it('journal returns one experiment in seq order', () => {
     seed();
-    expect(store.journal('exp-a').map((e) => [e.seq, e.kind])).toEqual([
+    expect(db.store.journal('exp-a').map((e) => [e.seq, e.kind])).toEqual([
       [1, 'proposed'],
       [2, 'approved'],
       [5, 'injected'],
     ]);
-    expect(store.journal('exp-b').map((e) => e.seq)).toEqual([3]);
-    expect(store.journal('nope')).toEqual([]);
+    expect(db.store.journal('exp-b').map((e) => e.seq)).toEqual([3]);
+    expect(db.store.journal('nope')).toEqual([]);
   });
 
   it('events with no filter returns everything in seq order', () => {
     seed();
-    expect(store.events().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(db.store.events().map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('filters by kinds, afterSeq, limit and experimentId, alone and combined', () => {
     seed();
-    const seqs = (f: Parameters<Store['events']>[0]) => store.events(f).map((e) => e.seq);
+    const seqs = (f: Parameters<Store['events']>[0]) => db.store.events(f).map((e) => e.seq);
     expect(seqs({ kinds: ['proposed'] })).toEqual([1, 3]);
     expect(seqs({ kinds: ['proposed', 'halted'] })).toEqual([1, 3, 4]);
     expect(seqs({ kinds: [] })).toEqual([]);
@@ -103,11 +94,11 @@ describe('journal and events', () => {
   });
 
   it('pages through the log with afterSeq and limit', () => {
-    for (let i = 0; i < 25; i += 1) store.append({ at: i, actor: 'u', kind: 'tick', data: { i } });
+    for (let i = 0; i < 25; i += 1) db.store.append({ at: i, actor: 'u', kind: 'tick', data: { i } });
     const seen: number[] = [];
     let after = 0;
     for (;;) {
-      const page = store.events({ afterSeq: after, limit: 10 });
+      const page = db.store.events({ afterSeq: after, limit: 10 });
       if (page.length === 0) break;
       seen.push(...page.map((e) => e.data.i as number));
       after = page.at(-1)!.seq;
@@ -116,61 +107,61 @@ describe('journal and events', () => {
   });
 
   it('refuses a negative or fractional limit', () => {
-    expect(() => store.events({ limit: -1 })).toThrow(expect.objectContaining({ code: 'store_error' }));
-    expect(() => store.events({ limit: 1.5 })).toThrow(expect.objectContaining({ code: 'store_error' }));
+    expect(() => db.store.events({ limit: -1 })).toThrow(expect.objectContaining({ code: 'store_error' }));
+    expect(() => db.store.events({ limit: 1.5 })).toThrow(expect.objectContaining({ code: 'store_error' }));
   });
 });
 
 describe('transaction', () => {
   it('commits several writes together', () => {
-    const result = store.transaction(() => {
-      store.append({ at: 1, actor: 'u', kind: 'a', experimentId: 'e' });
-      store.experiments.save({ id: 'e', name: 'n', state: 'running', updatedAt: 1, data: {} });
-      store.settings.set('halted', 'true');
+    const result = db.store.transaction(() => {
+      db.store.append({ at: 1, actor: 'u', kind: 'a', experimentId: 'e' });
+      db.store.experiments.save({ id: 'e', name: 'n', state: 'running', updatedAt: 1, data: {} });
+      db.store.settings.set('halted', 'true');
       return 'done';
     });
     expect(result).toBe('done');
-    expect(store.journal('e')).toHaveLength(1);
-    expect(store.experiments.get('e')?.state).toBe('running');
-    expect(store.settings.get('halted')).toBe('true');
+    expect(db.store.journal('e')).toHaveLength(1);
+    expect(db.store.experiments.get('e')?.state).toBe('running');
+    expect(db.store.settings.get('halted')).toBe('true');
   });
 
   it('rolls every write back and rethrows the caller error unchanged', () => {
-    store.append({ at: 0, actor: 'u', kind: 'before' });
+    db.store.append({ at: 0, actor: 'u', kind: 'before' });
     const boom = new Error('boom');
     expect(() =>
-      store.transaction(() => {
-        store.append({ at: 1, actor: 'u', kind: 'a', experimentId: 'e' });
-        store.experiments.save({ id: 'e', name: 'n', state: 'running', updatedAt: 1, data: {} });
-        store.settings.set('halted', 'true');
+      db.store.transaction(() => {
+        db.store.append({ at: 1, actor: 'u', kind: 'a', experimentId: 'e' });
+        db.store.experiments.save({ id: 'e', name: 'n', state: 'running', updatedAt: 1, data: {} });
+        db.store.settings.set('halted', 'true');
         throw boom;
       }),
     ).toThrow(boom);
-    expect(store.events().map((e) => e.kind)).toEqual(['before']);
-    expect(store.experiments.get('e')).toBeUndefined();
-    expect(store.settings.get('halted')).toBeUndefined();
+    expect(db.store.events().map((e) => e.kind)).toEqual(['before']);
+    expect(db.store.experiments.get('e')).toBeUndefined();
+    expect(db.store.settings.get('halted')).toBeUndefined();
     // The chain continues from the last committed row: seq 2 is reused because nothing was committed.
-    const next = store.append({ at: 2, actor: 'u', kind: 'after' });
+    const next = db.store.append({ at: 2, actor: 'u', kind: 'after' });
     expect(next.seq).toBe(2);
-    expect(store.verifyAudit()).toMatchObject({ ok: true, count: 2 });
+    expect(db.store.verifyAudit()).toMatchObject({ ok: true, count: 2 });
   });
 
   it('nests', () => {
-    store.transaction(() => {
-      store.append({ at: 1, actor: 'u', kind: 'outer' });
-      store.transaction(() => store.append({ at: 2, actor: 'u', kind: 'inner' }));
+    db.store.transaction(() => {
+      db.store.append({ at: 1, actor: 'u', kind: 'outer' });
+      db.store.transaction(() => db.store.append({ at: 2, actor: 'u', kind: 'inner' }));
     });
-    expect(store.events().map((e) => e.kind)).toEqual(['outer', 'inner']);
-    expect(store.verifyAudit()).toMatchObject({ ok: true, count: 2 });
+    expect(db.store.events().map((e) => e.kind)).toEqual(['outer', 'inner']);
+    expect(db.store.verifyAudit()).toMatchObject({ ok: true, count: 2 });
   });
 
   it('refuses an async function and rolls back what it did synchronously', () => {
     expect(() =>
-      store.transaction(async () => {
-        store.append({ at: 1, actor: 'u', kind: 'sync-part' });
+      db.store.transaction(async () => {
+        db.store.append({ at: 1, actor: 'u', kind: 'sync-part' });
         await Promise.resolve();
       }),
     ).toThrow(expect.objectContaining({ code: 'store_error', message: expect.stringContaining('synchronous') }));
-    expect(store.events()).toEqual([]);
+    expect(db.store.events()).toEqual([]);
   });
 });
