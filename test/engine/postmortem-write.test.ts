@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
 import { Experiment } from '../../src/core/playbook.js';
-import { buildPostmortemView, renderPostmortem, writePostmortem, type PostmortemInput } from '../../src/engine/postmortem.js';
+import { gameDayReportPath } from '../../src/engine/gameday-report-path.js';
+import { buildPostmortemView, postmortemPath, renderPostmortem, writePostmortem, type PostmortemInput } from '../../src/engine/postmortem.js';
 import { makeRecord, T0 } from '../core/fixtures.js';
 
 const TEMPLATE_PATH = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));
@@ -82,5 +83,50 @@ describe('file names', () => {
     const path = await writePostmortem({ templatePath: TEMPLATE_PATH, outDir: dir, ...input('../../etc/evil') });
     expect(dirname(path)).toBe(dir);
     expect(basename(path)).toMatch(/^[A-Za-z0-9_][A-Za-z0-9._-]*\.md$/);
+  });
+});
+
+describe('post-mortem of a game-day step', () => {
+  const dirs: string[] = [];
+  afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+  const outDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-gdpm-'));
+    dirs.push(dir);
+    return join(dir, 'postmortems');
+  };
+
+  it('names the step and the game-day report path, linked by file name', async () => {
+    const dir = await outDir();
+    const record = makeRecord('completed', null, { id: 'exp-7', gameDay: { id: 'gd-1a2b3c', step: 1 } });
+    const path = await writePostmortem({ templatePath: TEMPLATE_PATH, outDir: dir, record, spec, events: [], draftedAt: T0 });
+    expect(path).toBe(postmortemPath(dir, 'exp-7'));
+    const md = await readFile(path, 'utf8');
+    const report = gameDayReportPath(dir, 'gd-1a2b3c');
+    expect(report).toBe(join(dir, 'gd-1a2b3c-gameday-report.md'));
+    expect(md).toContain(`Step 2 of game day \`gd-1a2b3c\` — report: [${report}](gd-1a2b3c-gameday-report.md)`);
+    // The line sits under the header, before the summary.
+    expect(md.indexOf('Step 2 of game day')).toBeLessThan(md.indexOf('## Summary'));
+  });
+
+  it('an ordinary experiment has no game-day line', async () => {
+    const dir = await outDir();
+    const record = makeRecord('completed', null, { id: 'exp-8' });
+    const md = await readFile(await writePostmortem({ templatePath: TEMPLATE_PATH, outDir: dir, record, spec, events: [], draftedAt: T0 }), 'utf8');
+    expect(md).not.toMatch(/game day|gameday-report/i);
+    expect(buildPostmortemView({ record, spec, events: [], draftedAt: T0 }).gameDay).toBeNull();
+  });
+
+  it('without a report folder the view still names the report by file name', () => {
+    const record = makeRecord('aborted', null, { id: 'exp-9', gameDay: { id: 'gd-x', step: 0 } });
+    expect(buildPostmortemView({ record, spec, events: [], draftedAt: T0 }).gameDay).toEqual({
+      id: 'gd-x',
+      step: 1,
+      report: 'gd-x-gameday-report.md',
+      link: 'gd-x-gameday-report.md',
+    });
+  });
+
+  it('the report path keeps a hostile id inside the folder', () => {
+    expect(gameDayReportPath('/data/pm', '../../etc/passwd')).toBe('/data/pm/__.._etc_passwd-gameday-report.md');
   });
 });
