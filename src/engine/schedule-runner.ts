@@ -80,6 +80,8 @@ export class ScheduleRunner {
     const results: SlotResult[] = [];
     const active = this.deps.book.active((scheduleId, problem) => this.deps.log.error({ scheduleId, problem }, 'schedule row is invalid; skipped'));
     for (const s of active) {
+      // Let the event loop in between schedules: a long catch-up after an outage must never hold up an abort or a chat ack.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       try {
         results.push(...(await this.runSchedule(s, now, lastTick)));
       } catch (err) {

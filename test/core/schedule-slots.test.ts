@@ -33,6 +33,26 @@ describe('matchingMinutes agrees with cronMatches', () => {
   }
 });
 
+describe('matchingMinutes over whole days', () => {
+  // Days before, on and after a change: the per-day offset cache must notice the day that changes.
+  const spans: [string, string, string][] = [
+    ['Europe/Berlin', '2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z'],
+    ['Australia/Lord_Howe', '2026-10-02T00:00:00Z', '2026-10-06T00:00:00Z'],
+    ['America/New_York', '2026-10-31T00:00:00Z', '2026-11-03T12:00:00Z'],
+  ];
+  for (const [zone, from, to] of spans) {
+    it(`${zone} ${from} for days`, () => {
+      for (const e of ['*/20 1-3 * * *', '15 2 29-31 3,10 0']) {
+        const spec = cron(e);
+        const expected: number[] = [];
+        for (let t = at(from); t <= at(to); t += MIN) if (cronMatches(spec, t, zone)) expected.push(t);
+        expect([...matchingMinutes(spec, zone, at(from), at(to))], `${e} in ${zone}`).toEqual(expected);
+        expect([...matchingMinutes(spec, zone, at(from) + 7 * MIN, at(to) - 3 * MIN, true)]).toEqual(expected.filter((t) => t >= at(from) + 7 * MIN && t <= at(to) - 3 * MIN).reverse());
+      }
+    });
+  }
+});
+
 describe('checkCron', () => {
   it('names the field that is wrong', () => {
     expect(() => checkCron('0 3 * *', 'UTC')).toThrow(/^cron: "0 3 \* \*" is not a five-field/);
