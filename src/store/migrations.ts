@@ -11,6 +11,21 @@ export interface Migration {
 /** The first row's prev_hash: there is nothing before it. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/** A table of latest snapshots with the columns and indexes of `experiments` (version 2). */
+function snapshotTable(name: 'gamedays' | 'schedules'): string {
+  return `
+    CREATE TABLE ${name} (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      state TEXT NOT NULL,
+      updated_at INTEGER NOT NULL,
+      data TEXT NOT NULL CHECK (json_valid(data))
+    ) STRICT;
+    CREATE INDEX ${name}_updated ON ${name} (updated_at DESC, id DESC);
+    CREATE INDEX ${name}_state_updated ON ${name} (state, updated_at DESC, id DESC);
+  `;
+}
+
 /** Append only. Never edit a migration that has shipped; add a new one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -74,33 +89,15 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'gamedays: latest snapshot of each game day',
     up(db) {
-      db.exec(`
-        CREATE TABLE gamedays (
-          id TEXT PRIMARY KEY,
-          name TEXT NOT NULL,
-          state TEXT NOT NULL,
-          updated_at INTEGER NOT NULL,
-          data TEXT NOT NULL CHECK (json_valid(data))
-        ) STRICT;
-        CREATE INDEX gamedays_updated ON gamedays (updated_at DESC, id DESC);
-        CREATE INDEX gamedays_state_updated ON gamedays (state, updated_at DESC, id DESC);
-      `);
+      db.exec(snapshotTable('gamedays'));
     },
   },
   {
     version: 5,
     name: 'schedules and their runs (one row per schedule and cron slot: a slot never fires twice)',
     up(db) {
+      db.exec(snapshotTable('schedules'));
       db.exec(`
-        CREATE TABLE schedules (
-          id TEXT PRIMARY KEY,
-          name TEXT NOT NULL,
-          state TEXT NOT NULL,
-          updated_at INTEGER NOT NULL,
-          data TEXT NOT NULL CHECK (json_valid(data))
-        ) STRICT;
-        CREATE INDEX schedules_updated ON schedules (updated_at DESC, id DESC);
-        CREATE INDEX schedules_state_updated ON schedules (state, updated_at DESC, id DESC);
         CREATE TABLE schedule_runs (
           schedule_id TEXT NOT NULL,
           slot INTEGER NOT NULL,
