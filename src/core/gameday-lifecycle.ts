@@ -2,7 +2,7 @@ import { actorLabel, SYSTEM, type Actor } from './actor.js';
 import { checkApproval, isApprover, type ApprovalPolicy } from './approval.js';
 import { formatDuration } from './duration.js';
 import { FaultlineError } from './errors.js';
-import type { ExperimentState, Verdict } from './experiment.js';
+import type { ExperimentRecord, ExperimentState, Verdict } from './experiment.js';
 import { isGameDayTerminal, type CheckpointDecision, type GameDayRecord } from './gameday-record.js';
 
 /** How a step's experiment ended, as the game day needs to know it. */
@@ -11,6 +11,11 @@ export interface StepOutcome {
   state: ExperimentState;
   verdict: Verdict | null;
   summary: string | null;
+}
+
+/** How the experiment of step `index` ended, as the game day records it. */
+export function stepOutcome(index: number, exp: Pick<ExperimentRecord, 'state' | 'verdict' | 'abort' | 'failure'>): StepOutcome {
+  return { index, state: exp.state, verdict: exp.verdict, summary: exp.abort?.reason ?? exp.failure ?? null };
 }
 
 export type GameDayEvent =

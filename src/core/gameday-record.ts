@@ -31,6 +31,11 @@ export const GameDayStepRun = z.object({
 });
 export type GameDayStepRun = z.infer<typeof GameDayStepRun>;
 
+/** A step as approved, before it has run. */
+export function stepNotRun(step: Pick<GameDayStepRun, 'index' | 'name' | 'experiment' | 'hypothesis' | 'plan' | 'planHash'>): GameDayStepRun {
+  return { ...step, experimentId: null, state: null, verdict: null, startedAt: null, endedAt: null, summary: null };
+}
+
 /** What the commander (or the bot, for autoContinue) decided before a step. */
 export const CheckpointDecision = z.object({
   beforeStep: z.number().int().min(0),

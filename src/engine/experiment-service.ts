@@ -17,7 +17,7 @@ import { Runner } from './runner.js';
 import { Transitions } from './transitions.js';
 import { IncidentWatch } from './incident-watch.js';
 import { GameDayService } from './gameday-service.js';
-import { gameDayReportPath, writeGameDayReport } from './gameday-report.js';
+import { draftGameDayReport, gameDayReportPath } from './gameday-report.js';
 import path from 'node:path';
 import type { ScheduleBook } from './schedule-book.js';
 
@@ -90,7 +90,7 @@ export class ExperimentService {
       gamedays: deps.gamedays ?? (() => new Map()),
       random: this.random,
       reportPath: (id) => gameDayReportPath(s.postmortemDir, id),
-      writeReport: (entry) => writeGameDayReport({ store: deps.store, clock: deps.clock, templatePath: reportTemplate, postmortemDir: s.postmortemDir }, entry.record),
+      writeReport: (entry) => draftGameDayReport({ store: deps.store, clock: deps.clock, templatePath: reportTemplate, postmortemDir: s.postmortemDir }, entry.record),
     });
   }
 

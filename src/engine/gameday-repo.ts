@@ -1,5 +1,5 @@
 import { FaultlineError } from '../core/errors.js';
-import { GameDayRecord, isGameDayTerminal, type GameDayState } from '../core/gameday-record.js';
+import { GameDayRecord, type GameDayState } from '../core/gameday-record.js';
 import type { GameDaySpec } from '../core/gameday.js';
 import type { Experiment } from '../core/playbook.js';
 import type { MessageRef } from '../core/ports.js';
@@ -41,7 +41,7 @@ export class GameDayRepo {
 
   /** Not finished: proposed, approved, running, at a checkpoint or held. */
   active(): StoredGameDay[] {
-    return this.list({ states: ACTIVE }).filter((g) => !isGameDayTerminal(g.record.state));
+    return this.list({ states: ACTIVE });
   }
 }
 

@@ -54,10 +54,15 @@ export interface GameDayReportDeps {
  * report from whatever the store holds now.
  */
 export async function writeGameDayReport(deps: GameDayReportDeps, record: GameDayRecord): Promise<string> {
+  return (await draftGameDayReport(deps, record)).path;
+}
+
+/** `writeGameDayReport`, also handing back the text written (what a chat upload sends). */
+export async function draftGameDayReport(deps: GameDayReportDeps, record: GameDayRecord): Promise<{ path: string; text: string }> {
   const templateName = basename(deps.templatePath);
   const source = await readTemplate(WHAT, deps.templatePath, templateName);
   const input = loadGameDayReportInput(deps.store, record, { postmortemDir: deps.postmortemDir, draftedAt: deps.clock.now() });
   const text = renderGameDayReport(buildGameDayReportView(input), source, templateName);
   await writeAtomically(record.reportPath, text);
-  return record.reportPath;
+  return { path: record.reportPath, text };
 }

@@ -7,8 +7,8 @@ import type { Clock } from '../core/clock.js';
 import { FaultlineError } from '../core/errors.js';
 import { isTerminal } from '../core/experiment.js';
 import { gameDayCard } from '../core/gameday-card.js';
-import { gameDayTransition, type GameDayEffect, type GameDayEvent } from '../core/gameday-lifecycle.js';
-import { isGameDayTerminal, type GameDayRecord } from '../core/gameday-record.js';
+import { gameDayTransition, stepOutcome, type GameDayEffect, type GameDayEvent } from '../core/gameday-lifecycle.js';
+import { isGameDayTerminal, stepNotRun, type GameDayRecord } from '../core/gameday-record.js';
 import { message } from '../core/message.js';
 import type { AdapterLogger } from '../core/ports.js';
 import type { LoadedGameDay } from '../playbooks/validate-gameday.js';
@@ -25,8 +25,8 @@ export interface GameDayDeps {
   random: () => number;
   /** Where the report of game day `id` is written. */
   reportPath: (id: string) => string;
-  /** Renders and writes the report; resolves to its path. */
-  writeReport: (entry: StoredGameDay) => Promise<string>;
+  /** Renders and writes the report; resolves to its path and text. */
+  writeReport: (entry: StoredGameDay) => Promise<{ path: string; text: string }>;
 }
 
 /**
@@ -93,20 +93,9 @@ export class GameDayService {
       roles: spec.roles,
       autoContinue: spec.autoContinue,
       commanderTimeoutMs: spec.commanderTimeout,
-      steps: built.map((b, i) => ({
-        index: i,
-        name: stepName(spec, i, stepSpecs[i]!, b.plan),
-        experiment: stepSpecs[i]!.name,
-        hypothesis: stepSpecs[i]!.hypothesis,
-        plan: b.plan,
-        planHash: b.hash,
-        experimentId: null,
-        state: null,
-        verdict: null,
-        startedAt: null,
-        endedAt: null,
-        summary: null,
-      })),
+      steps: built.map((b, i) =>
+        stepNotRun({ index: i, name: stepName(spec, i, stepSpecs[i]!, b.plan), experiment: stepSpecs[i]!.name, hypothesis: stepSpecs[i]!.hypothesis, plan: b.plan, planHash: b.hash }),
+      ),
       planHash: gameDayHash(built.map((b) => b.hash), spec),
       proposedBy: input.actor,
       proposedAt: now,
@@ -233,7 +222,7 @@ export class GameDayService {
       const exp = expId ? this.experiments.repo.find(expId) : undefined;
       const stepInFlight = !!exp && !isTerminal(exp.record.state);
       // A step that ended just before the stop, its end not yet recorded, is recorded with the interruption.
-      const outcome = exp && !stepInFlight && r.current !== null ? { index: r.current, state: exp.record.state, verdict: exp.record.verdict, summary: exp.record.abort?.reason ?? exp.record.failure ?? null } : undefined;
+      const outcome = exp && !stepInFlight && r.current !== null ? stepOutcome(r.current, exp.record) : undefined;
       this.apply(r.id, { type: 'interrupt', reason: reason((r.current ?? r.next) + 1), stepInFlight, ...(outcome ? { outcome } : {}) }, SYSTEM);
       out.push(r.id);
     }

@@ -1,10 +1,9 @@
 import { basename } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { SYSTEM, type Actor } from '../core/actor.js';
 import { isFaultlineError } from '../core/errors.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import { checkpointMessage } from '../core/gameday-card.js';
-import type { StepOutcome } from '../core/gameday-lifecycle.js';
+import { stepOutcome } from '../core/gameday-lifecycle.js';
 import type { ExperimentService } from './experiment-service.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
@@ -127,8 +126,7 @@ export class GameDaySteps {
   recordOutcome(id: string, exp: ExperimentRecord): void {
     const gd = this.days.repo.find(id)?.record;
     if (!gd || gd.current !== exp.gameDay?.step || gd.steps[gd.current]?.experimentId !== exp.id) return;
-    const outcome: StepOutcome = { index: gd.current, state: exp.state, verdict: exp.verdict, summary: exp.abort?.reason ?? exp.failure ?? null };
-    this.days.apply(id, { type: 'step-ended', outcome }, SYSTEM);
+    this.days.apply(id, { type: 'step-ended', outcome: stepOutcome(gd.current, exp) }, SYSTEM);
   }
 
   abortStep(experimentId: string, actor: Actor, reason: string): void {
@@ -158,9 +156,8 @@ export class GameDaySteps {
   report(id: string): void {
     this.enqueue(id, async () => {
       const entry = this.days.repo.get(id);
-      const path = await this.deps.writeReport(entry);
+      const { path, text: content } = await this.deps.writeReport(entry);
       this.experiments.journal.record('gameday-report', id, SYSTEM, { path });
-      const content = await readFile(path, 'utf8');
       const title = `Game-day report: ${entry.record.title} (${id})`;
       this.experiments.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title, content });
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../src/core/actor.js';
 import { gameDayCard, checkpointMessage } from '../../src/core/gameday-card.js';
 import { commanderLost, gameDayTransition, type GameDayEvent } from '../../src/core/gameday-lifecycle.js';
-import { GameDayRecord } from '../../src/core/gameday-record.js';
+import { GameDayRecord, stepNotRun } from '../../src/core/gameday-record.js';
 import { planHash } from '../../src/core/plan-hash.js';
 import { alice, bob, carol, makePlan, MIN, policy, T0 } from './fixtures.js';
 
@@ -18,20 +18,9 @@ function record(patch: Partial<GameDayRecord> = {}): GameDayRecord {
     roles: { commander: commander.id, scribe: 'U_SCRIBE', observers: ['U_OBS'] },
     autoContinue: 'never',
     commanderTimeoutMs: 15 * MIN,
-    steps: plans.map((plan, index) => ({
-      index,
-      name: `step ${index + 1}`,
-      experiment: 'checkout-latency',
-      hypothesis: 'If a replica slows down, p99 stays under 300 ms',
-      plan,
-      planHash: planHash(plan),
-      experimentId: null,
-      state: null,
-      verdict: null,
-      startedAt: null,
-      endedAt: null,
-      summary: null,
-    })),
+    steps: plans.map((plan, index) =>
+      stepNotRun({ index, name: `step ${index + 1}`, experiment: 'checkout-latency', hypothesis: 'If a replica slows down, p99 stays under 300 ms', plan, planHash: planHash(plan) }),
+    ),
     planHash: 'h-all',
     proposedBy: alice,
     proposedAt: T0,

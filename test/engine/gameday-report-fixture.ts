@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SYSTEM, type Actor } from '../../src/core/actor.js';
 import type { ExperimentRecord, Plan } from '../../src/core/experiment.js';
-import type { GameDayRecord, GameDayStepRun } from '../../src/core/gameday-record.js';
+import { stepNotRun, type GameDayRecord, type GameDayStepRun } from '../../src/core/gameday-record.js';
 import { planHash } from '../../src/core/plan-hash.js';
 import { Experiment, type ExperimentInput } from '../../src/core/playbook.js';
 import type { Store } from '../../src/store/index.js';
@@ -64,21 +64,8 @@ const STEP_NAMES = ['One replica', 'Half of checkout', 'Every replica | whole se
 
 function stepRun(index: number, over: Partial<GameDayStepRun> = {}): GameDayStepRun {
   const plan = plans[index]!;
-  return {
-    index,
-    name: STEP_NAMES[index]!,
-    experiment: 'checkout-kill',
-    hypothesis: 'If checkout replicas die, the error rate stays under 5% and p99 under 800ms',
-    plan,
-    planHash: planHash(plan),
-    experimentId: null,
-    state: null,
-    verdict: null,
-    startedAt: null,
-    endedAt: null,
-    summary: null,
-    ...over,
-  };
+  const hypothesis = 'If checkout replicas die, the error rate stays under 5% and p99 under 800ms';
+  return { ...stepNotRun({ index, name: STEP_NAMES[index]!, experiment: 'checkout-kill', hypothesis, plan, planHash: planHash(plan) }), ...over };
 }
 
 export function gameDayRecord(dir: string, over: Partial<GameDayRecord> = {}): GameDayRecord {
