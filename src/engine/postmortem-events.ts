@@ -1,14 +1,8 @@
 import { z } from 'zod';
+import type { StoredEvent } from '../store/index.js';
 
-/** The fields of a journaled event (the store's `StoredEvent`) that a post-mortem reads. */
-export interface PostmortemEvent {
-  seq: number;
-  at: number;
-  actor: string;
-  kind: string;
-  experimentId: string | null;
-  data: Record<string, unknown>;
-}
+/** The fields of a journaled event that a post-mortem reads (the chain's hashes are not among them). */
+export type PostmortemEvent = Omit<StoredEvent, 'prevHash' | 'hash'>;
 
 /*
  * The `data` of each event kind as the engine writes it. Parsed leniently (extra fields are

@@ -1,3 +1,4 @@
+import type { StatsSnapshot } from '../../src/sandbox/traffic-stats.js';
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface JsonResponse<T = unknown> {
@@ -70,15 +71,7 @@ export interface FaultRow {
   expiresAt: number;
 }
 
-export interface StatsRow {
-  windowSeconds: number;
-  requests: number;
-  errors: number;
-  errorRate: number | null;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  rps: number;
-}
+export type StatsRow = StatsSnapshot;
 
 let seq = 0;
 export function faultBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
