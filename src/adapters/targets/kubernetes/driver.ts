@@ -6,7 +6,8 @@
  */
 import { FaultlineError, isFaultlineError, wrapError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
-import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import { confirmObjects } from './confirm.js';
 import type { FaultDeps, FaultRun } from './fault-context.js';
 import { injectChaosMesh } from './faults-chaos-mesh.js';
 import { injectNetworkFault } from './faults-network.js';
@@ -131,6 +132,25 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
       } catch (err) {
         throw wrapError('revert_failed', `could not revert ${handle.handleId}`, err, { handleId: handle.handleId });
       }
+    },
+
+    async confirmReverted(handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt> {
+      const data = KubeHandleData.safeParse(handle.data ?? {});
+      if (!data.success) {
+        return {
+          confirmed: false,
+          differences: [`handle ${handle.handleId} has unreadable data (${formatIssues(data.error.issues, ['data'])}), so what it changed cannot be read back`],
+          manualSteps: [`kubectl get deploy,sts,pods,networkpolicies,nodes -A -l faultline.dev/handle=${handle.handleId}`],
+        };
+      }
+      const receipt = await confirmObjects(handle.handleId, data.data.objects, { client, policy, log: ctx.log }, ctx.signal);
+      if (killers.running().includes(handle.handleId)) {
+        // An interval pod-delete changes no object, but its loop must have stopped.
+        receipt.confirmed = false;
+        receipt.differences.push(`pod-delete interval of ${handle.handleId} is still running`);
+        receipt.manualSteps.push(`/chaos halt, then restart the bot (the pod-delete loop ends with its process)`);
+      }
+      return receipt;
     },
 
     async listOwned(ctx: DiscoverContext) {

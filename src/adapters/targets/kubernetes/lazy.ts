@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetAdapter, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetAdapter, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import type { KubeConnection } from './connection.js';
 import { KUBERNETES_FAULT_TYPES, KubernetesTargetConfig, kubernetesFaultSchema, kubernetesTargetSchema } from './schema.js';
 
@@ -13,6 +13,12 @@ export function clusterConfigured(conn: KubeConnection): boolean {
   if (conn.kubeconfig !== undefined) return true;
   if (existsSync(path.join(conn.serviceAccountDir, 'token'))) return true;
   return existsSync(path.join(conn.homeDir ?? homedir(), '.kube', 'config'));
+}
+
+/** A handle whose data names no object (pod-delete, or an inject that changed nothing); unreadable data is not "none". */
+function holdsNoObjects(handle: FaultHandle): boolean {
+  const objects = (handle.data as { objects?: unknown } | undefined)?.objects;
+  return objects === undefined || (Array.isArray(objects) && objects.length === 0);
 }
 
 /**
@@ -33,6 +39,11 @@ export const lazyKubernetesTargetAdapter: TargetAdapter<KubernetesTargetConfig> 
       preview: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).preview(target, ctx),
       inject: async (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => (await load()).inject(fault, targets, ctx),
       revert: async (handle: FaultHandle, ctx: DiscoverContext) => (await load()).revert(handle, ctx),
+      confirmReverted: async (handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt> => {
+        // Nothing loaded means no pod-delete loop can be running; a handle that changed no object is back as it was.
+        if (!real && holdsNoObjects(handle)) return { confirmed: true, differences: [], manualSteps: [] };
+        return (await load()).confirmReverted(handle, ctx);
+      },
       listOwned: async (ctx: DiscoverContext) => (real || clusterConfigured(config) ? (await load()).listOwned(ctx) : []),
       close: async () => {
         if (real) await (await real).close?.();
