@@ -39,6 +39,15 @@ export interface TargetContext {
   signal?: AbortSignal;
 }
 
+/** The answer of `confirmReverted`: read from the target itself, never from the journal. */
+export interface RevertReceipt {
+  confirmed: boolean;
+  /** One line per thing not as it was, e.g. "deployment/shop/web: 0 replicas, expected 3". */
+  differences: string[];
+  /** What a person runs to finish the job when not confirmed (kubectl commands, admin API calls). */
+  manualSteps: string[];
+}
+
 export interface DiscoverContext {
   log: AdapterLogger;
   signal?: AbortSignal;
@@ -59,6 +68,8 @@ export interface TargetDriver {
   revert(handle: FaultHandle, ctx: DiscoverContext): Promise<void>;
   /** What this bot still has injected, found from the target side (for reconcile after a crash). */
   listOwned(ctx: DiscoverContext): Promise<FaultHandle[]>;
+  /** Reads the target again after a revert and says whether what the handle changed is back as it was. */
+  confirmReverted(handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt>;
   close?(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BlastRadius } from '../../src/core/blast-radius-spec.js';
 import { Duration } from '../../src/core/duration.js';
-import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
+import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
 
 export const MEMORY_FAULT_TYPES = ['latency', 'kill'] as const;
 
@@ -65,6 +65,7 @@ export class MemoryTarget implements TargetDriver {
   readonly injectCalls: InjectCall[] = [];
   readonly revertCalls: RevertCall[] = [];
   listOwnedCalls = 0;
+  confirmCalls = 0;
   previewCalls = 0;
 
   /** Delay of each `preview`, so concurrent callers really interleave. */
@@ -198,13 +199,46 @@ export class MemoryTarget implements TargetDriver {
       call.outcome = 'error';
       throw new Error(this.revertFail?.message ?? `memory target refused to revert ${handle.handleId}`);
     }
-    this.faults.delete(handle.handleId); // idempotent: a missing fault is already reverted
+    if (!this.stuck.has(handle.handleId)) this.faults.delete(handle.handleId); // idempotent: a missing fault is already reverted
     call.outcome = 'ok';
   }
 
   async listOwned(_ctx: DiscoverContext): Promise<FaultHandle[]> {
     this.listOwnedCalls += 1;
     return [...this.faults.values()].map((f) => structuredClone(f));
+  }
+
+  /**
+   * This target as one process reaches it: `sever()` is that process dying (SIGKILL), after which
+   * none of its calls reach the target any more (they never settle) while another process's link
+   * still works.
+   */
+  link(): TargetDriver & { sever(): void } {
+    let severed = false;
+    const gate = <T>(call: () => Promise<T>): Promise<T> => (severed ? forever() : call().then((v) => (severed ? forever() : v)));
+    return {
+      kind: this.kind,
+      faultTypes: this.faultTypes,
+      schemas: this.schemas,
+      preview: (t, c) => gate(() => this.preview(t, c)),
+      inject: (f, t, c) => gate(() => this.inject(f, t, c)),
+      revert: (h, c) => gate(() => this.revert(h, c)),
+      listOwned: (c) => gate(() => this.listOwned(c)),
+      confirmReverted: (h, c) => gate(() => this.confirmReverted(h, c)),
+      sever: () => {
+        severed = true;
+      },
+    };
+  }
+
+  /** Faults left in place although `revert` said yes (a target that lies); `confirmReverted` catches them. */
+  readonly stuck = new Set<string>();
+
+  async confirmReverted(handle: FaultHandle, _ctx: DiscoverContext): Promise<RevertReceipt> {
+    this.confirmCalls += 1;
+    const left = this.faults.get(handle.handleId);
+    if (!left) return { confirmed: true, differences: [], manualSteps: [] };
+    return { confirmed: false, differences: [`${left.faultType} still active on ${left.targets.map((t) => t.id).join(', ') || 'its targets'}`], manualSteps: [`clear memory fault ${handle.handleId}`] };
   }
 
   /** Consumes one failure from a switch; returns it when this call should fail. */

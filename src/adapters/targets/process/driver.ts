@@ -4,7 +4,7 @@
  * treats 404 as already reverted and retries network errors and 5xx with backoff.
  */
 import { FaultlineError, wrapError } from '../../../core/errors.js';
-import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import { ActiveFaultWire, SANDBOX_FAULT_PARAMS, SandboxFaultType, SandboxTargetWire } from '../../../sandbox/fault-spec.js';
 import { PROCESS_FAULT_TYPES, processFaultSchema, processTargetSchema, type ProcessTargetConfig } from './schema.js';
 import { sleep } from '../../../lib/sleep.js';
@@ -216,6 +216,26 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
         adminUrl,
         handleId: handle.handleId,
       });
+    },
+
+    async confirmReverted(handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt> {
+      const adminUrl = typeof handle.data.adminUrl === 'string' ? handle.data.adminUrl.replace(/\/+$/, '') : baseUrl;
+      const url = `${adminUrl}/faults`;
+      try {
+        const res = await call('GET', url, undefined, ctx.signal);
+        const rows = ActiveFaultWire.array().safeParse(res.body);
+        if (res.status !== 200 || !rows.success) throw new Error(`GET ${url} answered ${res.status}: ${describeBody(res.body)}`);
+        const left = rows.data.filter((f) => f.handleId === handle.handleId);
+        if (left.length === 0) return { confirmed: true, differences: [], manualSteps: [] };
+        return {
+          confirmed: false,
+          differences: left.map((f) => `sandbox fault ${f.id} (${f.type} on ${f.targets.join(', ')}) is still active`),
+          manualSteps: left.map((f) => `curl -X DELETE ${adminUrl}/faults/${encodeURIComponent(f.id)}`),
+        };
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        return { confirmed: false, differences: [`could not read the sandbox's fault table: ${why}`], manualSteps: [`curl ${url} and DELETE any fault of handle ${handle.handleId}`] };
+      }
     },
 
     async listOwned(ctx: DiscoverContext) {
