@@ -12,7 +12,8 @@ export type LifecycleEvent =
   | { type: 'start'; actor: Actor; currentPlanHash: string; limits: OrgLimits; targetIds: readonly string[] }
   | { type: 'precheck-passed' }
   | { type: 'precheck-failed'; reason: string }
-  | { type: 'injected'; durationMs: number }
+  /** `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does. */
+  | { type: 'injected'; endsAt: number }
   | { type: 'inject-failed'; reason: string }
   | { type: 'duration-elapsed' }
   | { type: 'abort'; actor: Actor; reason: string; code: AbortInfo['code'] }
@@ -109,7 +110,7 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     }
     case 'injected': {
       if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
-      const endsAt = now + event.durationMs;
+      const endsAt = event.endsAt;
       return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails'), { type: 'observe', until: endsAt }]);
     }
     case 'inject-failed': {

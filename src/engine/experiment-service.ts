@@ -20,6 +20,7 @@ import { GameDayService } from './gameday-service.js';
 import { draftGameDayReport, gameDayReportPath } from './gameday-report.js';
 import path from 'node:path';
 import type { ScheduleBook } from './schedule-book.js';
+import { reconcile, startReconcileLoop, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -192,13 +193,16 @@ export class ExperimentService {
       });
     });
     // The card is posted on the chat's own time: a slow or absent chat never holds up the proposal.
-    void this.notifier.postCard(record.id, record.channel, this.transitions.card(entry)).then((card) => {
-      if (!card) return;
-      const current = this.repo.get(record.id);
-      this.repo.save({ ...current, card });
-      // Something happened while the card was on its way: bring it up to date.
-      if (current.record.updatedAt !== record.updatedAt) this.transitions.refreshCard({ ...current, card });
-    });
+    void this.notifier
+      .postCard(record.id, record.channel, this.transitions.card(entry))
+      .then((card) => {
+        if (!card) return;
+        const current = this.repo.get(record.id);
+        this.repo.save({ ...current, card });
+        // Something happened while the card was on its way: bring it up to date.
+        if (current.record.updatedAt !== record.updatedAt) this.transitions.refreshCard({ ...current, card });
+      })
+      .catch((err: unknown) => this.deps.log.error({ experimentId: record.id, err }, 'saving the card reference failed'));
     return entry;
   }
 
@@ -307,6 +311,21 @@ export class ExperimentService {
       }
     }
     return expired;
+  }
+
+  /** Reverts what crashed runs and orphans left (`startup`), or what no live run holds (`running`). */
+  reconcile(mode: 'startup' | 'running' = 'startup'): Promise<ReconcileReport> {
+    return reconcile(this.reconcileDeps(), mode);
+  }
+
+  /** The running bot's reconcile, every `intervalMs`. */
+  startReconcileLoop(intervalMs: number) {
+    return startReconcileLoop(this.reconcileDeps(), intervalMs);
+  }
+
+  private reconcileDeps(): ReconcileDeps {
+    const { targets, log, settings } = this.deps;
+    return { repo: this.repo, journal: this.journal, transitions: this.transitions, runner: this.runner, notifier: this.notifier, targets, log, targetTimeoutMs: settings.targetTimeoutMs };
   }
 
   /** Finished runs (newest first, the last 1000) for the ladder and `/chaos history`. */

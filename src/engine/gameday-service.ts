@@ -126,12 +126,15 @@ export class GameDayService {
         ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
       });
     });
-    void this.experiments.notifier.postCard(id, record.channel, this.card(record)).then((card) => {
-      if (!card) return;
-      const current = this.repo.get(id);
-      this.repo.save({ ...current, card });
-      if (current.record.updatedAt !== record.updatedAt) this.refreshCard({ ...current, card }, true);
-    });
+    void this.experiments.notifier
+      .postCard(id, record.channel, this.card(record))
+      .then((card) => {
+        if (!card) return;
+        const current = this.repo.get(id);
+        this.repo.save({ ...current, card });
+        if (current.record.updatedAt !== record.updatedAt) this.refreshCard({ ...current, card }, true);
+      })
+      .catch((err: unknown) => this.deps.log.error({ gameDayId: id, err }, 'saving the card reference failed'));
     return entry;
   }
 

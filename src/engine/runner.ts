@@ -1,18 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { SYSTEM } from '../core/actor.js';
 import { wrapError } from '../core/errors.js';
 import { evaluateCheck, evaluateGuardrails, freshMemory, type CheckResult, type GuardrailRule } from '../core/guardrails.js';
 import { message } from '../core/message.js';
-import type { FaultHandle } from '../core/ports.js';
 import { writePostmortem } from './postmortem.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
-import { driverFor } from './plan-builder.js';
+import { FaultSteps, HandleRevertError, receiptText } from './fault-steps.js';
 import { sampleAll } from './sample-signals.js';
 import { sleep } from '../lib/sleep.js';
-import { untilWoken, withDeadline } from './timing.js';
+import { untilWoken } from './timing.js';
 import { noMetrics, type EngineMetrics } from './engine-metrics.js';
 import type { Transitions } from './transitions.js';
 
@@ -31,6 +29,8 @@ const checkData = (results: CheckResult[]) =>
  */
 export class Runner {
   private readonly runs = new Map<string, RunControl>();
+  /** Inject and revert, with what this process holds in flight. */
+  readonly faults: FaultSteps;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -38,7 +38,9 @@ export class Runner {
     private readonly transitions: Transitions,
     private readonly journal: Journal,
     private readonly notifier: Notifier,
-  ) {}
+  ) {
+    this.faults = new FaultSteps(deps, repo, journal, notifier);
+  }
 
   isBusy(): boolean {
     return this.runs.size > 0;
@@ -60,7 +62,8 @@ export class Runner {
     const control: RunControl = { wake, done: Promise.resolve() };
     this.runs.set(id, control);
     control.done = this.drive(id, wake.signal, from)
-      .catch((err: unknown) => this.deps.log.error({ experimentId: id, err: err instanceof Error ? err.stack : String(err) }, 'run crashed'))
+      .catch((err: unknown) => this.crashed(id, err))
+      .catch((err: unknown) => this.deps.log.error({ experimentId: id, err }, 'crash handling failed'))
       .finally(() => this.runs.delete(id));
   }
 
@@ -78,7 +81,6 @@ export class Runner {
   }
 
   private async drive(id: string, wake: AbortSignal, from: 'precheck' | 'revert'): Promise<void> {
-    let handle: FaultHandle | null = null;
     if (from === 'precheck') {
       const pre = await this.runChecks(this.current(id), 'precheck');
       if (this.current(id).record.phase !== 'prechecking') return this.finish(id);
@@ -88,9 +90,11 @@ export class Runner {
         return this.finish(id);
       }
       this.transitions.apply(id, { type: 'precheck-passed' });
-      handle = await this.inject(id);
-      if (handle && this.current(id).record.phase === 'injecting') {
-        this.transitions.apply(id, { type: 'injected', durationMs: this.current(id).record.plan.durationMs });
+      const injected = await this.faults.inject(id);
+      if (this.current(id).record.phase === 'injecting') {
+        // The run ends at the fault's journaled expiry, so a slow inject never stretches it past what the target holds.
+        if (injected.handle) this.transitions.apply(id, { type: 'injected', endsAt: injected.expiresAt });
+        else this.transitions.apply(id, { type: 'inject-failed', reason: injected.error ?? 'no answer' });
       }
       if (this.current(id).record.phase === 'observing') await this.observe(id, wake);
       if (this.current(id).record.phase === 'observing') this.transitions.apply(id, { type: 'duration-elapsed' });
@@ -105,42 +109,28 @@ export class Runner {
     await this.finish(id);
   }
 
-  /** Writes the intent first, then injects: a crash between the two is found by reconcile. */
-  private async inject(id: string): Promise<FaultHandle | null> {
-    const { record, spec } = this.current(id);
-    const driver = driverFor(this.deps.targets, record.plan.adapter);
-    const handleId = `fh-${randomUUID().slice(0, 8)}`;
-    const expiresAt = this.deps.clock.now() + record.plan.durationMs;
-    this.journal.record('inject-intent', id, SYSTEM, {
-      handleId,
-      adapter: driver.kind,
-      faultType: spec.fault.type,
-      parameters: spec.fault.parameters,
-      targets: record.plan.targets.map((t) => t.id),
-      expiresAt,
-    });
+  /**
+   * Something escaped the run (a store write failed, a bug): the run is aborted with code `error`
+   * and goes the normal way out. When even that fails (the store is what broke), the fault is
+   * reverted straight from memory; the periodic reconcile settles the record once the store is back.
+   */
+  private async crashed(id: string, err: unknown): Promise<void> {
+    const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    this.deps.log.error({ experimentId: id, err }, 'run crashed; aborting and reverting');
     try {
-      const handle = await withDeadline(`inject on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'inject_failed', (signal) =>
-        driver.inject(spec.fault, record.plan.targets, {
-          experimentId: id,
-          handleId,
-          expiresAt,
-          now: () => this.deps.clock.now(),
-          log: this.deps.log,
-          note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
-          signal,
-        }),
-      );
-      this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
-      this.deps.log.info({ experimentId: id, handleId, fault: spec.fault.type, targets: record.plan.targets.map((t) => t.id) }, 'fault injected');
-      return handle;
-    } catch (err) {
-      const e = wrapError('inject_failed', 'inject failed', err);
-      this.journal.record('inject-failed', id, SYSTEM, { handleId, error: e.message });
-      this.deps.log.error({ experimentId: id, handleId, err: e.message }, 'inject failed');
-      if (this.current(id).record.phase === 'injecting') this.transitions.apply(id, { type: 'inject-failed', reason: e.message });
-      return null;
+      const { record } = this.current(id);
+      if (record.state === 'running' && record.phase !== 'reverting' && record.phase !== 'postchecking') {
+        this.transitions.apply(id, { type: 'abort', actor: SYSTEM, reason, code: 'error' });
+        this.journal.record('abort', id, SYSTEM, { reason, code: 'error' });
+      }
+      await this.drive(id, AbortSignal.abort(), 'revert');
+      return;
+    } catch (again) {
+      this.deps.log.error({ experimentId: id, err: again }, 'could not record the crash; reverting from memory');
     }
+    const { reverted, failed } = await this.faults.revertInFlight((f) => f.experimentId === id);
+    if (failed.length > 0) this.deps.log.error({ experimentId: id, reverted, failed }, 'revert from memory failed; reconcile will try again');
+    else this.deps.log.warn({ experimentId: id, reverted }, 'fault reverted from memory after a crash');
   }
 
   private async observe(id: string, wake: AbortSignal): Promise<void> {
@@ -190,55 +180,35 @@ export class Runner {
     }
   }
 
-  /** Reverts every fault this experiment injected that is not yet reverted (journal and target side). */
+  /** Reverts every fault this experiment injected that is not yet reverted, and reads the target back. */
   async revert(id: string): Promise<void> {
     const { record } = this.current(id);
-    const driver = driverFor(this.deps.targets, record.plan.adapter);
     const reason = record.abort?.reason ?? record.failure ?? 'duration elapsed';
-    let current: string | undefined;
+    let done;
     try {
-      const handles = await this.openHandles(id);
-      for (const handle of handles) {
-        current = handle.handleId;
-        this.journal.record('revert-started', id, SYSTEM, { handleId: handle.handleId, reason });
-        await withDeadline(`revert of ${handle.handleId} on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) =>
-          driver.revert(handle, { log: this.deps.log, signal }),
-        );
-        this.journal.record('reverted', id, SYSTEM, { handleId: handle.handleId });
-        this.deps.log.info({ experimentId: id, handleId: handle.handleId }, 'fault reverted');
-      }
-      this.transitions.apply(id, { type: 'reverted' });
+      done = await this.faults.revertAll(id, reason);
     } catch (err) {
-      const e = wrapError('revert_failed', 'revert failed', err);
-      this.metrics.revertFailed(driver.kind);
-      this.journal.record('revert-failed', id, SYSTEM, { ...(current ? { handleId: current } : {}), error: e.message });
-      this.deps.log.error({ experimentId: id, err: e.message }, 'revert failed');
+      const e = wrapError('revert_failed', 'revert failed', err instanceof HandleRevertError ? err.reason : err);
+      this.metrics.revertFailed(record.plan.adapter);
+      this.journal.record('revert-failed', id, SYSTEM, { ...(err instanceof HandleRevertError ? { handleId: err.handleId } : {}), error: e.message });
+      this.deps.log.error({ experimentId: id, err }, 'revert failed');
       const why = err instanceof Error ? err.message : String(err);
       // Adapters that know exactly what is left (objects, kubectl commands) say so themselves.
       const left = /by hand/i.test(why) ? '' : `. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}`;
       this.transitions.apply(id, { type: 'revert-failed', reason: `${why}${left}` });
+      return;
     }
-  }
-
-  /** Journaled handles without a `reverted` record, plus anything the target still reports as ours. */
-  private async openHandles(id: string): Promise<FaultHandle[]> {
-    const { record } = this.current(id);
-    const driver = driverFor(this.deps.targets, record.plan.adapter);
-    const events = this.journal.of(id);
-    const reverted = new Set(events.filter((e) => e.kind === 'reverted').map((e) => String(e.data.handleId)));
-    const byId = new Map<string, FaultHandle>();
-    for (const e of events) {
-      if (e.kind === 'injected' && !reverted.has(String(e.data.handleId))) byId.set(String(e.data.handleId), e.data.handle as unknown as FaultHandle);
+    const unconfirmed = done.filter((d) => !d.receipt.confirmed);
+    if (unconfirmed.length > 0) {
+      this.metrics.revertFailed(record.plan.adapter);
+      this.transitions.apply(id, { type: 'revert-failed', reason: unconfirmed.map((d) => `${d.handle.handleId}: ${receiptText(d.receipt)}`).join('; ') });
+      return;
     }
-    const intents = events.filter((e) => e.kind === 'inject-intent' && !reverted.has(String(e.data.handleId)));
-    if (intents.length > byId.size) {
-      // Injected but never confirmed (crash or failure mid-call): ask the target what it holds.
-      const list = await withDeadline(`listing faults on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) => driver.listOwned({ log: this.deps.log, signal }));
-      for (const owned of list) {
-        if (owned.experimentId === id && !reverted.has(owned.handleId)) byId.set(owned.handleId, owned);
-      }
+    if (done.length > 0) {
+      const what = `${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}`;
+      this.notifier.reply(id, this.current(id).card, record.channel, message({ tone: 'success', sections: [`${id}: reverted and confirmed: ${what} reads as before`] }));
     }
-    return [...byId.values()];
+    this.transitions.apply(id, { type: 'reverted' });
   }
 
   private async runChecks(entry: StoredExperiment, kind: 'precheck' | 'postcheck', waitUpToMs = 0): Promise<CheckResult[]> {

@@ -10,22 +10,44 @@ export function untilWoken<T>(p: Promise<T>, signal: AbortSignal): Promise<T | u
   });
 }
 
+/** How a call that outlived its deadline settled in the end. */
+export type LateOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 /**
  * Runs a target call with a hard time limit of the engine's own: an adapter that never answers
  * cannot hold an experiment (or shutdown) hostage. The call gets an AbortSignal that fires at the
- * limit, so adapters that honour it stop their work too.
+ * limit, so adapters that honour it stop their work too. A call that passes the limit is not
+ * forgotten: when it settles after all, `onLate` hears how (a request applied, its answer slow),
+ * so what it did can be undone.
  */
-export async function withDeadline<T>(what: string, ms: number, code: ErrorCode, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  what: string,
+  ms: number,
+  code: ErrorCode,
+  call: (signal: AbortSignal) => Promise<T>,
+  onLate?: (outcome: LateOutcome<T>) => void,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      timedOut = true;
       controller.abort();
       reject(new FaultlineError(code, `${what} gave no answer within ${ms} ms`, { timeoutMs: ms }));
     }, ms);
   });
+  const running = call(controller.signal);
+  running.then(
+    (value) => {
+      if (timedOut) onLate?.({ ok: true, value });
+    },
+    (error: unknown) => {
+      if (timedOut) onLate?.({ ok: false, error });
+    },
+  );
   try {
-    return await Promise.race([call(controller.signal), limit]);
+    return await Promise.race([running, limit]);
   } finally {
     clearTimeout(timer);
   }

@@ -24,7 +24,7 @@ function sampleEvent(type: LifecycleEvent['type'], hash: string): LifecycleEvent
     case 'precheck-failed':
       return { type, reason: 'p99 is 900ms' };
     case 'injected':
-      return { type, durationMs: 5 * MIN };
+      return { type, endsAt: T0 + 5 * MIN };
     case 'inject-failed':
       return { type, reason: 'process not found' };
     case 'duration-elapsed':

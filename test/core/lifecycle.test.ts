@@ -198,10 +198,10 @@ describe('failures on the way', () => {
 describe('verdicts', () => {
   const observing = () => makeRecord('running', 'observing');
 
-  it('injected sets injectedAt and endsAt = now + duration', () => {
-    const { state, effects } = transition(makeRecord('running', 'injecting'), { type: 'injected', durationMs: 90_000 }, T0 + MIN);
-    expect(state).toMatchObject({ phase: 'observing', injectedAt: T0 + MIN, endsAt: T0 + MIN + 90_000 });
-    expect(effects).toContainEqual({ type: 'observe', until: T0 + MIN + 90_000 });
+  it('injected sets injectedAt, and endsAt is the journaled expiry (a slow inject does not stretch the window)', () => {
+    const { state, effects } = transition(makeRecord('running', 'injecting'), { type: 'injected', endsAt: T0 + 90_000 }, T0 + MIN);
+    expect(state).toMatchObject({ phase: 'observing', injectedAt: T0 + MIN, endsAt: T0 + 90_000 });
+    expect(effects).toContainEqual({ type: 'observe', until: T0 + 90_000 });
   });
 
   it('held: duration elapsed, reverted, post-check passed → completed', () => {
@@ -258,7 +258,7 @@ describe('purity', () => {
   const scenarios: Array<[ExperimentRecord, LifecycleEvent]> = [
     [makeRecord('proposed'), { type: 'approve', actor: bob, currentPlanHash: makeRecord().planHash, policy }],
     [makeRecord('approved'), startEvent(makeRecord('approved'))],
-    [makeRecord('running', 'injecting'), { type: 'injected', durationMs: MIN }],
+    [makeRecord('running', 'injecting'), { type: 'injected', endsAt: T0 + MIN }],
     [makeRecord('running', 'observing'), abortEvent()],
     [makeRecord('running', 'postchecking'), { type: 'postchecked', passed: true }],
   ];
@@ -285,7 +285,7 @@ describe('purity', () => {
     const end = run(makeRecord('approved', null, { plan }), [
       [startEvent(makeRecord('approved', null, { plan })), T0 + 2 * MIN],
       [{ type: 'precheck-passed' }, T0 + 2 * MIN],
-      [{ type: 'injected', durationMs: MIN }, T0 + 3 * MIN],
+      [{ type: 'injected', endsAt: T0 + 4 * MIN }, T0 + 3 * MIN],
       [{ type: 'duration-elapsed' }, T0 + 4 * MIN],
       [{ type: 'reverted' }, T0 + 5 * MIN],
       [{ type: 'postchecked', passed: true }, T0 + 6 * MIN],

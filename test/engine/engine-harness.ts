@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import type { EngineDeps } from '../../src/engine/engine-deps.js';
+import type { TargetDriver } from '../../src/core/ports.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import type { ExperimentState } from '../../src/core/experiment.js';
 import { Experiment } from '../../src/core/playbook.js';
 import type { EngineSettings } from '../../src/engine/engine-deps.js';
 import { ExperimentService } from '../../src/engine/experiment-service.js';
-import { reconcile, type ReconcileReport } from '../../src/engine/reconcile.js';
+import type { ReconcileReport } from '../../src/engine/reconcile.js';
 import type { LoadedGameDay, LoadedPlaybook } from '../../src/playbooks/load-playbooks.js';
 import { GameDaySpec, isInlineStep } from '../../src/core/gameday.js';
 import { openStore, type Store, type StoredEvent } from '../../src/store/index.js';
@@ -105,6 +106,8 @@ export interface EngineOptions {
   /** Reuse a store file (a "restart"); default: a fresh one in a fresh temp dir. */
   dir?: string;
   target?: MemoryTarget;
+  /** How this engine reaches the target (default: the target itself); `target.link()` can be severed like a dead process. */
+  driver?: TargetDriver;
   signal?: ScriptedSignal;
   chat?: RecordingChat;
   clock?: Clock;
@@ -131,7 +134,7 @@ export interface Engine {
   /** propose (alice) + approve (bob) + start (alice); returns the id. */
   launch(playbook?: string): Promise<string>;
   proposeApproved(playbook?: string): Promise<string>;
-  reconcile(): Promise<ReconcileReport>;
+  reconcile(mode?: 'startup' | 'running'): Promise<ReconcileReport>;
   journal(id: string): StoredEvent[];
   kinds(id: string): string[];
   waitForPhase(id: string, phase: string, timeoutMs?: number): Promise<void>;
@@ -190,7 +193,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
   }
   const service = new ExperimentService({
     store,
-    targets: new Map([[target.kind, target]]),
+    targets: new Map([[target.kind, opts.driver ?? target]]),
     signals: new Map([[signal.kind, signal]]),
     chat,
     clock,
@@ -225,7 +228,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
       await service.start(id, alice);
       return id;
     },
-    reconcile: () => reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets: new Map([[target.kind, target]]), log, targetTimeoutMs: settings.targetTimeoutMs }),
+    reconcile: (mode) => service.reconcile(mode),
     journal: (id) => store.journal(id),
     kinds: (id) => store.journal(id).map((e) => e.kind),
     waitForPhase: (id, phase, timeoutMs) => waitFor(`${id} to reach phase ${phase}`, () => state(id).phase === phase, timeoutMs),

@@ -80,7 +80,7 @@ function injectedRun(): Journal {
   j.apply(P + 125 * S, { type: 'precheck-passed' });
   j.log(I - S, SYSTEM.id, 'inject-intent', { handleId: 'fh-1', adapter: 'process', faultType: 'kill', targets: ['checkout-2', 'checkout-3'], expiresAt: I - S + 300 * S });
   j.log(I, SYSTEM.id, 'injected', { handleId: 'fh-1' });
-  return j.apply(I, { type: 'injected', durationMs: 300 * S });
+  return j.apply(I, { type: 'injected', endsAt: I + 300 * S });
 }
 
 function revertAndPostcheck(j: Journal, at: number, reason: string, p99: number): Journal {

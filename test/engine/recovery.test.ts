@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { carol, engineFactory, waitFor } from './engine-harness.js';
+import { CANDIDATES, carol, engineFactory, waitFor } from './engine-harness.js';
+import { MemoryTarget } from '../fakes/memory-target.js';
 
 const engine = engineFactory();
 
 describe('crash recovery (invariant 2: at start-up every fault whose experiment is not running is reverted)', () => {
   it('a new service on the same store and target reverts the running fault, aborts it as recovered, and reverts an unknown orphan', async () => {
-    const first = engine({ playbooks: [{ duration: '10s' }] });
+    const target = new MemoryTarget(CANDIDATES);
+    const link = target.link();
+    const first = engine({ target, driver: link, playbooks: [{ duration: '10s' }] });
     const id = await first.launch();
     await first.waitForPhase(id, 'observing');
     const [fault] = first.target.faultsOf(id);
     expect(fault).toBeDefined();
 
-    // The crash: the first process is gone. Its store connection dies with it, so its runner can
-    // never write (or revert) again; the fault stays in the target and the record says observing.
+    // The crash: the first process is gone. Nothing it sends reaches the target any more and its
+    // store connection dies with it; the fault stays in the target and the record says observing.
+    link.sever();
     first.store.close();
     first.target.plant({ handleId: 'fh-orphan01', experimentId: 'exp-0dead0', faultType: 'kill' });
 
@@ -37,17 +41,20 @@ describe('crash recovery (invariant 2: at start-up every fault whose experiment 
 
     // The dead runner ends without touching anything (its first write fails), and the record stands.
     await first.service.runner.settle();
-    expect(first.log.messages('error')).toContain('run crashed');
+    expect(first.log.messages('error')).toContain('run crashed; aborting and reverting');
     expect(second.service.get(id).record.state).toBe('aborted');
     expect(second.store.verifyAudit().ok).toBe(true);
   });
 
   it('a crash between the target applying the fault and the journal saying so: reconcile finds it through listOwned', async () => {
-    const first = engine({ playbooks: [{ duration: '10s' }] });
+    const target = new MemoryTarget(CANDIDATES);
+    const link = target.link();
+    const first = engine({ target, driver: link, playbooks: [{ duration: '10s' }] });
     first.target.hangInject(150);
     const id = await first.launch();
     await waitFor('inject to begin', () => first.target.injectCalls.length === 1);
-    first.store.close(); // dies while the call is in flight
+    link.sever(); // dies while the call is in flight
+    first.store.close();
     await waitFor('the target to apply the fault', () => first.target.faults.size === 1);
     await first.service.runner.settle();
 

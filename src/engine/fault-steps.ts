@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { SYSTEM } from '../core/actor.js';
+import { wrapError } from '../core/errors.js';
+import { message } from '../core/message.js';
+import type { FaultHandle, RevertReceipt, TargetDriver } from '../core/ports.js';
+import { sleep } from '../lib/sleep.js';
+import type { EngineDeps } from './engine-deps.js';
+import type { ExperimentRepo } from './experiment-repo.js';
+import type { Journal } from './journal.js';
+import type { Notifier } from './notifier.js';
+import { driverFor } from './plan-builder.js';
+import { withDeadline, type LateOutcome } from './timing.js';
+
+/** A fault this process applied (or may have applied: `handle` is null until the target answered) and has not reverted. */
+export interface InFlightFault {
+  experimentId: string;
+  handleId: string;
+  driver: TargetDriver;
+  handle: FaultHandle | null;
+}
+
+/** Waits between reads of a revert receipt: a target may take a moment to show the revert (caches, controllers). */
+const CONFIRM_WAITS_MS = [200, 800];
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A revert that failed, with the handle it failed on (the message is the target's own). */
+export class HandleRevertError extends Error {
+  constructor(
+    readonly handleId: string,
+    readonly reason: unknown,
+  ) {
+    super(errText(reason), { cause: reason });
+  }
+}
+
+export const receiptText = (r: RevertReceipt) =>
+  r.confirmed ? 'reverted and confirmed' : `revert NOT confirmed: ${r.differences.join('; ')}${r.manualSteps.length ? `. Finish by hand: ${r.manualSteps.join(' ; ')}` : ''}`;
+
+/**
+ * The two steps that touch a target: inject and revert. Each fault this process has in flight is
+ * also held in memory, apart from the store, so it can be reverted when the store itself fails or
+ * the process is going down; a call that outlives its deadline is undone when it lands.
+ */
+export class FaultSteps {
+  private readonly inflight = new Map<string, InFlightFault>();
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly repo: ExperimentRepo,
+    private readonly journal: Journal,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** Faults applied by this process and not yet reverted (the last-resort handler reverts these). */
+  inFlight(): InFlightFault[] {
+    return [...this.inflight.values()];
+  }
+
+  /** Writes the intent first, then injects: a crash between the two is found by reconcile. */
+  async inject(id: string): Promise<{ handle: FaultHandle | null; expiresAt: number; error?: string }> {
+    const { record, spec } = this.repo.get(id);
+    const driver = driverFor(this.deps.targets, record.plan.adapter);
+    const handleId = `fh-${randomUUID().slice(0, 8)}`;
+    const expiresAt = this.deps.clock.now() + record.plan.durationMs;
+    this.journal.record('inject-intent', id, SYSTEM, {
+      handleId,
+      adapter: driver.kind,
+      faultType: spec.fault.type,
+      parameters: spec.fault.parameters,
+      targets: record.plan.targets.map((t) => t.id),
+      expiresAt,
+    });
+    const flight: InFlightFault = { experimentId: id, handleId, driver, handle: null };
+    this.inflight.set(handleId, flight);
+    try {
+      const handle = await withDeadline(
+        `inject on ${driver.kind}`,
+        this.deps.settings.targetTimeoutMs,
+        'inject_failed',
+        (signal) =>
+          driver.inject(spec.fault, record.plan.targets, {
+            experimentId: id,
+            handleId,
+            expiresAt,
+            now: () => this.deps.clock.now(),
+            log: this.deps.log,
+            note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
+            signal,
+          }),
+        (late) => void this.landedLate(id, flight, late),
+      );
+      flight.handle = handle;
+      this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
+      this.deps.log.info({ experimentId: id, handleId, fault: spec.fault.type, targets: record.plan.targets.map((t) => t.id) }, 'fault injected');
+      return { handle, expiresAt };
+    } catch (err) {
+      if (flight.handle) throw err; // applied, but the store refused to record it: the run's crash path reverts from memory
+      const e = wrapError('inject_failed', 'inject failed', err);
+      this.journal.record('inject-failed', id, SYSTEM, { handleId, error: e.message });
+      this.deps.log.error({ experimentId: id, handleId, err: e }, 'inject failed');
+      return { handle: null, expiresAt, error: e.message };
+    }
+  }
+
+  /**
+   * An inject that passed its deadline settled after all. Whatever it applied is reverted now,
+   * whatever the run is doing meanwhile (revert is idempotent), and the target is asked again what
+   * this handle still holds, since a call that failed late may have applied part of the fault.
+   */
+  private async landedLate(id: string, flight: InFlightFault, late: LateOutcome<FaultHandle>): Promise<void> {
+    const { driver, handleId } = flight;
+    if (late.ok) flight.handle = late.value;
+    this.deps.log.warn({ experimentId: id, handleId, applied: late.ok, ...(late.ok ? {} : { err: late.error }) }, 'inject answered after its deadline; reverting what it applied');
+    try {
+      this.journal.record('inject-late', id, SYSTEM, late.ok ? { handleId, outcome: 'applied' } : { handleId, outcome: 'failed', error: errText(late.error) });
+      const owned = await this.listOwnedBy(driver, (h) => h.handleId === handleId);
+      const handles = late.ok ? [late.value, ...owned.filter((h) => h.handleId !== handleId)] : owned;
+      if (handles.length === 0) this.inflight.delete(handleId);
+      for (const handle of handles) {
+        const receipt = await this.revertOne(id, driver, handle, 'the inject answered after its deadline');
+        const entry = this.repo.find(id);
+        if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [`${id}: the inject answered after its deadline and had applied the fault; ${receiptText(receipt)}`] }));
+      }
+    } catch (err) {
+      // Still in memory (and marked on the target): the periodic reconcile or the last-resort handler reverts it.
+      this.deps.log.error({ experimentId: id, handleId, err }, 'reverting a late inject failed');
+    }
+  }
+
+  /** Reverts every fault this experiment injected that is not yet reverted; the receipts say whether the target is back. */
+  async revertAll(id: string, reason: string): Promise<Array<{ handle: FaultHandle; receipt: RevertReceipt }>> {
+    const { record } = this.repo.get(id);
+    const driver = driverFor(this.deps.targets, record.plan.adapter);
+    const handles = await this.openHandles(id, driver);
+    const done: Array<{ handle: FaultHandle; receipt: RevertReceipt }> = [];
+    for (const handle of handles) {
+      if (!this.inflight.has(handle.handleId)) this.inflight.set(handle.handleId, { experimentId: id, handleId: handle.handleId, driver, handle });
+      try {
+        done.push({ handle, receipt: await this.revertOne(id, driver, handle, reason) });
+      } catch (err) {
+        throw new HandleRevertError(handle.handleId, err);
+      }
+    }
+    return done;
+  }
+
+  /** One handle: revert, journal, then read the target back for the receipt. */
+  async revertOne(id: string, driver: TargetDriver, handle: FaultHandle, reason: string): Promise<RevertReceipt> {
+    this.journal.record('revert-started', id, SYSTEM, { handleId: handle.handleId, reason });
+    await withDeadline(
+      `revert of ${handle.handleId} on ${driver.kind}`,
+      this.deps.settings.targetTimeoutMs,
+      'revert_failed',
+      (signal) => driver.revert(handle, { log: this.deps.log, signal }),
+      (late) => this.deps.log.warn({ experimentId: id, handleId: handle.handleId, reverted: late.ok }, 'revert answered after its deadline'),
+    );
+    this.inflight.delete(handle.handleId);
+    this.journal.record('reverted', id, SYSTEM, { handleId: handle.handleId });
+    this.deps.log.info({ experimentId: id, handleId: handle.handleId }, 'fault reverted');
+    const receipt = await this.confirm(driver, handle);
+    this.journal.record(receipt.confirmed ? 'revert-confirmed' : 'revert-unconfirmed', id, SYSTEM, { handleId: handle.handleId, ...receipt });
+    if (!receipt.confirmed) this.deps.log.error({ experimentId: id, handleId: handle.handleId, differences: receipt.differences }, 'revert not confirmed');
+    return receipt;
+  }
+
+  /** Reads the target again; a difference gets a second and third look before it counts. */
+  private async confirm(driver: TargetDriver, handle: FaultHandle): Promise<RevertReceipt> {
+    let receipt: RevertReceipt = { confirmed: false, differences: ['not read yet'], manualSteps: [] };
+    for (let attempt = 0; attempt <= CONFIRM_WAITS_MS.length; attempt += 1) {
+      try {
+        receipt = await withDeadline(`reading ${handle.handleId} back on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) =>
+          driver.confirmReverted(handle, { log: this.deps.log, signal }),
+        );
+      } catch (err) {
+        receipt = { confirmed: false, differences: [`could not read the target back: ${errText(err)}`], manualSteps: [] };
+      }
+      if (receipt.confirmed || attempt === CONFIRM_WAITS_MS.length) return receipt;
+      await sleep(CONFIRM_WAITS_MS[attempt]!);
+    }
+    return receipt;
+  }
+
+  /**
+   * Store-free: reverts what this process has in flight (all of it, or what `which` picks),
+   * asking the target for handles it never answered with. Used when a run's own path has failed and
+   * by the last-resort handler before the process exits.
+   */
+  async revertInFlight(which: (f: InFlightFault) => boolean = () => true): Promise<{ reverted: string[]; failed: Array<{ handleId: string; error: string }> }> {
+    const reverted: string[] = [];
+    const failed: Array<{ handleId: string; error: string }> = [];
+    await Promise.all(
+      this.inFlight()
+        .filter(which)
+        .map(async (f) => {
+          try {
+            const handles = f.handle ? [f.handle] : await this.listOwnedBy(f.driver, (h) => h.handleId === f.handleId);
+            for (const h of handles) {
+              await withDeadline(`revert of ${h.handleId} on ${f.driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) => f.driver.revert(h, { log: this.deps.log, signal }));
+            }
+            this.inflight.delete(f.handleId);
+            reverted.push(f.handleId);
+          } catch (err) {
+            failed.push({ handleId: f.handleId, error: errText(err) });
+          }
+        }),
+    );
+    return { reverted, failed };
+  }
+
+  private async listOwnedBy(driver: TargetDriver, pick: (h: FaultHandle) => boolean): Promise<FaultHandle[]> {
+    const list = await withDeadline(`listing faults on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) => driver.listOwned({ log: this.deps.log, signal }));
+    return list.filter(pick);
+  }
+
+  /** Journaled handles without a `reverted` record, plus anything the target still reports as ours. */
+  private async openHandles(id: string, driver: TargetDriver): Promise<FaultHandle[]> {
+    const events = this.journal.of(id);
+    const reverted = new Set(events.filter((e) => e.kind === 'reverted').map((e) => String(e.data.handleId)));
+    const byId = new Map<string, FaultHandle>();
+    for (const e of events) {
+      if (e.kind === 'injected' && !reverted.has(String(e.data.handleId))) byId.set(String(e.data.handleId), e.data.handle as unknown as FaultHandle);
+    }
+    // Applied by this process but not journaled (the store refused the write): memory knows.
+    for (const f of this.inflight.values()) if (f.experimentId === id && f.handle && !byId.has(f.handleId)) byId.set(f.handleId, f.handle);
+    const intents = events.filter((e) => e.kind === 'inject-intent' && !reverted.has(String(e.data.handleId)));
+    if (intents.some((e) => !byId.has(String(e.data.handleId)))) {
+      // Injected but never confirmed (crash or failure mid-call): ask the target what it holds.
+      for (const owned of await this.listOwnedBy(driver, (h) => h.experimentId === id && !reverted.has(h.handleId))) byId.set(owned.handleId, owned);
+    }
+    return [...byId.values()];
+  }
+}
