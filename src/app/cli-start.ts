@@ -3,6 +3,8 @@ import { commandRegistry } from '../../commands/index.js';
 import { boot, logFileFor } from './boot.js';
 import { readConfig, redactedConfig, type LoadedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import type { App } from './compose.js';
+import { installLastResort } from './last-resort.js';
 
 /** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
 export async function startAction(opts: { config?: string; user: string }): Promise<void> {
@@ -15,7 +17,10 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   log.info({ config: redactedConfig(loaded) }, 'configuration read');
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const chat = new ConsoleChat(out);
+  let booted: App | undefined;
+  installLastResort({ log, faults: () => booted?.service.runner.faults });
   const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env });
+  booted = app;
 
   let stopping = false;
   const stop = async (why: string, code: number) => {
@@ -51,7 +56,10 @@ async function startSlack(loaded: LoadedConfig): Promise<void> {
   log.info({ config: redactedConfig(loaded) }, 'configuration read');
   // Loaded only when Slack is used, so the console does not carry Bolt in memory.
   const { startSlackBot } = await import('./slack-start.js');
+  let booted: App | undefined;
+  installLastResort({ log, faults: () => booted?.service.runner.faults });
   const bot = await startSlackBot(loaded, log);
+  booted = bot.app;
   await new Promise<void>((resolve) => {
     const stop = (why: string, code: number) => {
       log.warn({ why }, 'stopping: aborting and reverting anything running');

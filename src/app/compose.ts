@@ -5,8 +5,10 @@ import type { SignalSource, TargetDriver } from '../core/ports.js';
 import type { ChatPort } from '../engine/chat-port.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import { ExperimentService } from '../engine/experiment-service.js';
-import { reconcile, type ReconcileReport } from '../engine/reconcile.js';
-import { loadPlaybooks, type FileReport, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import type { ReconcileReport } from '../engine/reconcile.js';
+import type { EngineSettings } from '../engine/engine-deps.js';
+import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import type { AdapterSchemas } from '../playbooks/validate-playbook.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
 import { wirePagerDuty } from './pagerduty-wiring.js';
@@ -71,12 +73,8 @@ export async function createApp(opts: {
     adapterDeps,
   );
   const signals = buildSignals(config.adapters.signals, adapterDeps);
-  const { playbooks, gamedays, reports } = loadPlaybooks(
-    config.playbooks.dirs.map((d) => path.resolve(cwd, d)),
-    { targets, signals },
-    opts.vars,
-  );
-  for (const r of reports.filter((x) => !x.ok)) log.warn({ file: r.file, problems: r.problems }, 'playbook skipped: invalid');
+  // Filled after recovery: the engine reads playbooks through these getters, and a revert never needs one.
+  let loaded: { playbooks: Map<string, LoadedPlaybook>; gamedays: Map<string, LoadedGameDay>; reports: FileReport[] } = { playbooks: new Map(), gamedays: new Map(), reports: [] };
   const service = new ExperimentService({
     store,
     targets,
@@ -84,40 +82,32 @@ export async function createApp(opts: {
     chat: opts.chat,
     clock,
     log,
-    playbooks: () => playbooks,
-    gamedays: () => gamedays,
+    playbooks: () => loaded.playbooks,
+    gamedays: () => loaded.gamedays,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     metrics: metrics.engine,
     ...(pagerduty ? { incidents: pagerduty.incidents, onTransition: pagerduty.onTransition } : {}),
-    settings: {
-      approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
-      proposalTtlMs: config.proposalTtl,
-      protection: config.protected,
-      caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
-      guardrailIntervalMs: config.engine.guardrailInterval,
-      signalTimeoutMs: config.engine.signalTimeout,
-      statusIntervalMs: config.engine.statusInterval,
-      postcheckTimeoutMs: config.engine.postcheckTimeout,
-      targetTimeoutMs: config.engine.targetTimeout,
-      ...(config.caps.ladder ? { ladderWindowMs: config.caps.ladder.window } : {}),
-      freezeWindows: config.freezes.map((f, i) =>
-        'cron' in f
-          ? { id: `config-${i + 1}`, kind: 'recurring' as const, cron: f.cron, durationMs: f.duration, timeZone: f.timeZone, reason: f.reason, by: 'config' }
-          : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
-      ),
-      postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
-      gameDayReportTemplate: path.resolve(cwd, config.templates.gamedayReport),
-      postmortemDir: path.resolve(cwd, config.postmortems.dir),
-    },
+    settings: engineSettings(config, cwd),
   });
-  const attached = pagerduty?.attach(service);
-  // Before the experiments: a game day cut off mid-step is interrupted, so the step's recovery does not read as its verdict.
-  const interrupted = service.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`);
-  if (interrupted.length > 0) log.warn({ gameDays: interrupted }, 'game days interrupted by a restart');
-  const reconcileReport = await reconcile({ repo: service.repo, journal: service.journal, transitions: service.transitions, runner: service.runner, targets, log, targetTimeoutMs: config.engine.targetTimeout });
+
+  // Recovery first: before playbooks, chat or anything else that can fail on input.
+  try {
+    // A game day cut off mid-step is interrupted first, so the step's recovery does not read as its verdict.
+    const interrupted = service.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`);
+    if (interrupted.length > 0) log.warn({ gameDays: interrupted }, 'game days interrupted by a restart');
+  } catch (err) {
+    log.error({ err }, 'interrupting game days at start-up failed');
+  }
+  const reconcileReport = await service.reconcile('startup');
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
+
+  loaded = loadPlaybooksSafely(config, cwd, { targets, signals }, opts.vars, log);
+  const { playbooks, reports } = loaded;
+  for (const r of reports.filter((x) => !x.ok)) log.warn({ file: r.file, problems: r.problems }, 'playbook skipped: invalid');
+  const attached = pagerduty?.attach(service);
   // After the reconcile: slots missed while the bot was down are handled by the runner's first tick.
   const schedules = wireSchedules({ config, service, store, clock, log, gameDays: service.gamedays.forSchedules() });
+  const reconciler = service.startReconcileLoop(config.engine.reconcileInterval);
   const sweeper = setInterval(() => {
     try {
       service.expireStale();
@@ -132,6 +122,7 @@ export async function createApp(opts: {
   const shutdown = (reason: string) =>
     (closing ??= (async () => {
       clearInterval(sweeper);
+      await reconciler.stop();
       attached?.stop();
       await schedules.stop();
       try {
@@ -153,4 +144,39 @@ export async function createApp(opts: {
     })());
 
   return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
+}
+
+/** Playbooks, file by file; should the loader itself throw, the bot still starts (with none) and says why. */
+function loadPlaybooksSafely(config: Config, cwd: string, adapters: AdapterSchemas, vars: Record<string, string>, log: Logger) {
+  const dirs = config.playbooks.dirs.map((d) => path.resolve(cwd, d));
+  try {
+    return loadPlaybooks(dirs, adapters, vars);
+  } catch (err) {
+    log.error({ err, dirs }, 'loading playbooks failed; starting with none');
+    const problem = err instanceof Error ? err.message : String(err);
+    return { playbooks: new Map<string, LoadedPlaybook>(), gamedays: new Map<string, LoadedGameDay>(), reports: dirs.map((file) => ({ file, ok: false, problems: [problem] })) };
+  }
+}
+
+function engineSettings(config: Config, cwd: string): EngineSettings {
+  return {
+    approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
+    proposalTtlMs: config.proposalTtl,
+    protection: config.protected,
+    caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
+    guardrailIntervalMs: config.engine.guardrailInterval,
+    signalTimeoutMs: config.engine.signalTimeout,
+    statusIntervalMs: config.engine.statusInterval,
+    postcheckTimeoutMs: config.engine.postcheckTimeout,
+    targetTimeoutMs: config.engine.targetTimeout,
+    ...(config.caps.ladder ? { ladderWindowMs: config.caps.ladder.window } : {}),
+    freezeWindows: config.freezes.map((f, i) =>
+      'cron' in f
+        ? { id: `config-${i + 1}`, kind: 'recurring' as const, cron: f.cron, durationMs: f.duration, timeZone: f.timeZone, reason: f.reason, by: 'config' }
+        : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
+    ),
+    postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
+    gameDayReportTemplate: path.resolve(cwd, config.templates.gamedayReport),
+    postmortemDir: path.resolve(cwd, config.postmortems.dir),
+  };
 }

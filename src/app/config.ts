@@ -44,6 +44,8 @@ export const Config = z.strictObject({
       statusInterval: Duration.default(3000),
       postcheckTimeout: Duration.default(30_000),
       targetTimeout: Duration.default(60_000),
+      /** How often the running bot asks every target what it holds and reverts what no running experiment owns. */
+      reconcileInterval: Duration.default(30_000),
     })
     .prefault({}),
   store: z.strictObject({ path: z.string().default('data/faultline.db') }).prefault({}),
@@ -51,6 +53,8 @@ export const Config = z.strictObject({
     .strictObject({
       dirs: z.array(z.string()).default(['playbooks']),
       vars: z.record(z.string(), z.string()).default({}),
+      /** A playbook file larger than this is refused unread (YAML parsing time grows with size). */
+      maxFileBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(512 * 1024),
     })
     .prefault({}),
   templates: z
