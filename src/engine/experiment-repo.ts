@@ -23,7 +23,16 @@ export class ExperimentRepo {
   constructor(private readonly store: Store) {}
 
   save(entry: StoredExperiment): void {
-    this.store.experiments.save({ id: entry.record.id, name: entry.record.name, state: entry.record.state, updatedAt: entry.record.updatedAt, data: entry });
+    this.saveWith(entry, () => undefined);
+  }
+
+  /** Saves the entry and runs `alongside` (a journal write) in one transaction: both land or neither does. */
+  saveWith(entry: StoredExperiment, alongside: () => void): void {
+    this.store.transaction(() => {
+      this.store.experiments.save({ id: entry.record.id, name: entry.record.name, state: entry.record.state, updatedAt: entry.record.updatedAt, data: entry });
+      alongside();
+    });
+    // The cache follows the store only once the write is committed.
     if (isTerminal(entry.record.state)) this.live.delete(entry.record.id);
     else this.live.set(entry.record.id, entry);
   }

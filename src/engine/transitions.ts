@@ -34,8 +34,7 @@ export class Transitions {
     const { state, effects } = transition(entry.record, event, now);
     const next: StoredExperiment = { ...entry, record: state };
     const reason = 'reason' in event ? event.reason : undefined;
-    this.repo.save(next);
-    this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) });
+    this.repo.saveWith(next, () => this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) }));
     for (const e of effects) {
       if (e.type === 'notify') this.notifier.reply(id, next.card, state.channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
     }

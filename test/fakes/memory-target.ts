@@ -199,7 +199,7 @@ export class MemoryTarget implements TargetDriver {
       call.outcome = 'error';
       throw new Error(this.revertFail?.message ?? `memory target refused to revert ${handle.handleId}`);
     }
-    if (!this.stuck.has(handle.handleId)) this.faults.delete(handle.handleId); // idempotent: a missing fault is already reverted
+    if (!this.revertLies) this.faults.delete(handle.handleId); // idempotent: a missing fault is already reverted
     call.outcome = 'ok';
   }
 
@@ -231,8 +231,8 @@ export class MemoryTarget implements TargetDriver {
     };
   }
 
-  /** Faults left in place although `revert` said yes (a target that lies); `confirmReverted` catches them. */
-  readonly stuck = new Set<string>();
+  /** When set, `revert` answers yes but leaves the fault in (a target that lies); `confirmReverted` catches it. */
+  revertLies = false;
 
   async confirmReverted(handle: FaultHandle, _ctx: DiscoverContext): Promise<RevertReceipt> {
     this.confirmCalls += 1;
