@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isFaultlineError } from '../core/errors.js';
 import { auditVerifyAction } from './cli-audit.js';
 import { demoAction } from './demo.js';
+import { DEFAULT_JANITOR_GRACE, janitorAction } from './cli-janitor.js';
 import { sandboxAction } from './cli-sandbox.js';
 import { schemaAction, validateAction } from './cli-playbooks.js';
 import { startAction } from './cli-start.js';
@@ -51,6 +52,29 @@ program
   .command('verify')
   .description('re-compute the audit chain and name the first bad row')
   .action(() => auditVerifyAction({ config: program.opts<{ config?: string }>().config }));
+
+program
+  .command('janitor')
+  .description(
+    "one pass of the dead man's switch in the cluster: revert every Kubernetes fault whose faultline.dev/expires-at has passed, from what the objects record (no database, no bot)",
+  )
+  .option('--kubeconfig <path>', 'kubeconfig to use (default: adapters.targets.kubernetes.kubeconfig from --config, $KUBECONFIG, the in-cluster service account, ~/.kube/config)')
+  .option('--context <name>', 'kubeconfig context to use')
+  .option(
+    '--protected-namespace <ns>',
+    "never touch objects in this namespace (repeatable; added to kube-system, kube-public, kube-node-lease, or to --config's protected.namespaces)",
+    (ns: string, list: string[] | undefined) => [...(list ?? []), ns],
+  )
+  .option(
+    '--grace <duration>',
+    'wait this long past a fault\'s expiry before reverting it, so a bot that is still alive does its own revert, receipt and post-mortem first',
+    DEFAULT_JANITOR_GRACE,
+  )
+  .option('--dry-run', 'print what would be reverted; change nothing', false)
+  .option('--json', 'one JSON object per line instead of plain lines', false)
+  .action((o: { kubeconfig?: string; context?: string; protectedNamespace?: string[]; grace: string; dryRun: boolean; json: boolean }) =>
+    janitorAction({ ...o, protectedNamespace: o.protectedNamespace ?? [], config: program.opts<{ config?: string }>().config }),
+  );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isFaultlineError(err)) {

@@ -11,6 +11,16 @@ import { ANN_APPLIED_AT, ANN_EXPIRES_AT, ANN_FAULT, ANN_ORIGINAL_REPLICAS, LABEL
 import { CHAOS_MESH_KINDS } from './schema.js';
 import { nodeTarget, podTarget, targetId, workloadTarget } from './targets.js';
 
+/**
+ * What each object itself says (in `data.marks`, in the order of `data.objects`), for the janitor, which
+ * decides from the cluster alone: its own expiry (null when the annotation is missing or unreadable) and,
+ * for a workload, whether the original replica count was recorded on it.
+ */
+export interface ObjectMark {
+  expiresAt: number | null;
+  replicasRecorded?: boolean;
+}
+
 interface Group {
   handleId: string;
   experimentId: string;
@@ -18,6 +28,7 @@ interface Group {
   appliedAt: number;
   expiresAt: number;
   objects: OwnedObject[];
+  marks: ObjectMark[];
   targets: ResolvedTarget[];
 }
 
@@ -26,15 +37,18 @@ interface CustomObject {
   spec?: { selector?: { pods?: Record<string, string[]> } };
 }
 
-const time = (text: string | undefined): number => {
+export const NO_ORIGINAL_REPLICAS = 'labelled workload has no original replica count; revert keeps its current count';
+
+const parsedTime = (text: string | undefined): number | null => {
   const t = text ? Date.parse(text) : NaN;
-  return Number.isFinite(t) ? t : 0;
+  return Number.isFinite(t) ? t : null;
 };
+const time = (text: string | undefined): number => parsedTime(text) ?? 0;
 
 export async function listOwnedHandles(client: KubeClient, log: AdapterLogger, opts: CallOptions): Promise<FaultHandle[]> {
   const labelSelector = LABEL_EXPERIMENT;
   const groups = new Map<string, Group>();
-  const add = (meta: V1ObjectMeta | undefined, object: OwnedObject, targets: ResolvedTarget[] = []) => {
+  const add = (meta: V1ObjectMeta | undefined, object: OwnedObject, targets: ResolvedTarget[] = [], extra: Omit<ObjectMark, 'expiresAt'> = {}) => {
     const handleId = meta?.labels?.[LABEL_HANDLE];
     if (!handleId) {
       // Not written by Faultline (every object it marks carries both labels): leave it to a person.
@@ -47,11 +61,16 @@ export async function listOwnedHandles(client: KubeClient, log: AdapterLogger, o
       experimentId: meta?.labels?.[LABEL_EXPERIMENT] ?? '',
       faultType: ann[ANN_FAULT] ?? 'unknown',
       appliedAt: time(ann[ANN_APPLIED_AT]),
-      expiresAt: time(ann[ANN_EXPIRES_AT]),
+      expiresAt: 0,
       objects: [],
+      marks: [],
       targets: [],
     };
+    const expiresAt = parsedTime(ann[ANN_EXPIRES_AT]);
+    // The bot writes one expiry on every object of a handle; if they differ, the latest one holds.
+    if (expiresAt !== null && expiresAt > g.expiresAt) g.expiresAt = expiresAt;
     g.objects.push(object);
+    g.marks.push({ expiresAt, ...extra });
     for (const t of targets) if (!g.targets.some((x) => x.id === t.id)) g.targets.push(t);
     groups.set(handleId, g);
   };
@@ -65,10 +84,13 @@ export async function listOwnedHandles(client: KubeClient, log: AdapterLogger, o
   ]);
   for (const p of pods) add(p.metadata, { kind: 'Pod', namespace: p.metadata?.namespace ?? '', name: p.metadata?.name ?? '' }, [podTarget(p)]);
   const workload = (kind: 'Deployment' | 'StatefulSet', w: V1Deployment | V1StatefulSet) => {
-    const recorded = Number(w.metadata?.annotations?.[ANN_ORIGINAL_REPLICAS]);
-    const originalReplicas = Number.isInteger(recorded) && recorded >= 0 ? recorded : (w.spec?.replicas ?? 1);
-    if (!Number.isInteger(recorded)) log.warn({ workload: `${kind}/${w.metadata?.namespace}/${w.metadata?.name}` }, 'labelled workload has no original replica count; revert keeps its current count');
-    add(w.metadata, { kind, namespace: w.metadata?.namespace ?? '', name: w.metadata?.name ?? '', originalReplicas }, [workloadTarget(kind === 'Deployment' ? 'deployment' : 'statefulset', w)]);
+    const text = w.metadata?.annotations?.[ANN_ORIGINAL_REPLICAS];
+    const recorded = text !== undefined && /^\d+$/.test(text) ? Number(text) : NaN;
+    const originalReplicas = Number.isInteger(recorded) ? recorded : (w.spec?.replicas ?? 1);
+    if (!Number.isInteger(recorded)) log.warn({ workload: `${kind}/${w.metadata?.namespace}/${w.metadata?.name}` }, NO_ORIGINAL_REPLICAS);
+    add(w.metadata, { kind, namespace: w.metadata?.namespace ?? '', name: w.metadata?.name ?? '', originalReplicas }, [workloadTarget(kind === 'Deployment' ? 'deployment' : 'statefulset', w)], {
+      replicasRecorded: Number.isInteger(recorded),
+    });
   };
   for (const d of deployments) workload('Deployment', d);
   for (const s of statefulsets) workload('StatefulSet', s);
@@ -110,6 +132,6 @@ export async function listOwnedHandles(client: KubeClient, log: AdapterLogger, o
       targets: g.targets.sort((a, b) => a.id.localeCompare(b.id)),
       appliedAt: g.appliedAt,
       expiresAt: g.expiresAt,
-      data: { objects: g.objects, rebuilt: true },
+      data: { objects: g.objects, marks: g.marks, rebuilt: true },
     }));
 }

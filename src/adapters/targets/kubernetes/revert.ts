@@ -122,7 +122,13 @@ export interface RevertFailure {
 export async function revertObjects(
   handle: Pick<FaultHandle, 'handleId' | 'faultType' | 'expiresAt'>,
   objects: readonly OwnedObject[],
-  deps: { client: KubeClient; policy: RetryPolicy; log: AdapterLogger },
+  deps: {
+    client: KubeClient;
+    policy: RetryPolicy;
+    log: AdapterLogger;
+    /** Told about each object as it is done or given up on (the janitor prints one line per object). */
+    onObject?: (object: OwnedObject, result: { outcome: RevertOutcome } | { error: string }) => void;
+  },
   signal?: AbortSignal,
 ): Promise<Array<{ object: OwnedObject; outcome: RevertOutcome }>> {
   const done: Array<{ object: OwnedObject; outcome: RevertOutcome }> = [];
@@ -132,8 +138,11 @@ export async function revertObjects(
       const outcome = await withRetry(`revert ${objectRef(object)}`, deps.policy, deps.log, signal, () => revertObject(deps.client, handle.handleId, object, signal));
       done.push({ object, outcome });
       deps.log.info({ handleId: handle.handleId, object: objectRef(object), outcome }, 'kubernetes object reverted');
+      deps.onObject?.(object, { outcome });
     } catch (err) {
-      failed.push({ object, error: err instanceof FaultlineError ? err.message : describeKubeError(err), retried: isTransient(err) && !signal?.aborted });
+      const error = err instanceof FaultlineError ? err.message : describeKubeError(err);
+      failed.push({ object, error, retried: isTransient(err) && !signal?.aborted });
+      deps.onObject?.(object, { error });
     }
   }
   if (failed.length > 0) throw revertFailed(handle, failed, deps.policy.attempts);
