@@ -1,7 +1,8 @@
 import { GameDaySpec, isInlineStep } from '../core/gameday.js';
 import type { Experiment } from '../core/playbook.js';
 import { substituteVars } from './substitute-vars.js';
-import { issuesAt, validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
+import { asRecord as record } from './adapter-fields.js';
+import { dedupeProblems, issuesAt, validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
 
 /** A loaded game day: the spec, and each inline step already checked as an Experiment (null for references). */
 export interface LoadedGameDay {
@@ -13,28 +14,32 @@ export interface LoadedGameDay {
 export type GameDayCheck = { ok: true; gameday: GameDaySpec; inline: Array<Experiment | null> } | { ok: false; problems: PlaybookProblem[] };
 
 /**
- * Checks a `kind: GameDay` document: its own shape, then each inline step as a whole Experiment
- * (kind and name filled in, channel defaulting to the game day's). References to other playbooks are
- * checked when every file is loaded, since the playbook may live in another file.
+ * Checks a `kind: GameDay` document: its own shape, and each inline step as a whole Experiment
+ * (kind and name filled in, channel defaulting to the game day's), reporting the problems of both
+ * at once. References to other playbooks are checked when every file is loaded, since the
+ * playbook may live in another file.
  */
 export function validateGameDay(raw: unknown, adapters: AdapterSchemas, vars: Readonly<Record<string, string>> = {}): GameDayCheck {
-  const missing: Array<{ path: Array<string | number>; name: string }> = [];
-  const doc = substituteVars(raw, vars, [], missing);
-  const problems: PlaybookProblem[] = missing.map((m) => ({ path: m.path, message: `unknown variable \${${m.name}}; known: ${Object.keys(vars).join(', ') || '(none)'}` }));
+  const problems: PlaybookProblem[] = [];
+  const doc = substituteVars(raw, vars, problems);
   const base = GameDaySpec.safeParse(doc);
-  if (!base.success) return { ok: false, problems: [...problems, ...issuesAt(base.error.issues, [])] };
-  const gameday = base.data;
-  const inline = gameday.steps.map((step, i): Experiment | null => {
-    if (!isInlineStep(step)) return null;
-    const filled = { kind: 'Experiment', name: `${gameday.name}-step-${i + 1}`, channel: gameday.channel, ...step.experiment };
+  if (!base.success) problems.push(...issuesAt(base.error.issues, []));
+  const top = record(doc) ?? {};
+  // The game day's own name and channel, when they are usable, as the inline steps' defaults.
+  const name = typeof top.name === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(top.name) ? top.name : 'gameday';
+  const channel = typeof top.channel === 'string' && top.channel.length > 0 ? top.channel : '#chaos';
+  const steps = Array.isArray(top.steps) ? (top.steps as unknown[]) : [];
+  const inline = steps.map((step, i): Experiment | null => {
+    const experiment = record(record(step)?.experiment);
+    if (!experiment) return null;
+    const filled = { kind: 'Experiment', name: `${name}-step-${i + 1}`, channel, ...experiment };
     const checked = validatePlaybook(filled, adapters);
-    if (!checked.ok) {
-      problems.push(...checked.problems.map((p) => ({ path: ['steps', i, 'experiment', ...p.path], message: p.message })));
-      return null;
-    }
-    return checked.playbook;
+    if (checked.ok) return checked.playbook;
+    problems.push(...checked.problems.map((p) => ({ path: ['steps', i, 'experiment', ...p.path], message: p.message })));
+    return null;
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, gameday, inline };
+  if (!base.success || problems.length > 0) return { ok: false, problems: dedupeProblems(problems) };
+  return { ok: true, gameday: base.data, inline: base.data.steps.map((step, i) => (isInlineStep(step) ? inline[i]! : null)) };
 }
 
 /** Problems with a game day's references to playbooks (by step), once every file is loaded. */
