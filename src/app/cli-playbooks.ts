@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { GameDaySpec } from '../core/gameday.js';
 import { makeExperimentSchema } from '../core/playbook.js';
-import { findPlaybookFiles, loadPlaybooks } from '../playbooks/load-playbooks.js';
+import { assertPathsExist, loadPlaybooks } from '../playbooks/load-playbooks.js';
 import { playbookVars } from './compose.js';
 import { readConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -14,17 +14,21 @@ function adapters(configFile?: string) {
   return { config, targets: buildTargets(config.adapters.targets, deps), signals: buildSignals(config.adapters.signals, deps) };
 }
 
+/**
+ * `faultline validate`: every problem of every file with file, field, line and reason, never a
+ * stack trace. Exit 1 when a file is invalid, 2 when a path does not exist or holds no playbooks.
+ */
 export async function validateAction(opts: { paths: string[]; config?: string }): Promise<void> {
   const { config, targets, signals } = adapters(opts.config);
-  const files = findPlaybookFiles(opts.paths);
-  if (files.length === 0) {
+  assertPathsExist(opts.paths);
+  // Loaded together, so a game day's references to playbooks in other files are checked too.
+  const { reports } = loadPlaybooks(opts.paths, { targets, signals }, playbookVars(config), { maxFileBytes: config.playbooks.maxFileBytes });
+  if (reports.length === 0) {
     process.stderr.write(`no .yaml playbooks under ${opts.paths.join(', ')}\n`);
     process.exitCode = 2;
     return;
   }
   let bad = 0;
-  // Loaded together, so a game day's references to playbooks in other files are checked too.
-  const { reports } = loadPlaybooks(opts.paths, { targets, signals }, playbookVars(config));
   for (const report of reports) {
     const rel = path.relative(process.cwd(), report.file) || report.file;
     if (report.ok) process.stdout.write(`ok      ${rel} (${report.name})\n`);
@@ -33,7 +37,7 @@ export async function validateAction(opts: { paths: string[]; config?: string })
       process.stdout.write(`invalid ${rel}\n${report.problems.map((p) => `  - ${rel}: ${p}`).join('\n')}\n`);
     }
   }
-  process.stdout.write(`${files.length - bad} valid, ${bad} invalid\n`);
+  process.stdout.write(`${reports.length - bad} valid, ${bad} invalid\n`);
   if (bad > 0) process.exitCode = 1;
 }
 

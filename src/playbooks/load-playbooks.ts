@@ -1,13 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { FaultlineError } from '../core/errors.js';
 import type { Experiment } from '../core/playbook.js';
-import { formatPath } from '../core/format-issues.js';
-import { validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
+import { scanPlaybookPaths } from './find-playbook-files.js';
+import { DEFAULT_MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, type LoadOptions } from './limits.js';
+import { parsePlaybookYaml } from './parse-playbook-yaml.js';
+import { capProblems, problemText } from './problem-text.js';
+import { readPlaybookText } from './read-playbook-file.js';
 import { checkGameDayReferences, validateGameDay, type LoadedGameDay } from './validate-gameday.js';
+import { validatePlaybook, type AdapterSchemas, type PlaybookProblem } from './validate-playbook.js';
 
 export type { LoadedGameDay } from './validate-gameday.js';
+export { assertPathsExist, findPlaybookFiles, scanPlaybookPaths } from './find-playbook-files.js';
+export { DEFAULT_MAX_FILE_BYTES, type LoadOptions } from './limits.js';
 
 export interface LoadedPlaybook {
   file: string;
@@ -21,66 +23,69 @@ export interface FileReport {
   problems: string[];
 }
 
-/** Every .yaml/.yml file under the given paths (files or folders), sorted for stable output. */
-export function findPlaybookFiles(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw new FaultlineError('playbook_not_found', `${p}: no such file or folder`, { path: p });
-    }
-    if (st.isDirectory()) {
-      for (const entry of readdirSync(p).sort()) walk(path.join(p, entry));
-    } else if (/\.ya?ml$/.test(p)) out.push(p);
-  };
-  paths.forEach(walk);
-  return out;
+type FileCheck = { report: FileReport; playbook?: Experiment; gameday?: LoadedGameDay };
+
+const refused = (file: string, problems: readonly string[]): FileCheck => ({ report: { file, ok: false, problems: capProblems(problems) } });
+
+/**
+ * Reads, parses and checks one file: every problem of the file at once, YAML problems with their
+ * line, schema problems with field path and line. Never throws; whatever goes wrong is the report.
+ */
+export function checkPlaybookFile(file: string, adapters: AdapterSchemas, vars: Readonly<Record<string, string>>, opts: LoadOptions = {}): FileCheck {
+  try {
+    return checkFile(file, adapters, vars, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  } catch (err) {
+    return refused(file, [`could not be checked: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`]);
+  }
 }
 
-/** Parses one file, with line numbers for YAML syntax errors and field paths for schema errors. */
-export function checkPlaybookFile(
-  file: string,
-  adapters: AdapterSchemas,
-  vars: Readonly<Record<string, string>>,
-): { report: FileReport; playbook?: Experiment; gameday?: LoadedGameDay } {
-  const text = readFileSync(file, 'utf8');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    return { report: { file, ok: false, problems: doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`) } };
-  }
+function checkFile(file: string, adapters: AdapterSchemas, vars: Readonly<Record<string, string>>, maxFileBytes: number): FileCheck {
+  const read = readPlaybookText(file, maxFileBytes);
+  if (!read.ok) return refused(file, [read.problem]);
+  const parsed = parsePlaybookYaml(read.text);
+  if (parsed.raw === undefined) return refused(file, parsed.problems);
+  const { doc, lineOf } = parsed;
   const where = (p: PlaybookProblem) => {
     const node = doc.getIn(p.path, true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
-    return `${formatPath(p.path)}${line ? ` (line ${line.slice(1)})` : ''}: ${p.message}`;
+    return problemText(p.path, node?.range ? lineOf(node.range[0]) : undefined, p.message);
   };
-  const raw: unknown = doc.toJS();
-  if ((raw as { kind?: unknown } | null)?.kind === 'GameDay') {
-    const gd = validateGameDay(raw, adapters, vars);
-    if (!gd.ok) return { report: { file, ok: false, problems: gd.problems.map(where) } };
+  // Lines only for the problems that will be shown: each look-up walks the document from the top.
+  const located = (list: readonly PlaybookProblem[]) => [
+    ...parsed.problems,
+    ...list.map((p, i) => (i < MAX_PROBLEMS_PER_FILE ? where(p) : problemText(p.path, undefined, p.message))),
+  ];
+  if ((parsed.raw as { kind?: unknown } | null)?.kind === 'GameDay') {
+    const gd = validateGameDay(parsed.raw, adapters, vars);
+    if (!gd.ok) return refused(file, located(gd.problems));
+    if (parsed.problems.length > 0) return refused(file, parsed.problems);
     return { report: { file, ok: true, name: gd.gameday.name, problems: [] }, gameday: { file, gameday: gd.gameday, inline: gd.inline } };
   }
-  const result = validatePlaybook(raw, adapters, vars);
-  if (!result.ok) return { report: { file, ok: false, problems: result.problems.map(where) } };
+  const result = validatePlaybook(parsed.raw, adapters, vars);
+  if (!result.ok) return refused(file, located(result.problems));
+  if (parsed.problems.length > 0) return refused(file, parsed.problems);
   return { report: { file, ok: true, name: result.playbook.name, problems: [] }, playbook: result.playbook };
 }
 
-/** Loads every playbook under the dirs; a broken file is reported, never silently skipped. */
+/**
+ * Loads every playbook under the dirs, file by file: a file that cannot be read, parsed or
+ * validated is reported (never silently skipped) and the others still load. Never throws, so one
+ * bad file, a missing folder or a broken link cannot stop the bot.
+ */
 export function loadPlaybooks(
   dirs: readonly string[],
   adapters: AdapterSchemas,
   vars: Readonly<Record<string, string>>,
+  opts: LoadOptions = {},
 ): { playbooks: Map<string, LoadedPlaybook>; gamedays: Map<string, LoadedGameDay>; reports: FileReport[] } {
   const playbooks = new Map<string, LoadedPlaybook>();
   const gamedays = new Map<string, LoadedGameDay>();
-  const reports: FileReport[] = [];
+  const scan = scanPlaybookPaths(dirs);
+  const reports: FileReport[] = scan.unreadable.map((u) => ({ file: u.path, ok: false, problems: [u.problem] }));
   const byFile = new Map<string, FileReport>();
   // Experiments and game days share one namespace: a schedule names either.
   const owner = (name: string) => playbooks.get(name)?.file ?? gamedays.get(name)?.file;
-  for (const file of findPlaybookFiles(dirs)) {
-    const { report, playbook, gameday } = checkPlaybookFile(file, adapters, vars);
+  for (const file of scan.files) {
+    const { report, playbook, gameday } = checkPlaybookFile(file, adapters, vars, opts);
     const name = playbook?.name ?? gameday?.gameday.name;
     const clash = name ? owner(name) : undefined;
     if (name && clash) {
