@@ -81,8 +81,8 @@ export interface Bot {
 }
 
 /** `faultline --config <file> start` as its own process, stdin a pipe, stdout and stderr collected. */
-export function spawnBot(configFile: string): Bot {
-  const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '' } });
+export function spawnBot(configFile: string, env: Record<string, string> = {}): Bot {
+  const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, SLACK_BOT_TOKEN: '', ...env } });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
