@@ -150,7 +150,7 @@ export async function createApp(opts: {
 function loadPlaybooksSafely(config: Config, cwd: string, adapters: AdapterSchemas, vars: Record<string, string>, log: Logger) {
   const dirs = config.playbooks.dirs.map((d) => path.resolve(cwd, d));
   try {
-    return loadPlaybooks(dirs, adapters, vars);
+    return loadPlaybooks(dirs, adapters, vars, { maxFileBytes: config.playbooks.maxFileBytes });
   } catch (err) {
     log.error({ err, dirs }, 'loading playbooks failed; starting with none');
     const problem = err instanceof Error ? err.message : String(err);
