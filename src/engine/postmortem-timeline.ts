@@ -130,7 +130,25 @@ function describe(e: PostmortemEvent, all: readonly PostmortemEvent[], kinds: Re
     }
     case 'reconcile-revert': {
       const d = dataOf(e, 'reconcile-revert');
-      return d ? `Reverted at start-up by reconcile${handle(d.handleId)}` : undefined;
+      if (!d) break;
+      const receipt = d.confirmed === false ? `; revert NOT confirmed: ${d.differences.join('; ')}` : d.confirmed ? '; reverted and confirmed' : '';
+      return `Found still applied with no run holding it; reverted by reconcile${handle(d.handleId)}${receipt}`;
+    }
+    case 'revert-confirmed': {
+      const d = dataOf(e, 'revert-confirmed');
+      return d ? `Target read back after the revert: as it was before${handle(d.handleId)}` : undefined;
+    }
+    case 'revert-unconfirmed': {
+      const d = dataOf(e, 'revert-unconfirmed');
+      if (!d) break;
+      return `Revert NOT confirmed${handle(d.handleId)}: ${d.differences.join('; ')}${d.manualSteps.length ? `. Finish by hand: ${d.manualSteps.join(' ; ')}` : ''}`;
+    }
+    case 'inject-late': {
+      const d = dataOf(e, 'inject-late');
+      if (!d) break;
+      return d.outcome === 'applied'
+        ? `The inject answered after its deadline: the fault had been applied after all; reverting it${handle(d.handleId)}`
+        : `The inject answered after its deadline with an error (${d.error ?? 'unknown'}); asking the target what it holds${handle(d.handleId)}`;
     }
     case 'abort': {
       const d = dataOf(e, 'abort');

@@ -143,8 +143,11 @@ function reverts(events: readonly PostmortemEvent[], origin: number, targetName:
     const started = eventsOf(events, 'revert-started').find(mine);
     const done = eventsOf(events, 'reverted').find(mine) ?? eventsOf(events, 'reconcile-revert').find(mine);
     const failed = eventsOf(events, 'revert-failed').find((e) => mine(e) || !e.data.handleId);
+    const confirmed = eventsOf(events, 'revert-confirmed').find(mine);
+    const unconfirmed = eventsOf(events, 'revert-unconfirmed').find(mine);
+    const receipt = unconfirmed ? `; revert NOT confirmed: ${unconfirmed.data.differences.join('; ')}` : confirmed ? ', reverted and confirmed' : '';
     let outcome: string;
-    if (done) outcome = `reverted at ${isoUtc(done.event.at)} (${relTime(done.event.at, origin)})${done.event.kind === 'reconcile-revert' ? ' by start-up reconcile' : ''}`;
+    if (done) outcome = `reverted at ${isoUtc(done.event.at)} (${relTime(done.event.at, origin)})${done.event.kind === 'reconcile-revert' ? ' by reconcile' : ''}${receipt}`;
     else if (failed) outcome = `REVERT FAILED at ${isoUtc(failed.event.at)}: ${failed.data.error}; undo by hand`;
     else if (failedInject && !started) outcome = `injection failed (${failedInject.data.error}); no revert recorded`;
     else outcome = `no revert recorded; the fault expires by itself at ${isoUtc(data.expiresAt)}, verify`;
@@ -242,10 +245,12 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     revertSummary:
       revertRows.length === 0
         ? 'Nothing was injected, so nothing needed reverting.'
-        : revertFailed
-          ? 'At least one revert FAILED: the fault may still be in place. Follow the rollback steps below and confirm by hand.'
+        : revertFailed || eventsOf(events, 'revert-unconfirmed').length > 0
+          ? 'At least one revert FAILED or is NOT confirmed: the fault may still be in place. Follow the rollback steps below and confirm by hand.'
           : revertRows.every((r) => r.outcome.startsWith('reverted'))
-            ? 'Every injected fault was reverted.'
+            ? revertRows.every((r) => r.outcome.includes('reverted and confirmed'))
+              ? 'Every injected fault was reverted and confirmed: the targets read back as they were.'
+              : 'Every injected fault was reverted.'
             : 'Not every injected fault has a recorded revert; check the targets.',
     abort: record.abort ? { by: actor(record.abort.by.id), code: record.abort.code, reason: record.abort.reason, ...moment(record.abort.at, origin.at) } : null,
     failure: record.failure,

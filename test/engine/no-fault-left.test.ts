@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { engineFactory, waitFor, type Engine } from './engine-harness.js';
 
@@ -116,6 +117,10 @@ describe('the revert receipt', () => {
     expect(e.kinds(id)).toContain('revert-confirmed');
     expect(e.target.confirmCalls).toBe(1);
     expect(thread(e)).toMatch(/reverted and confirmed: latency on .* reads as before/);
+    await e.service.runner.settle();
+    const draft = readFileSync(String(e.journal(id).find((j) => j.kind === 'postmortem')!.data.path), 'utf8');
+    expect(draft).toContain('Every injected fault was reverted and confirmed');
+    expect(draft).toMatch(/Target read back after the revert: as it was before/);
   });
 
   it('a target that says yes but keeps the fault: the run fails loudly, naming what differs and how to finish', async () => {
@@ -128,6 +133,10 @@ describe('the revert receipt', () => {
     expect(e.kinds(id)).toContain('revert-unconfirmed');
     expect(e.target.confirmCalls).toBe(3); // looked again twice before saying so
     expect(thread(e)).toMatch(/revert NOT confirmed/);
+    await e.service.runner.settle();
+    const draft = readFileSync(String(e.journal(id).find((j) => j.kind === 'postmortem')!.data.path), 'utf8');
+    expect(draft).toContain('At least one revert FAILED or is NOT confirmed');
+    expect(draft).toMatch(/Revert NOT confirmed \(handle fh-[0-9a-f]+\): latency still active on .*Finish by hand: clear memory fault/);
   });
 });
 
