@@ -1,6 +1,8 @@
 import { benchAbortLatency } from './abort-latency.js';
+import { benchJanitor } from './janitor.js';
 import { benchKubernetes } from './kubernetes.js';
 import { benchPagerDutyAbort } from './pagerduty-abort.js';
+import { benchPlaybookLoad } from './playbook-load.js';
 import { benchPrometheusBreach } from './prometheus-breach.js';
 import { benchSchedules } from './schedules.js';
 import { benchSlackAck } from './slack-ack.js';
@@ -13,6 +15,8 @@ if (!only || only === 'startup') await benchStartup(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'slack') await benchSlackAck(log);
 if (!only || only === 'kubernetes') await benchKubernetes(log);
+if (!only || only === 'janitor') await benchJanitor(log);
 if (!only || only === 'pagerduty') await benchPagerDutyAbort(log);
 if (!only || only === 'prometheus') await benchPrometheusBreach(log);
 if (!only || only === 'schedules') await benchSchedules(log);
+if (!only || only === 'playbooks') await benchPlaybookLoad(log);
