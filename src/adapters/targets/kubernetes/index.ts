@@ -37,4 +37,6 @@ export {
   type KubernetesTargetConfigInput,
 } from './schema.js';
 export { allPortsExcept, policySpec } from './faults-network.js';
+export { confirmObjects } from './confirm.js';
+export { runJanitor, type JanitorLine, type JanitorOptions, type JanitorSummary } from './janitor.js';
 export { scaledReplicas } from './faults-workloads.js';

@@ -84,9 +84,9 @@ function undoText(o: OwnedObject, dryRun: boolean): string {
   }
 }
 
-const outcomeText: Record<Exclude<RevertOutcome, 'reverted'>, (o: OwnedObject) => string> = {
-  gone: () => 'already gone',
-  'not-ours': () => `no longer carries this handle's ${LABEL_HANDLE} label; left alone`,
+const outcomeText: Record<Exclude<RevertOutcome, 'reverted'>, string> = {
+  gone: 'already gone',
+  'not-ours': `no longer carries this handle's ${LABEL_HANDLE} label; left alone`,
 };
 
 /** Messages of listOwned the janitor says better itself (it skips such workloads instead of reverting them). */
@@ -195,7 +195,7 @@ async function janitorHandle(
       emit({ action: 'failed', ...who, object: ref, expiresAt: expiresIso, manualSteps: [kubectlUndo(o)], message: `${ref} (${about}, ${ago}): could not revert it (${result.error}); by hand: ${kubectlUndo(o)}` });
       return;
     }
-    const text = result.outcome === 'reverted' ? undoText(o, false) : outcomeText[result.outcome](o);
+    const text = result.outcome === 'reverted' ? undoText(o, false) : outcomeText[result.outcome];
     emit({ action: result.outcome, ...who, object: ref, expiresAt: expiresIso, message: `${ref} (${about}, ${ago}): ${text}` });
   };
   try {
