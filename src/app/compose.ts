@@ -138,6 +138,7 @@ export async function createApp(opts: {
         }
       }
       await service.runner.settle();
+      service.runner.faults.stop();
       await service.gamedays.settle();
       await service.notifier.flush();
       store.close();

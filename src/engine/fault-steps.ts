@@ -19,6 +19,10 @@ export interface InFlightFault {
   handle: FaultHandle | null;
 }
 
+/** How often, and for at least how long after an inject's deadline, the target is asked whether the inject landed after all. */
+const LATE_POLL_MS = 250;
+const LATE_WATCH_MIN_MS = 30_000;
+
 /** Waits between reads of a revert receipt: a target may take a moment to show the revert (caches, controllers). */
 const CONFIRM_WAITS_MS = [200, 800];
 
@@ -44,6 +48,10 @@ export const receiptText = (r: RevertReceipt) =>
  */
 export class FaultSteps {
   private readonly inflight = new Map<string, InFlightFault>();
+  /** Per handle: the revert of a late landing in progress, so two finders never revert it at once. */
+  private readonly landing = new Map<string, Promise<void>>();
+  private readonly revertedAt = new Map<string, number>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly deps: EngineDeps,
@@ -51,6 +59,11 @@ export class FaultSteps {
     private readonly journal: Journal,
     private readonly notifier: Notifier,
   ) {}
+
+  /** Ends the watches for late injects (at shutdown; reconcile at the next start covers what they would have found). */
+  stop(): void {
+    this.stopping.abort();
+  }
 
   /** Faults applied by this process and not yet reverted (the last-resort handler reverts these). */
   inFlight(): InFlightFault[] {
@@ -89,6 +102,7 @@ export class FaultSteps {
             signal,
           }),
         (late) => void this.landedLate(id, flight, late),
+        () => this.watchForLanding(id, flight),
       );
       flight.handle = handle;
       this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
@@ -104,6 +118,51 @@ export class FaultSteps {
   }
 
   /**
+   * An inject that passed its deadline may still land: the request can sit in a proxy or an API
+   * server queue after the call gave up (an adapter that honours the abort signal settles at once,
+   * before anything landed). Until the watch window ends, the target is asked every
+   * LATE_POLL_MS what this handle holds, and whatever shows up is reverted.
+   */
+  private watchForLanding(id: string, flight: InFlightFault): void {
+    const until = this.deps.clock.now() + Math.max(LATE_WATCH_MIN_MS, this.deps.settings.targetTimeoutMs);
+    const poll = async () => {
+      while (this.deps.clock.now() < until && !this.stopping.signal.aborted) {
+        await sleep(LATE_POLL_MS, this.stopping.signal);
+        if (this.stopping.signal.aborted) break;
+        try {
+          const owned = await this.listOwnedBy(flight.driver, (h) => h.handleId === flight.handleId);
+          for (const handle of owned) await this.revertLanded(id, flight, handle, 'landed after its deadline');
+        } catch (err) {
+          this.deps.log.warn({ experimentId: id, handleId: flight.handleId, err }, 'looking for a late inject failed; trying again');
+        }
+      }
+      if (!flight.handle) this.inflight.delete(flight.handleId);
+    };
+    void poll().catch((err: unknown) => this.deps.log.error({ experimentId: id, handleId: flight.handleId, err }, 'watch for a late inject failed'));
+  }
+
+  /**
+   * Reverts a handle that landed late. One at a time per handle: the watch and the late answer may
+   * both find it, and what was reverted after it was found is not reverted again.
+   */
+  private revertLanded(id: string, flight: InFlightFault, handle: FaultHandle, how: string): Promise<void> {
+    const foundAt = this.deps.clock.now();
+    const previous = this.landing.get(flight.handleId) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        if ((this.revertedAt.get(handle.handleId) ?? -1) >= foundAt) return;
+        if (!this.inflight.has(handle.handleId)) this.inflight.set(handle.handleId, { ...flight, handle });
+        const receipt = await this.revertOne(id, flight.driver, handle, `the inject ${how}`);
+        this.revertedAt.set(handle.handleId, this.deps.clock.now());
+        const entry = this.repo.find(id);
+        if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [`${id}: the inject ${how} and had applied the fault; ${receiptText(receipt)}`] }));
+      })
+      .catch((err: unknown) => this.deps.log.error({ experimentId: id, handleId: handle.handleId, err }, 'reverting a late inject failed'));
+    this.landing.set(flight.handleId, next);
+    return next;
+  }
+
+  /**
    * An inject that passed its deadline settled after all. Whatever it applied is reverted now,
    * whatever the run is doing meanwhile (revert is idempotent), and the target is asked again what
    * this handle still holds, since a call that failed late may have applied part of the fault.
@@ -114,14 +173,8 @@ export class FaultSteps {
     this.deps.log.warn({ experimentId: id, handleId, applied: late.ok, ...(late.ok ? {} : { err: late.error }) }, 'inject answered after its deadline; reverting what it applied');
     try {
       this.journal.record('inject-late', id, SYSTEM, late.ok ? { handleId, outcome: 'applied' } : { handleId, outcome: 'failed', error: errText(late.error) });
-      const owned = await this.listOwnedBy(driver, (h) => h.handleId === handleId);
-      const handles = late.ok ? [late.value, ...owned.filter((h) => h.handleId !== handleId)] : owned;
-      if (handles.length === 0) this.inflight.delete(handleId);
-      for (const handle of handles) {
-        const receipt = await this.revertOne(id, driver, handle, 'the inject answered after its deadline');
-        const entry = this.repo.find(id);
-        if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [`${id}: the inject answered after its deadline and had applied the fault; ${receiptText(receipt)}`] }));
-      }
+      const handles = late.ok ? [late.value] : await this.listOwnedBy(driver, (h) => h.handleId === handleId);
+      for (const handle of handles) await this.revertLanded(id, flight, handle, 'answered after its deadline');
     } catch (err) {
       // Still in memory (and marked on the target): the periodic reconcile or the last-resort handler reverts it.
       this.deps.log.error({ experimentId: id, handleId, err }, 'reverting a late inject failed');

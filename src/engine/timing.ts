@@ -26,6 +26,7 @@ export async function withDeadline<T>(
   code: ErrorCode,
   call: (signal: AbortSignal) => Promise<T>,
   onLate?: (outcome: LateOutcome<T>) => void,
+  onTimeout?: () => void,
 ): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -34,6 +35,7 @@ export async function withDeadline<T>(
     timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
+      onTimeout?.();
       reject(new FaultlineError(code, `${what} gave no answer within ${ms} ms`, { timeoutMs: ms }));
     }, ms);
   });

@@ -235,6 +235,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     waitForState: (id, s, timeoutMs) => waitFor(`${id} to reach state ${s}`, () => state(id).state === s, timeoutMs),
     async close() {
       await service.runner.settle();
+      service.runner.faults.stop();
       await service.gamedays.settle();
       store.close();
     },
@@ -267,6 +268,7 @@ export function engineFactory(defaults: EngineOptions = {}): (o?: EngineOptions)
     for (const e of made.splice(0)) {
       await e.service.runner.settle();
       await e.service.gamedays.settle();
+      e.service.runner.faults.stop();
       e.cleanup();
     }
   });

@@ -96,6 +96,21 @@ describe('a target call that passes its deadline is not abandoned', () => {
     await waitFor('the thread to say so', () => /answered after its deadline and had applied the fault; reverted and confirmed/.test(thread(e)));
   });
 
+  it('an inject that lands after the deadline and never answers is found by the watch and reverted', async () => {
+    const e = engine({ settings: { targetTimeoutMs: 100 } });
+    e.target.hangInject(400);
+    e.target.loseInjectAnswer = true;
+    const id = await e.launch();
+    await e.waitForState(id, 'failed');
+    await waitFor('the inject to land', () => e.target.injectCalls[0]?.appliedAt !== undefined);
+    await waitFor('the landed fault to be reverted', () => e.target.faults.size === 0 && e.kinds(id).includes('revert-confirmed'));
+    const landed = e.target.injectCalls[0]!;
+    expect(landed.returnedAt).toBeUndefined();
+    expect(e.target.revertCalls.some((c) => c.handleId === landed.handleId && c.at >= landed.appliedAt!)).toBe(true);
+    await waitFor('the thread to say so', () => /landed after its deadline and had applied the fault; reverted and confirmed/.test(thread(e)));
+    e.service.runner.faults.stop();
+  });
+
   it('the run ends at the expiry journaled with the intent, not a duration after a slow inject', async () => {
     const e = engine({ playbooks: [{ duration: '600ms' }] });
     e.target.hangInject(250);

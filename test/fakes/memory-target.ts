@@ -33,6 +33,8 @@ export interface InjectCall {
   faultType: string;
   at: number;
   returnedAt?: number;
+  /** When the fault went into the target (which may be long before, or without, an answer). */
+  appliedAt?: number;
   outcome?: 'ok' | 'error';
 }
 
@@ -179,6 +181,8 @@ export class MemoryTarget implements TargetDriver {
         data: { parameters: fault.parameters },
       };
       this.faults.set(ctx.handleId, handle);
+      call.appliedAt = Date.now();
+      if (this.loseInjectAnswer) await forever();
       if (fail) throw new Error(fail.message ?? 'connection reset after the fault was applied');
       call.outcome = 'ok';
       return structuredClone(handle);
@@ -230,6 +234,9 @@ export class MemoryTarget implements TargetDriver {
       },
     };
   }
+
+  /** When set, an inject applies its fault and then never answers (the response lost on the way back). */
+  loseInjectAnswer = false;
 
   /** When set, `revert` answers yes but leaves the fault in (a target that lies); `confirmReverted` catches it. */
   revertLies = false;
