@@ -1,6 +1,7 @@
 import { benchAbortLatency } from './abort-latency.js';
 import { benchJanitor } from './janitor.js';
 import { benchKubernetes } from './kubernetes.js';
+import { benchLateInject } from './late-inject.js';
 import { benchPagerDutyAbort } from './pagerduty-abort.js';
 import { benchPlaybookLoad } from './playbook-load.js';
 import { benchPrometheusBreach } from './prometheus-breach.js';
@@ -13,6 +14,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 log(`Faultline benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 if (!only || only === 'startup') await benchStartup(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
+if (!only || only === 'late') await benchLateInject(log);
 if (!only || only === 'slack') await benchSlackAck(log);
 if (!only || only === 'kubernetes') await benchKubernetes(log);
 if (!only || only === 'janitor') await benchJanitor(log);

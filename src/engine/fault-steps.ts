@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { SYSTEM } from '../core/actor.js';
 import { wrapError } from '../core/errors.js';
 import { message } from '../core/message.js';
@@ -58,7 +59,10 @@ export class FaultSteps {
     private readonly repo: ExperimentRepo,
     private readonly journal: Journal,
     private readonly notifier: Notifier,
-  ) {}
+  ) {
+    // Every watch for a late inject waits on this one signal.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Ends the watches for late injects (at shutdown; reconcile at the next start covers what they would have found). */
   stop(): void {
