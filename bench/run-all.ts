@@ -8,11 +8,13 @@ import { benchPrometheusBreach } from './prometheus-breach.js';
 import { benchSchedules } from './schedules.js';
 import { benchSlackAck } from './slack-ack.js';
 import { benchStartup } from './startup.js';
+import { benchStartupRecovery } from './startup-recovery.js';
 
 const only = process.argv[2];
 const log = (line: string) => process.stdout.write(`${line}\n`);
 log(`Faultline benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 if (!only || only === 'startup') await benchStartup(log);
+if (!only || only === 'recovery') await benchStartupRecovery(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'late') await benchLateInject(log);
 if (!only || only === 'slack') await benchSlackAck(log);
