@@ -43,7 +43,7 @@ function checkFile(file: string, adapters: AdapterSchemas, vars: Readonly<Record
   const read = readPlaybookText(file, maxFileBytes);
   if (!read.ok) return refused(file, [read.problem]);
   const parsed = parsePlaybookYaml(read.text);
-  if (parsed.raw === undefined) return refused(file, parsed.problems);
+  if (!parsed.doc || parsed.raw === undefined) return refused(file, parsed.problems);
   const { doc, lineOf } = parsed;
   const where = (p: PlaybookProblem) => {
     const node = doc.getIn(p.path, true) as { range?: [number, number] } | undefined;

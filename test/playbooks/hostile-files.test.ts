@@ -9,7 +9,7 @@ import { checkPlaybookFile, DEFAULT_MAX_FILE_BYTES, loadPlaybooks } from '../../
 import { MAX_PROBLEMS_PER_FILE } from '../../src/playbooks/limits.js';
 import { substituteVars, type VarIssue } from '../../src/playbooks/substitute-vars.js';
 import { validatePlaybook, type AdapterSchemas } from '../../src/playbooks/validate-playbook.js';
-import { aliasBomb, CORE_AND_ADAPTER, deepNesting, DUPLICATE_KEYS, kubePlaybook, manyKeysPlaybook, SELF_ANCHOR } from './hostile-playbooks.js';
+import { aliasBomb, CORE_AND_ADAPTER, deepNesting, deepNestingOfSize, DUPLICATE_KEYS, kubePlaybook, manyKeysPlaybook, SELF_ANCHOR } from './hostile-playbooks.js';
 
 const deps = { log: createLogger({ level: 'silent' }), now: () => Date.now() };
 const adapters = { targets: buildTargets({}, deps), signals: buildSignals({}, deps) };
@@ -56,12 +56,23 @@ describe('hostile YAML', () => {
 
   it('refuses nesting deeper than 64 levels with the path and line, and nesting too deep for the parser', () => {
     // The top map and fault are two levels; parameters and 61 maps inside it make 64, the most allowed.
-    const { reports } = load(folder({ 'deep.yaml': deepNesting(100), 'deeper.yaml': deepNesting(20_000), 'at-64.yaml': deepNesting(62), 'at-65.yaml': deepNesting(63) }));
+    // A thousand list indicators, then a thousand brackets: under the pre-parse limit of each, past the parser's stack.
+    const deeper = kubePlaybook('deeper').replace('owner: team-checkout', `owner:\n  ${'- '.repeat(1_000)}${'['.repeat(1_000)}x${']'.repeat(1_000)}`);
+    const { reports } = load(folder({ 'deep.yaml': deepNesting(100), 'deeper.yaml': deeper, 'at-64.yaml': deepNesting(62), 'at-65.yaml': deepNesting(63) }));
     expect(problemsOf(reports, 'deep.yaml')).toMatch(/^fault\.parameters\.a\.a\.a\.a\.a\.a\.a\.a\.a\.a\.… \(52 levels more\) \(line 11\): nested deeper than 64 levels/);
-    expect(problemsOf(reports, 'deeper.yaml')).toBe('YAML (line 11): nested too deeply to parse; a playbook may nest at most 64 levels');
+    expect(problemsOf(reports, 'deeper.yaml')).toMatch(/^YAML \(line 5\): nested too deeply to parse; a playbook may nest at most 64 levels$/m);
     expect(problemsOf(reports, 'at-65.yaml')).toMatch(/nested deeper than 64 levels/);
     // Converted and checked by the schema, which has no parameter `a` for pod-delete.
     expect(problemsOf(reports, 'at-64.yaml')).toBe('fault.parameters (line 11): Unrecognized key: "a"');
+  });
+
+  it('refuses runaway nesting before parsing, and does not count brackets in quotes or comments', () => {
+    const dashes = kubePlaybook('dashes').replace('owner: team-checkout', `owner:\n  ${'- '.repeat(5_000)}x`);
+    const quoted = kubePlaybook('quoted').replace('owner: team-checkout', `owner: "${'['.repeat(5_000)}"\ntitle: '${'{'.repeat(5_000)}' # ${'['.repeat(5_000)}`);
+    const { reports } = load(folder({ 'flow.yaml': deepNestingOfSize(DEFAULT_MAX_FILE_BYTES), 'dashes.yaml': dashes, 'quoted.yaml': quoted }));
+    expect(problemsOf(reports, 'flow.yaml')).toBe('YAML (line 11): nested too deeply to parse; a playbook may nest at most 64 levels');
+    expect(problemsOf(reports, 'dashes.yaml')).toBe('YAML (line 5): nested too deeply to parse; a playbook may nest at most 64 levels');
+    expect(reports.find((r) => r.file.endsWith('quoted.yaml'))).toMatchObject({ ok: true, name: 'quoted' });
   });
 
   it('substituteVars and validatePlaybook stop at 64 levels instead of overflowing the stack', () => {
