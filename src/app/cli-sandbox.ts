@@ -28,7 +28,10 @@ export async function sandboxAction(o: { proxyPort: string; adminPort: string; r
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
-    const stop = () => void sandbox.stop().then(resolve);
+    const stop = () => void sandbox.stop().then(resolve, (err: unknown) => {
+      process.stderr.write(`sandbox stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      resolve();
+    });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

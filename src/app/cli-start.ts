@@ -27,8 +27,13 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     if (stopping) return;
     stopping = true;
     out(`\n(${why}: aborting and reverting anything running, then exiting)`);
-    await app.shutdown(why);
-    await sandbox?.stop();
+    try {
+      await app.shutdown(why);
+      await sandbox?.stop();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      code = 1;
+    }
     process.exit(code);
   };
   process.once('SIGINT', () => void stop('interrupted', 130));
@@ -63,10 +68,16 @@ async function startSlack(loaded: LoadedConfig): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (why: string, code: number) => {
       log.warn({ why }, 'stopping: aborting and reverting anything running');
-      void bot.stop(why).then(() => {
-        process.exitCode = code;
-        resolve();
-      });
+      void bot
+        .stop(why)
+        .then(
+          () => (process.exitCode = code),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exitCode = 1;
+          },
+        )
+        .finally(resolve);
     };
     process.once('SIGINT', () => stop('interrupted', 130));
     process.once('SIGTERM', () => stop('terminated', 143));

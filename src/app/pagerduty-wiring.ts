@@ -62,7 +62,7 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
           ...(href ? { links: [{ href, text: `${after.id} in chat` }] } : {}),
           details: { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
         }),
-      );
+      ).catch((err: unknown) => log.warn({ experimentId: after.id, err }, 'pagerduty change event failed'));
     },
     attach(service) {
       const poller = integration.poller({ services: () => service.incidents.watchedServices(), onIncident: (i) => service.incidents.observe(i, 'poll') });

@@ -60,7 +60,9 @@ export class IncidentPoller {
     if (!this.running || generation !== this.generation) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.pollOnce().then(() => this.schedule(this.opts.intervalMs, generation));
+      void this.pollOnce()
+        .catch((err: unknown) => this.opts.log.error({ err }, 'pagerduty poll failed'))
+        .then(() => this.schedule(this.opts.intervalMs, generation));
     }, delayMs);
     this.timer.unref();
   }
