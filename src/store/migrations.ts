@@ -110,6 +110,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'seen_requests: chat requests already handled, kept for their replay window so a restart forgets none',
+    up(db) {
+      db.exec(`
+        CREATE TABLE seen_requests (
+          key TEXT PRIMARY KEY CHECK (length(key) > 0),
+          seen_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX seen_requests_expires ON seen_requests (expires_at);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

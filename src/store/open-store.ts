@@ -8,6 +8,7 @@ import { createEventLog, type EventFilter, type NewEvent, type StoredEvent } fro
 import { createExperimentSnapshots, type ExperimentSnapshots } from './experiments.js';
 import { MIGRATIONS, runMigrations } from './migrations.js';
 import { createScheduleRuns, type ScheduleRuns } from './schedule-runs.js';
+import { createSeenRequests, type SeenRequests } from './seen-requests.js';
 import { createSettings, type Settings } from './settings.js';
 import { assertOpen } from './store-error.js';
 
@@ -32,6 +33,8 @@ export interface Store {
   schedules: ExperimentSnapshots;
   /** One row per schedule and cron slot. */
   scheduleRuns: ScheduleRuns;
+  /** Chat requests already handled, for their replay window (survives restarts). */
+  seenRequests: SeenRequests;
   settings: Settings;
   /** Run several writes atomically (an IMMEDIATE transaction; nested calls become savepoints). `fn` must be synchronous. */
   transaction<T>(fn: () => T): T;
@@ -94,6 +97,7 @@ function buildStore(db: Database.Database, path: string): Store {
   const gamedays = createExperimentSnapshots(db, path, 'gamedays');
   const schedules = createExperimentSnapshots(db, path, 'schedules');
   const scheduleRuns = createScheduleRuns(db, path);
+  const seenRequests = createSeenRequests(db, path);
   const settings = createSettings(db, path);
 
   return {
@@ -108,6 +112,7 @@ function buildStore(db: Database.Database, path: string): Store {
     gamedays,
     schedules,
     scheduleRuns,
+    seenRequests,
     settings,
     transaction<T>(fn: () => T): T {
       assertOpen(db, path, 'transaction');
