@@ -2,6 +2,7 @@ export { openStore, StoreOptions, type Store } from './open-store.js';
 export { NewEvent, eventHash, type StoredEvent, type EventFilter, type HashedFields } from './events.js';
 export { ExperimentSnapshot, type ExperimentFilter, type ExperimentSnapshots } from './experiments.js';
 export type { Settings } from './settings.js';
+export { IncidentRow, type IncidentRecords } from './incidents.js';
 export { ScheduleRun, type ScheduleRuns } from './schedule-runs.js';
 export type { SeenRequests } from './seen-requests.js';
 export type { AuditVerdict, AuditFailure } from './audit-verify.js';

@@ -124,6 +124,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'incidents: what Faultline learned of each PagerDuty incident (webhooks, polls, lookups), so the start gate survives a restart',
+    up(db) {
+      db.exec(`
+        CREATE TABLE incidents (
+          id TEXT PRIMARY KEY,
+          service_id TEXT NOT NULL,
+          status TEXT NOT NULL CHECK (status IN ('triggered', 'acknowledged', 'resolved')),
+          urgency TEXT NOT NULL CHECK (urgency IN ('high', 'low')),
+          as_of INTEGER NOT NULL,
+          learned_at INTEGER NOT NULL,
+          source TEXT NOT NULL,
+          data TEXT NOT NULL CHECK (json_valid(data))
+        ) STRICT;
+        CREATE INDEX incidents_service_status ON incidents (service_id, status);
+        CREATE INDEX incidents_status_learned ON incidents (status, learned_at);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {
@@ -162,9 +182,12 @@ export function runMigrations(
 
   const isApplied = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM schema_migrations WHERE version = ?');
   const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  const onRecord = new Set(db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version));
   const applied: number[] = [];
   for (const migration of migrations) {
-    if (migration.version <= current) continue;
+    // Every version not on record is applied, also one below `current`: a number left free in the
+    // list (a gap) may be filled by a later release, and databases that already went past it still get it.
+    if (onRecord.has(migration.version)) continue;
     const step = db.transaction(() => {
       if (isApplied.get(migration.version)) return false; // another process got there first
       migration.up(db);
@@ -182,10 +205,12 @@ export function currentVersion(db: Database.Database): number {
   return row?.v ?? 0;
 }
 
+/** Versions are positive integers in strictly increasing order; a number may be left out (a gap). */
 function checkOrder(migrations: readonly Migration[], path: string): void {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new FaultlineError('store_error', `migration list for ${path} is out of order: entry ${i} has version ${m.version}, expected ${i + 1}`, {
+    const previous = i === 0 ? 0 : migrations[i - 1]!.version;
+    if (!Number.isInteger(m.version) || m.version <= previous) {
+      throw new FaultlineError('store_error', `migration list for ${path} is out of order: entry ${i} has version ${m.version}, expected a whole number above ${previous}`, {
         path,
       });
     }

@@ -6,6 +6,7 @@ import { FaultlineError, wrapError } from '../core/errors.js';
 import { verifyAudit, type AuditVerdict } from './audit-verify.js';
 import { createEventLog, type EventFilter, type NewEvent, type StoredEvent } from './events.js';
 import { createExperimentSnapshots, type ExperimentSnapshots } from './experiments.js';
+import { createIncidentRecords, type IncidentRecords } from './incidents.js';
 import { MIGRATIONS, runMigrations } from './migrations.js';
 import { createScheduleRuns, type ScheduleRuns } from './schedule-runs.js';
 import { createSeenRequests, type SeenRequests } from './seen-requests.js';
@@ -36,6 +37,8 @@ export interface Store {
   /** Chat requests already handled, for their replay window (survives restarts). */
   seenRequests: SeenRequests;
   settings: Settings;
+  /** PagerDuty incidents as last learned (open or resolved), for the start gate across restarts. */
+  incidents: IncidentRecords;
   /** Run several writes atomically (an IMMEDIATE transaction; nested calls become savepoints). `fn` must be synchronous. */
   transaction<T>(fn: () => T): T;
   /** Re-computes the chain. */
@@ -99,6 +102,7 @@ function buildStore(db: Database.Database, path: string): Store {
   const scheduleRuns = createScheduleRuns(db, path);
   const seenRequests = createSeenRequests(db, path);
   const settings = createSettings(db, path);
+  const incidents = createIncidentRecords(db, path);
 
   return {
     path,
@@ -114,6 +118,7 @@ function buildStore(db: Database.Database, path: string): Store {
     scheduleRuns,
     seenRequests,
     settings,
+    incidents,
     transaction<T>(fn: () => T): T {
       assertOpen(db, path, 'transaction');
       const tx = db.transaction(() => {
