@@ -14,6 +14,8 @@ export async function boot(opts: {
   embedded: boolean;
   extraApprovers?: EngineDeps['extraApprovers'];
   env?: LoadedConfig['env'];
+  /** Whether the bot serves HTTP (webhooks can reach it); default true. */
+  httpServed?: boolean;
 }): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
   const { config, log } = opts;
   let sandbox: LaunchedSandbox | null = null;
@@ -29,6 +31,7 @@ export async function boot(opts: {
       vars: playbookVars(config, sandbox ?? undefined),
       ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
       ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.httpServed !== undefined ? { httpServed: opts.httpServed } : {}),
     });
     return { app, sandbox };
   } catch (err) {

@@ -11,7 +11,7 @@ import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook
 import type { AdapterSchemas } from '../playbooks/validate-playbook.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
-import { wirePagerDuty } from './pagerduty-wiring.js';
+import { incidentSettings, wirePagerDuty } from './pagerduty-wiring.js';
 import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
@@ -58,13 +58,16 @@ export async function createApp(opts: {
   extraApprovers?: EngineDeps['extraApprovers'];
   /** Secrets from the environment (PagerDuty's token, webhook secrets, routing key). */
   env?: LoadedConfig['env'];
+  /** Whether the bot serves HTTP, so signed webhooks can reach it (default true; the console without a port: false). */
+  httpServed?: boolean;
 }): Promise<App> {
   const { config, log } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
   const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
   const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
-  const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat) : undefined;
+  const httpServed = opts.httpServed ?? true;
+  const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
   // The Kubernetes adapter must also know what is protected: drains and interval kills pick pods themselves.
   const kube = (config.adapters.targets.kubernetes as Record<string, unknown> | undefined) ?? {};
@@ -86,7 +89,9 @@ export async function createApp(opts: {
     gamedays: () => loaded.gamedays,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     metrics: metrics.engine,
-    ...(pagerduty ? { incidents: pagerduty.incidents, onTransition: pagerduty.onTransition } : {}),
+    // Without PagerDuty configured the gate still sees playbooks' own `pagerduty.services` (and refuses them).
+    incidents: pagerduty?.incidents ?? { settings: incidentSettings(config, opts.env ?? {}, httpServed) },
+    ...(pagerduty ? { onTransition: pagerduty.onTransition } : {}),
     settings: engineSettings(config, cwd),
   });
 

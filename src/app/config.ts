@@ -112,6 +112,11 @@ export const Config = z.strictObject({
       requestTimeoutMs: z.number().int().positive().default(5_000),
       autoFreeze: z.boolean().default(true).describe('block new starts on a service while a high-urgency incident is open there'),
       freezeMax: Duration.default(2 * 3_600_000).describe('a freeze lifts by itself after this long'),
+      gate: z
+        .union([z.enum(['on', 'off']), z.boolean()])
+        .transform((v) => (v === true || v === 'on' ? ('on' as const) : ('off' as const)))
+        .default('on')
+        .describe('on: a start on a linked service is refused while PagerDuty cannot be asked or incidents cannot be learned; off: it goes ahead'),
     })
     .prefault({}),
   /** `/chaos schedule`: whether schedules fire, and how long a standing approval may last. */
@@ -124,6 +129,8 @@ export type Config = z.infer<typeof Config>;
 export interface LoadedConfig {
   config: Config;
   source: string;
+  /** True when PORT or the file's `server.port` names the port (the console serves HTTP only then). */
+  portConfigured?: boolean;
   env: {
     slackBotToken?: string;
     slackAppToken?: string;
@@ -180,9 +187,11 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     config.adapters.targets.process ??= { adminUrl: `http://${config.sandbox.host}:${config.sandbox.adminPort}` };
   }
   if (file) config.sandbox.autoStart = (raw as { sandbox?: { autoStart?: boolean } }).sandbox?.autoStart ?? false;
+  const filePort = (raw as { server?: { port?: unknown } } | null)?.server?.port;
   return {
     config,
     source,
+    portConfigured: Boolean(env.PORT) || filePort !== undefined,
     env: {
       ...(env.SLACK_BOT_TOKEN ? { slackBotToken: env.SLACK_BOT_TOKEN } : {}),
       ...(env.SLACK_APP_TOKEN ? { slackAppToken: env.SLACK_APP_TOKEN } : {}),

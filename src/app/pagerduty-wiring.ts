@@ -6,6 +6,7 @@ import type { AdapterLogger, MessageRef } from '../core/ports.js';
 import type { ChatPort } from '../engine/chat-port.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import type { ExperimentService } from '../engine/experiment-service.js';
+import type { IncidentSettings } from '../engine/incident-watch.js';
 import type { Config, LoadedConfig } from './config.js';
 import type { OpsRoute } from './ops-routes.js';
 
@@ -28,9 +29,24 @@ function changeSummary(before: ExperimentRecord, after: ExperimentRecord): strin
   return undefined;
 }
 
-/** PagerDuty for the engine: the gate and freeze, webhook and polling auto-abort, change events. */
-export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger, chat?: ChatPort): PagerDutyWiring | undefined {
-  const { autoFreeze, freezeMax, ...rest } = config.pagerduty;
+/**
+ * The start gate's settings: the config's block, and how incidents can be learned. Webhooks count
+ * only when a secret is set and the bot serves HTTP (`httpServed`: Slack always; the console when a
+ * port is configured).
+ */
+export function incidentSettings(config: Config, env: LoadedConfig['env'], httpServed: boolean): IncidentSettings {
+  const { linkedServices, autoFreeze, freezeMax, gate } = config.pagerduty;
+  const webhooks = env.pagerdutyWebhookSecrets?.length ? { webhooks: httpServed ? ('served' as const) : ('not-served' as const) } : {};
+  return { linkedServices, autoFreeze, freezeMaxMs: freezeMax, gate, ...webhooks };
+}
+
+/**
+ * PagerDuty for the engine: the gate and freeze, webhook and polling auto-abort, change events.
+ * Undefined when nothing of PagerDuty is configured (the engine still gates playbooks' own
+ * `pagerduty.services` with `incidentSettings`).
+ */
+export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger, chat?: ChatPort, opts: { httpServed?: boolean } = {}): PagerDutyWiring | undefined {
+  const { autoFreeze: _autoFreeze, freezeMax: _freezeMax, gate: _gate, ...rest } = config.pagerduty;
   if (!env.pagerdutyApiToken && !env.pagerdutyWebhookSecrets?.length && !env.pagerdutyRoutingKey && rest.linkedServices.length === 0) return undefined;
   const integration = pagerDutyAdapter.create(
     pagerDutyAdapter.configSchema.parse({
@@ -47,7 +63,7 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
     integration,
     incidents: {
       ...(integration.rest ? { lookup: integration.rest } : {}),
-      settings: { linkedServices: rest.linkedServices, autoFreeze, freezeMaxMs: freezeMax },
+      settings: incidentSettings(config, env, opts.httpServed ?? true),
     },
     onTransition: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => {
       const summary = changeSummary(before, after);
@@ -67,7 +83,7 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
     attach(service) {
       const poller = integration.poller({ services: () => service.incidents.watchedServices(), onIncident: (i) => service.incidents.observe(i, 'poll') });
       poller?.start();
-      const route = integration.webhookRoute({ onEvent: (e) => service.incidents.observe(e.incident, 'webhook', e.eventType) });
+      const route = integration.webhookRoute({ onEvent: (e) => service.incidents.observe(e.incident, 'webhook', e.eventType, e.occurredAt) });
       return { route: route as unknown as OpsRoute, stop: () => poller?.stop() };
     },
   };

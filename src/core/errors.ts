@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'audit_broken',
   'template_error',
   'incident_open',
+  'incident_lookup_failed',
+  'incident_unknown',
   'frozen',
   'ladder',
   'schedule_not_found',

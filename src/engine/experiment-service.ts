@@ -77,9 +77,10 @@ export class ExperimentService {
     this.incidents = new IncidentWatch({
       repo: this.repo,
       journal: this.journal,
+      store: deps.store,
       log: deps.log,
       now: () => deps.clock.now(),
-      settings: deps.incidents?.settings ?? { linkedServices: [], autoFreeze: false, freezeMaxMs: 0 },
+      settings: deps.incidents?.settings ?? { linkedServices: [], autoFreeze: false, freezeMaxMs: 0, gate: 'on' },
       ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
       abort: (id, reason) => this.abort(id, SYSTEM, reason, 'incident'),
     });

@@ -43,12 +43,13 @@ describe('incidents and experiments (PagerDuty linked services)', () => {
     expect(e.target.injectCalls).toHaveLength(0);
   });
 
-  it('when PagerDuty cannot be asked, nothing starts (unknown is unhealthy)', async () => {
+  it('when PagerDuty cannot be asked, nothing starts (unknown is unhealthy), and it is not reported as an open incident', async () => {
     const lookup = new Lookup();
     lookup.fail = true;
     const e = engine({ incidents: { lookup, settings } });
     const id = await e.proposeApproved();
-    await expect(e.service.start(id, alice)).rejects.toMatchObject({ code: 'incident_open', message: expect.stringContaining('503') });
+    await expect(e.service.start(id, alice)).rejects.toMatchObject({ code: 'incident_lookup_failed', message: expect.stringContaining('503') });
+    expect(e.service.get(id).record.state).toBe('approved');
   });
 
   it('a high-urgency incident freezes the service until it resolves', async () => {
