@@ -5,6 +5,8 @@ import { readConfig, redactedConfig, type LoadedConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { App } from './compose.js';
 import { installLastResort } from './last-resort.js';
+import { botRoutes } from './ops-routes.js';
+import { startOpsServer } from './ops-server.js';
 
 /** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
 export async function startAction(opts: { config?: string; user: string }): Promise<void> {
@@ -19,8 +21,23 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   const chat = new ConsoleChat(out);
   let booted: App | undefined;
   installLastResort({ log, faults: () => booted?.service.runner.faults });
-  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env });
+  // The console serves HTTP (webhooks, /metrics, /healthz) only when a port is configured.
+  const serveHttp = loaded.portConfigured === true;
+  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env, httpServed: serveHttp });
   booted = app;
+  let ops: { url: string; close(): Promise<void> } | undefined;
+  if (serveHttp) {
+    const status = () => ({ mode: 'console', running: app.service.repo.running().length, halted: app.service.killSwitch.state() !== null });
+    try {
+      ops = await startOpsServer(botRoutes(() => app, status), config.server.host, config.server.port);
+    } catch (err) {
+      log.error({ err, host: config.server.host, port: config.server.port }, 'http server failed to start');
+      await app.shutdown('http server failed to start');
+      await sandbox?.stop();
+      throw err;
+    }
+    log.info({ url: ops.url, webhooks: Boolean(app.webhookRoute) }, 'http server listening');
+  }
 
   let stopping = false;
   const stop = async (why: string, code: number) => {
@@ -29,6 +46,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     out(`\n(${why}: aborting and reverting anything running, then exiting)`);
     try {
       await app.shutdown(why);
+      await ops?.close();
       await sandbox?.stop();
     } catch (err) {
       log.error({ err }, 'shutdown failed');
@@ -45,6 +63,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     if (sandbox) out(`Sandbox: ${sandbox.proxyUrl} (stats ${sandbox.adminUrl}/stats)${sandbox.owned ? '' : ' (already running)'}`);
     out(`Logs: ${logFile}. Type /chaos help; /as <user> switches who is typing; /quit leaves.`);
   }
+  if (ops) out(`HTTP: ${ops.url} (GET /healthz, GET /metrics${app.webhookRoute ? ', POST /webhooks/pagerduty' : ''})`);
   for (const r of app.playbookReports.filter((x) => !x.ok)) out(`! playbook ${r.file} skipped:\n${r.problems.map((p) => `    ${p}`).join('\n')}`);
   if (app.reconcileReport.recovered.length + app.reconcileReport.orphansReverted.length > 0) {
     out(`! recovered after restart: ${[...app.reconcileReport.recovered, ...app.reconcileReport.orphansReverted.map((o) => o.handleId)].join(', ')}`);
@@ -53,6 +72,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   await runConsole({ input: process.stdin, output: process.stdout, interactive, service: app.service, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' }, chat, onInterrupt: () => void stop('interrupted', 130) });
   stopping = true;
   await app.shutdown('console closed');
+  await ops?.close();
   await sandbox?.stop();
 }
 

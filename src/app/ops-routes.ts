@@ -26,3 +26,36 @@ export function healthRoute(status: () => Record<string, unknown>): OpsRoute {
     },
   };
 }
+
+/** What the bot's own routes need from the app once it is built. */
+export interface OpsApp {
+  metricsRoute: OpsRoute;
+  webhookRoute?: OpsRoute;
+}
+
+/**
+ * The bot's HTTP routes: `GET /healthz`, `GET /metrics` and `POST /webhooks/pagerduty`. They are
+ * fixed before the app exists (Bolt builds its receiver first), so each asks `app()` per request
+ * and answers 503 while the bot is starting; the webhook is 404 when PagerDuty webhooks are not set up.
+ */
+export function botRoutes(app: () => OpsApp | undefined, status: () => Record<string, unknown>): OpsRoute[] {
+  return [
+    healthRoute(status),
+    {
+      path: '/metrics',
+      method: ['GET'],
+      handler: (req, res) => {
+        const live = app();
+        return live ? live.metricsRoute.handler(req, res) : sendJson(res, 503, { starting: true });
+      },
+    },
+    {
+      path: '/webhooks/pagerduty',
+      method: ['POST'],
+      handler: (req, res) => {
+        const live = app();
+        return live?.webhookRoute ? live.webhookRoute.handler(req, res) : sendJson(res, live ? 404 : 503, { error: live ? 'pagerduty_not_configured' : 'starting' });
+      },
+    },
+  ];
+}

@@ -4,8 +4,8 @@ import type { OpsRoute } from './ops-routes.js';
 import { sendJson } from './ops-routes.js';
 
 /**
- * The small HTTP server for health (and later webhooks and metrics) when Slack runs over Socket
- * Mode and so has no HTTP server of its own.
+ * The small HTTP server for `/healthz`, `/metrics` and PagerDuty webhooks when no other server
+ * carries them: Slack over Socket Mode, and the console when a port is configured.
  */
 export async function startOpsServer(routes: readonly OpsRoute[], host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {

@@ -11,7 +11,7 @@ import { commandRegistry } from '../../commands/index.js';
 import { boot } from './boot.js';
 import type { App } from './compose.js';
 import type { LoadedConfig } from './config.js';
-import { healthRoute, sendJson, type OpsRoute } from './ops-routes.js';
+import { botRoutes, type OpsRoute } from './ops-routes.js';
 import { startOpsServer } from './ops-server.js';
 import type { LaunchedSandbox } from './sandbox-launcher.js';
 
@@ -35,19 +35,14 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     ...(env.slackApiUrl ? { apiUrl: env.slackApiUrl } : {}),
   };
   let app: App | undefined;
-  const routes: OpsRoute[] = [
-    healthRoute(() => {
+  // Routes are fixed when the receiver is built; the metrics registry and the webhook arrive with the app.
+  const routes: OpsRoute[] = botRoutes(
+    () => app,
+    () => {
       if (!app) return { starting: true };
       return { mode: slack.mode, running: app.service.repo.running().length, halted: app.service.killSwitch.state() !== null };
-    }),
-    // Routes are fixed when the receiver is built; the metrics registry arrives with the app.
-    { path: '/metrics', method: ['GET'], handler: (req, res) => (app ? app.metricsRoute.handler(req, res) : sendJson(res, 503, { starting: true })) },
-    {
-      path: '/webhooks/pagerduty',
-      method: ['POST'],
-      handler: (req, res) => (app?.webhookRoute ? app.webhookRoute.handler(req, res) : sendJson(res, app ? 404 : 503, { error: app ? 'pagerduty_not_configured' : 'starting' })),
     },
-  ];
+  );
   const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
   const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
   const booted = await boot({
