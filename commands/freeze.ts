@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../src/core/duration.js';
 import { FaultlineError } from '../src/core/errors.js';
 import { message } from '../src/core/message.js';
+import { describeIncident } from '../src/engine/incident-watch.js';
 import { defineCommand } from './command.js';
 
 /** `now`, `+2h` (from now) or an ISO 8601 time with its offset. */
@@ -34,10 +35,12 @@ export const freezeCommand = defineCommand({
       const lines = freezes.all().map((w) =>
         w.kind === 'once' ? `${w.id}  ${new Date(w.from).toISOString()} → ${new Date(w.to).toISOString()}  ${w.reason} (by ${w.by})` : `${w.id}  every "${w.cron}" (${w.timeZone}) for ${Math.round(w.durationMs / 60_000)} min  ${w.reason}`,
       );
+      // Services frozen by high-urgency incidents: only experiments linked to them are held back.
+      const services = ctx.service.incidents.book.active().map((f) => `${f.serviceId}  until ${new Date(f.until).toISOString()} (or its resolve)  ${describeIncident(f.incident)}`);
       return message({
         title: active ? `Frozen until ${new Date(active.until).toISOString()}: ${active.window.reason}` : 'Not frozen now',
-        tone: active ? 'warning' : 'info',
-        sections: [lines.join('\n') || 'No freeze windows.'],
+        tone: active || services.length > 0 ? 'warning' : 'info',
+        sections: [lines.join('\n') || 'No freeze windows.', ...(services.length > 0 ? [`Services frozen by incidents:\n${services.join('\n')}`] : [])],
         ephemeral: true,
       });
     }

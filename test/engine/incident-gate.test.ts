@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { commandRegistry, dispatch } from '../../commands/index.js';
 import { Config } from '../../src/app/config.js';
 import { startOpsServer } from '../../src/app/ops-server.js';
 import { incidentSettings, wirePagerDuty } from '../../src/app/pagerduty-wiring.js';
@@ -132,6 +133,8 @@ describe('the PagerDuty start gate fails closed and remembers incidents across r
       const frozen = await refusal(second.e.service.start(id, alice));
       expect(frozen.code).toBe('frozen');
       expect(frozen.message).toMatch(/service PCHK4PI is frozen until \d{4}-\d\d-\d\dT.*#4211/);
+      const list = await dispatch('/chaos freeze list', { actor: alice, channel: '#chaos', service: second.e.service }, commandRegistry());
+      expect(list.sections.join('\n')).toMatch(/Services frozen by incidents:\nPCHK4PI {2}until .* \(or its resolve\) {2}PagerDuty incident #4211/);
 
       await second.hook('incident.resolved', 'EV-R3');
       expect(second.e.service.incidents.book.active()).toEqual([]);
