@@ -171,6 +171,7 @@ function engineSettings(config: Config, cwd: string): EngineSettings {
     protection: config.protected,
     caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
     guardrailIntervalMs: config.engine.guardrailInterval,
+    blindAfterMs: config.engine.blindAfter,
     signalTimeoutMs: config.engine.signalTimeout,
     statusIntervalMs: config.engine.statusInterval,
     postcheckTimeoutMs: config.engine.postcheckTimeout,

@@ -39,7 +39,10 @@ export const Config = z.strictObject({
     .prefault({}),
   engine: z
     .strictObject({
-      guardrailInterval: Duration.default(5000),
+      /** Guardrail rounds start this often (fixed rate); a `for` window is measured in time, not rounds. */
+      guardrailInterval: Duration.default(1000),
+      /** A guardrail unknown this long is blind (aborts), however few its readings; a playbook's `blindAfter` overrides it. */
+      blindAfter: Duration.default(10_000),
       signalTimeout: Duration.default(3000),
       statusInterval: Duration.default(3000),
       postcheckTimeout: Duration.default(30_000),

@@ -40,7 +40,16 @@ export const Plan = z.object({
   fault: z.object({ type: z.string(), parameters: z.record(z.string(), z.unknown()) }),
   durationMs: z.number().int().positive(),
   guardrails: z.array(
-    z.object({ name: z.string(), signal: z.string(), comparison: z.string(), threshold: z.number(), forMs: z.number(), maxUnknown: z.number() }),
+    z.object({
+      name: z.string(),
+      signal: z.string(),
+      comparison: z.string(),
+      threshold: z.number(),
+      forMs: z.number(),
+      maxUnknown: z.number(),
+      /** Absent in plans made before the time limit existed: the engine default applies. */
+      blindAfterMs: z.number().optional(),
+    }),
   ),
   steadyState: z.array(z.object({ name: z.string(), signal: z.string(), comparison: z.string(), threshold: z.number() })),
   seed: z.number().int(),
@@ -54,7 +63,7 @@ export const AbortInfo = z.object({
   by: Actor,
   at: z.number(),
   reason: z.string(),
-  code: z.enum(['manual', 'halt', 'guardrail_breach', 'guardrail_blind', 'incident', 'shutdown', 'recovered', 'steady_state_failed', 'error']),
+  code: z.enum(['manual', 'halt', 'guardrail_breach', 'guardrail_blind', 'incident', 'shutdown', 'recovered', 'steady_state_failed', 'preflight_failed', 'error']),
 });
 export type AbortInfo = z.infer<typeof AbortInfo>;
 

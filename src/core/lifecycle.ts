@@ -11,7 +11,8 @@ export type LifecycleEvent =
   | { type: 'expire' }
   | { type: 'start'; actor: Actor; currentPlanHash: string; limits: OrgLimits; targetIds: readonly string[] }
   | { type: 'precheck-passed' }
-  | { type: 'precheck-failed'; reason: string }
+  /** `preflight_failed`: a guardrail could not be watched or already broke before the fault went in. */
+  | { type: 'precheck-failed'; reason: string; code?: 'preflight_failed' }
   /** `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does. */
   | { type: 'injected'; endsAt: number }
   | { type: 'inject-failed'; reason: string }
@@ -102,7 +103,10 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     }
     case 'precheck-failed': {
       if (state !== 'running' || phase !== 'prechecking') illegal(exp, event);
-      const abort: AbortInfo = { by: SYSTEM, at: now, reason: `steady state failed before injection: ${event.reason}`, code: 'steady_state_failed' };
+      const abort: AbortInfo =
+        event.code === 'preflight_failed'
+          ? { by: SYSTEM, at: now, reason: `pre-flight failed: ${event.reason}`, code: 'preflight_failed' }
+          : { by: SYSTEM, at: now, reason: `steady state failed before injection: ${event.reason}`, code: 'steady_state_failed' };
       return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [
         notify('warning', `not started: ${abort.reason}. Nothing was injected.`),
         { type: 'draft-postmortem' },

@@ -46,6 +46,7 @@ export function makeExperimentSchema<Sig extends z.ZodType<{ source: string }>, 
     threshold: z.number(),
     for: Duration.default(0).describe('how long the condition must hold before it counts as a breach'),
     maxUnknown: z.number().int().min(1).optional().describe('consecutive unknown readings that count as a breach'),
+    blindAfter: Duration.optional().describe('unknown readings for this long count as a breach too, however few (default: engine.blindAfter)'),
   });
   return z.strictObject({
     kind: z.literal('Experiment'),

@@ -15,7 +15,10 @@ export interface EngineSettings {
   proposalTtlMs: number;
   protection: ProtectionPolicy;
   caps: BlastRadiusCaps & { maxConcurrent: number; maxDurationMs: number };
+  /** Guardrail rounds start this often (fixed rate, from the start of the round before). */
   guardrailIntervalMs: number;
+  /** A guardrail whose signal is unknown this long is blind (a playbook's `blindAfter` overrides it); default 10 s. */
+  blindAfterMs?: number;
   signalTimeoutMs: number;
   statusIntervalMs: number;
   /** The longest the engine waits for one target call (preview, inject, revert, list) before it counts as failed. */

@@ -2,6 +2,7 @@ import { formatBlastRadius } from '../core/blast-radius-spec.js';
 import { selectTargets } from '../core/blast-radius.js';
 import { scopeOf } from '../core/ladder.js';
 import { FaultlineError } from '../core/errors.js';
+import { DEFAULT_BLIND_AFTER_MS } from '../core/guardrails.js';
 import type { Plan } from '../core/experiment.js';
 import { planHash } from '../core/plan-hash.js';
 import type { Experiment } from '../core/playbook.js';
@@ -58,6 +59,7 @@ export async function buildPlan(
       threshold: g.threshold,
       forMs: g.for,
       maxUnknown: g.maxUnknown ?? spec.maxUnknown,
+      blindAfterMs: g.blindAfter ?? deps.settings.blindAfterMs ?? DEFAULT_BLIND_AFTER_MS,
     })),
     steadyState: spec.steadyState.map((c) => ({ name: c.name, signal: describeSignal(deps.signals, c.signal), comparison: c.comparison, threshold: c.threshold })),
     seed,

@@ -22,6 +22,7 @@ export const EventData = {
   transition: z.object({ event: Text, from: Text, to: Text, reason: Text.nullish() }),
   refused: z.object({ command: Text, code: Text, message: Text }),
   precheck: CheckResults,
+  preflight: z.object({ guardrails: z.array(z.object({ name: Text, passed: z.boolean(), detail: Text.default(''), value: Num })) }),
   postcheck: CheckResults,
   reading: z.object({
     results: z.array(z.object({ name: Text, status: z.enum(['ok', 'pending', 'breach', 'blind']), value: Num, detail: Text.default('') })),

@@ -37,6 +37,9 @@ export function summarize(f: SummaryFacts): string {
   if (r.failure) {
     return `Injecting ${fault} failed (${r.failure}); whatever had been applied was reverted, so the run says nothing about the hypothesis.`;
   }
+  if (r.abort?.code === 'preflight_failed') {
+    return `A guardrail could not be watched or was already breaking before injection (${r.abort.reason}), so nothing was injected.`;
+  }
   if (r.abort?.code === 'steady_state_failed') {
     return `The steady state was not met before injection (${r.abort.reason}), so nothing was injected.`;
   }

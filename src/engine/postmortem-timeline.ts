@@ -97,6 +97,11 @@ function describe(e: PostmortemEvent, all: readonly PostmortemEvent[], kinds: Re
       if (!d) break;
       return `${e.kind === 'precheck' ? 'Steady state before injection' : 'Steady state after revert'}: ${checkLine(d.results)}`;
     }
+    case 'preflight': {
+      const d = dataOf(e, 'preflight');
+      if (!d) break;
+      return `Guardrails sampled before injection (pre-flight): ${checkLine(d.guardrails)}`;
+    }
     case 'breach': {
       const d = dataOf(e, 'breach');
       if (!d) break;

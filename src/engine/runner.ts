@@ -1,6 +1,6 @@
 import { SYSTEM } from '../core/actor.js';
 import { wrapError } from '../core/errors.js';
-import { evaluateCheck, evaluateGuardrails, freshMemory, type CheckResult, type GuardrailRule } from '../core/guardrails.js';
+import { evaluateCheck, type CheckResult } from '../core/guardrails.js';
 import { message } from '../core/message.js';
 import { writePostmortem } from './postmortem.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -9,8 +9,8 @@ import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
 import { FaultSteps, HandleRevertError, receiptText } from './fault-steps.js';
 import { sampleAll } from './sample-signals.js';
+import { observeGuardrails, preflight, type WatchPorts } from './guardrail-watch.js';
 import { sleep } from '../lib/sleep.js';
-import { untilWoken } from './timing.js';
 import { noMetrics, type EngineMetrics } from './engine-metrics.js';
 import type { Transitions } from './transitions.js';
 
@@ -82,11 +82,11 @@ export class Runner {
 
   private async drive(id: string, wake: AbortSignal, from: 'precheck' | 'revert'): Promise<void> {
     if (from === 'precheck') {
-      const pre = await this.runChecks(this.current(id), 'precheck');
+      // Every guardrail and steady-state check is sampled once before the fault goes in.
+      const { refusal } = await preflight(this.watchPorts, id);
       if (this.current(id).record.phase !== 'prechecking') return this.finish(id);
-      const failed = pre.filter((r) => !r.passed);
-      if (failed.length > 0) {
-        this.transitions.apply(id, { type: 'precheck-failed', reason: failed.map((f) => `${f.name}: ${f.detail}`).join('; ') });
+      if (refusal) {
+        this.transitions.apply(id, { type: 'precheck-failed', reason: refusal.reason, ...(refusal.code === 'preflight_failed' ? { code: refusal.code } : {}) });
         return this.finish(id);
       }
       this.transitions.apply(id, { type: 'precheck-passed' });
@@ -133,51 +133,12 @@ export class Runner {
     else this.deps.log.warn({ experimentId: id, reverted }, 'fault reverted from memory after a crash');
   }
 
-  private async observe(id: string, wake: AbortSignal): Promise<void> {
-    const { spec } = this.current(id);
-    const rules: GuardrailRule[] = this.current(id).record.plan.guardrails.map((g) => ({
-      name: g.name,
-      comparison: g.comparison as GuardrailRule['comparison'],
-      threshold: g.threshold,
-      forMs: g.forMs,
-      maxUnknown: g.maxUnknown,
-    }));
-    let memory = rules.map(() => freshMemory());
-    const { guardrailIntervalMs, signalTimeoutMs } = this.deps.settings;
-    for (;;) {
-      const entry = this.current(id);
-      if (entry.record.phase !== 'observing' || wake.aborted) return;
-      const endsAt = entry.record.endsAt ?? 0;
-      // An abort must not wait out a slow sample (up to signalTimeoutMs): stop listening and revert now.
-      const roundStart = performance.now();
-      const readings = await untilWoken(sampleAll(this.deps.signals, spec.guardrails.map((g) => g.signal), this.deps.clock, signalTimeoutMs), wake);
-      if (!readings || this.current(id).record.phase !== 'observing') return;
-      const now = this.deps.clock.now();
-      const evaluation = evaluateGuardrails(rules, memory, readings, now);
-      memory = evaluation.memory;
-      this.metrics.guardrailRound(performance.now() - roundStart, evaluation.outcome);
-      readings.forEach((r, i) => {
-        if (r.status === 'unknown') this.metrics.signalUnknown(spec.guardrails[i]!.signal.source);
-      });
-      this.transitions.liveGuardrails.set(id, evaluation.results);
-      this.journal.record('reading', id, SYSTEM, {
-        results: evaluation.results.map((r) => ({ name: r.name, status: r.status, detail: r.detail, ...(r.reading.status === 'ok' ? { value: r.reading.value } : {}) })),
-      });
-      if (evaluation.culprit) {
-        const c = evaluation.culprit;
-        const code = evaluation.outcome === 'blind' ? 'guardrail_blind' : 'guardrail_breach';
-        const reason = evaluation.outcome === 'blind' ? `guardrail blind: ${c.name} (${c.detail})` : `guardrail breached: ${c.name} (${c.detail})`;
-        this.journal.record('breach', id, SYSTEM, { guardrail: c.name, status: c.status, detail: c.detail });
-        this.deps.log.warn({ experimentId: id, guardrail: c.name, status: c.status, detail: c.detail }, 'guardrail broke; aborting');
-        this.transitions.apply(id, { type: 'abort', actor: SYSTEM, reason, code });
-        return;
-      }
-      this.transitions.refreshCard(this.current(id));
-      const wait = Math.min(guardrailIntervalMs, Math.max(0, endsAt - this.deps.clock.now()));
-      if (wait <= 0 && this.deps.clock.now() >= endsAt) return;
-      await sleep(wait, wake);
-      if (this.deps.clock.now() >= endsAt) return;
-    }
+  private observe(id: string, wake: AbortSignal): Promise<void> {
+    return observeGuardrails(this.watchPorts, id, wake);
+  }
+
+  private get watchPorts(): WatchPorts {
+    return { deps: this.deps, journal: this.journal, transitions: this.transitions, notifier: this.notifier, metrics: this.metrics, current: (id) => this.current(id) };
   }
 
   /** Reverts every fault this experiment injected that is not yet reverted, and reads the target back. */
@@ -211,7 +172,7 @@ export class Runner {
     this.transitions.apply(id, { type: 'reverted' });
   }
 
-  private async runChecks(entry: StoredExperiment, kind: 'precheck' | 'postcheck', waitUpToMs = 0): Promise<CheckResult[]> {
+  private async runChecks(entry: StoredExperiment, kind: 'postcheck', waitUpToMs = 0): Promise<CheckResult[]> {
     const id = entry.record.id;
     const checks = entry.spec.steadyState;
     const began = this.deps.clock.now();
@@ -226,7 +187,7 @@ export class Runner {
     const waitedMs = this.deps.clock.now() - began;
     this.journal.record(kind, id, SYSTEM, { results: checkData(results), waitedMs });
     const lines = results.map((r) => `${r.passed ? '✓' : '✗'} ${r.name}: ${r.detail}`);
-    const title = kind === 'precheck' ? 'steady state before' : `steady state after${waitedMs >= 1000 ? ` (${Math.round(waitedMs / 1000)} s after the revert)` : ''}`;
+    const title = `steady state after${waitedMs >= 1000 ? ` (${Math.round(waitedMs / 1000)} s after the revert)` : ''}`;
     if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ sections: [`${id}: ${title}:\n${lines.join('\n')}`] }));
     return results;
   }

@@ -1,4 +1,5 @@
 import { FaultlineError, type ErrorCode } from '../core/errors.js';
+import { sleep } from '../lib/sleep.js';
 
 /** Resolves with `p`'s value, or with undefined as soon as `signal` fires (whichever comes first). */
 export function untilWoken<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
@@ -52,5 +53,17 @@ export async function withDeadline<T>(
     return await Promise.race([running, limit]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits until `clock` reads `at`, or less if `signal` fires first. Sleeps in steps of at most
+ * `stepMs` and reads the clock again after each, so a clock that jumps ahead ends the wait promptly.
+ */
+export async function sleepUntil(at: number, clock: { now(): number }, signal?: AbortSignal, stepMs = 250): Promise<void> {
+  for (;;) {
+    const remaining = at - clock.now();
+    if (remaining <= 0 || signal?.aborted) return;
+    await sleep(Math.min(remaining, stepMs), signal);
   }
 }

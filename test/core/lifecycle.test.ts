@@ -173,6 +173,14 @@ describe('failures on the way', () => {
     expect(effects.some((e) => e.type === 'inject' || e.type === 'revert')).toBe(false);
   });
 
+  it('precheck-failed with preflight_failed (a guardrail could not watch) → aborted with that code, nothing injected', () => {
+    const reason = 'guardrail "error rate" unknown: no data: the query returned an empty result';
+    const { state, effects } = transition(makeRecord('running', 'prechecking'), { type: 'precheck-failed', reason, code: 'preflight_failed' }, T0 + MIN);
+    expect(state).toMatchObject({ state: 'aborted', phase: null, verdict: 'inconclusive', abort: { by: SYSTEM, code: 'preflight_failed', reason: `pre-flight failed: ${reason}` } });
+    expect(effects).toContainEqual({ type: 'notify', tone: 'warning', text: `not started: pre-flight failed: ${reason}. Nothing was injected.` });
+    expect(effects.some((e) => e.type === 'inject' || e.type === 'revert')).toBe(false);
+  });
+
   it('inject-failed → reverting with the failure recorded', () => {
     const { state, effects } = transition(makeRecord('running', 'injecting'), { type: 'inject-failed', reason: 'ENOENT' }, T0 + MIN);
     expect(state).toMatchObject({ state: 'running', phase: 'reverting', failure: 'inject failed: ENOENT' });

@@ -125,6 +125,8 @@ describe('game days in the engine', () => {
     const id = await approved(e);
     await chaos(e, `/chaos gameday continue ${id}`, carol);
     await waitGd(e, id, (r) => r.current === 1 && r.steps[1]!.experimentId !== null, 'to go on to step 2 by itself');
+    // Once the fault is in: a guardrail already breaking at the pre-flight refuses the step instead.
+    await e.waitForPhase(gd(e, id).steps[1]!.experimentId!, 'observing');
     e.signal.set('errors', 0.5);
     await waitGd(e, id, (r) => r.state === 'aborted', 'to stop on the breach');
     const r = gd(e, id);
