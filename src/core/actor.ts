@@ -11,8 +11,13 @@ export type Actor = z.infer<typeof Actor>;
 /** The bot itself, for what it does on its own (guardrail aborts, reconcile, expiry). */
 export const SYSTEM: Actor = { id: 'faultline', name: 'Faultline' };
 
+/**
+ * Whether two actors are the same person: the same user id. Slack user ids are global (on
+ * Enterprise Grid one person has one id in every workspace), so the team never makes one id two
+ * people; a `TEAM/USER` approver pin only narrows who may approve (see `isApprover`).
+ */
 export function sameActor(a: Actor, b: Actor): boolean {
-  return a.id === b.id && (a.team ?? '') === (b.team ?? '');
+  return a.id === b.id;
 }
 
 export function actorLabel(a: Actor): string {

@@ -28,11 +28,23 @@ describe('approval policy', () => {
     expect(codeOf(() => checkApproval(exp, bob, exp.planHash, policy))).toBeUndefined();
   });
 
-  it('the same user id in another workspace is another person', () => {
-    expect(sameActor(alice, { id: alice.id, team: 'T2' })).toBe(false);
+  it('a user id is one person in every workspace: the proposer cannot approve from another team', () => {
+    expect(sameActor(alice, { id: alice.id, team: 'T2' })).toBe(true);
     expect(sameActor({ id: 'U1' }, { id: 'U1', team: '' })).toBe(true);
+    expect(sameActor(alice, { ...bob, team: alice.team })).toBe(false);
     const exp = makeRecord('proposed');
-    expect(codeOf(() => checkApproval(exp, { id: alice.id, team: 'T2' }, exp.planHash, { ...policy, approvers: [alice.id] }))).toBeUndefined();
+    for (const team of ['T2', undefined, '']) {
+      const elsewhere = { id: alice.id, ...(team !== undefined ? { team } : {}), name: 'another alice' };
+      expect(codeOf(() => checkApproval(exp, elsewhere, exp.planHash, { ...policy, approvers: [alice.id, 'T2/' + alice.id] }))).toBe('approval_self');
+    }
+  });
+
+  it('a TEAM/USER pin narrows who may approve; it never makes the proposer a second person', () => {
+    const exp = makeRecord('proposed');
+    const pinned = { ...policy, approvers: ['T1/' + bob.id, 'T2/' + alice.id] };
+    expect(codeOf(() => checkApproval(exp, bob, exp.planHash, pinned))).toBeUndefined();
+    expect(codeOf(() => checkApproval(exp, { ...bob, team: 'T9' }, exp.planHash, pinned))).toBe('approval_not_approver');
+    expect(codeOf(() => checkApproval(exp, { ...alice, team: 'T2' }, exp.planHash, pinned))).toBe('approval_self');
   });
 
   it('checkApprovalValid: missing, expired, plan changed, valid', () => {
