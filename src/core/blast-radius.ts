@@ -1,6 +1,7 @@
 import { formatBlastRadius, radiusCount, type BlastRadius } from './blast-radius-spec.js';
 import { FaultlineError } from './errors.js';
 import type { ResolvedTarget } from './ports.js';
+import { overlapsOf } from './target-identity.js';
 
 export interface ProtectionPolicy {
   /** Targets whose `namespace` attribute is one of these are never selected. */
@@ -50,8 +51,19 @@ export function seededRandom(seed: number): () => number {
 /**
  * Drops protected candidates, applies the radius with a seeded choice and enforces the caps.
  * Sorting first makes the choice depend only on the candidate ids and the seed.
+ *
+ * `maxPercent` is measured against the eligible candidates, or against `population` when the
+ * adapter names a larger one (a zone's nodes against every node of the cluster). A radius of one,
+ * and anything that hits a single object, is never refused by it: 1 of 1 is 100 % of nothing much.
  */
-export function selectTargets(candidates: ResolvedTarget[], radius: BlastRadius, caps: BlastRadiusCaps, protection: ProtectionPolicy, seed: number): Selection {
+export function selectTargets(
+  candidates: ResolvedTarget[],
+  radius: BlastRadius,
+  caps: BlastRadiusCaps,
+  protection: ProtectionPolicy,
+  seed: number,
+  opts: { population?: number } = {},
+): Selection {
   const sorted = [...candidates].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const protectedOut = sorted.filter((t) => protectionReason(t, protection) !== undefined);
   const eligible = sorted.filter((t) => protectionReason(t, protection) === undefined);
@@ -71,12 +83,14 @@ export function selectTargets(candidates: ResolvedTarget[], radius: BlastRadius,
       cap: caps.maxTargets,
     });
   }
-  const percent = (count / eligible.length) * 100;
-  if (percent > caps.maxPercent) {
+  const population = Math.max(eligible.length, opts.population ?? 0);
+  const percent = (count / population) * 100;
+  if (radius.kind !== 'one' && count > 1 && percent > caps.maxPercent) {
+    const of = population > eligible.length ? `${population} in all` : `${eligible.length} targets`;
     throw new FaultlineError(
       'blast_radius_exceeded',
-      `blast radius ${formatBlastRadius(radius)} would hit ${count} of ${eligible.length} targets (${Math.round(percent)} %); the cap is ${caps.maxPercent} %`,
-      { count, of: eligible.length, capPercent: caps.maxPercent },
+      `blast radius ${formatBlastRadius(radius)} would hit ${count} of ${of} (${Math.round(percent)} %); the cap is ${caps.maxPercent} %`,
+      { count, of: population, capPercent: caps.maxPercent },
     );
   }
   const rand = seededRandom(seed);
@@ -93,11 +107,15 @@ export function selectTargets(candidates: ResolvedTarget[], radius: BlastRadius,
 export interface OrgLimits {
   halted: { reason: string; by: string } | null;
   maxConcurrent: number;
-  /** Experiments running now, with the target ids they hold. */
+  /** Experiments running now, with what they hold (`heldIdentities`, src/core/target-identity.ts). */
   running: ReadonlyArray<{ id: string; targetIds: readonly string[] }>;
 }
 
-/** Org-wide rules checked at start: the kill switch, the concurrency cap, one experiment per target. */
+/**
+ * Org-wide rules checked at start: the kill switch, the concurrency cap, one experiment per target.
+ * `targetIds` are held identities: the same object is the same string, and `container>object`
+ * overlaps `container` (see overlapsOf).
+ */
 export function checkOrgLimits(experimentId: string, targetIds: readonly string[], limits: OrgLimits): void {
   if (limits.halted) {
     throw new FaultlineError('halted', `chaos is halted by ${limits.halted.by}: ${limits.halted.reason}; nothing starts until /chaos resume`, {
@@ -111,11 +129,11 @@ export function checkOrgLimits(experimentId: string, targetIds: readonly string[
     });
   }
   for (const other of others) {
-    const shared = other.targetIds.filter((id) => targetIds.includes(id));
+    const shared = overlapsOf(targetIds, other.targetIds);
     if (shared.length > 0) {
-      throw new FaultlineError('target_busy', `${shared.join(', ')} already under experiment ${other.id}; one experiment per target at a time`, {
+      throw new FaultlineError('target_busy', `${shared.map((o) => o.text).join(', ')} already under experiment ${other.id}; one experiment per target at a time`, {
         other: other.id,
-        targets: shared,
+        targets: [...new Set(shared.map((o) => o.object))],
       });
     }
   }

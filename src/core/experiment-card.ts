@@ -1,10 +1,11 @@
 import { actorLabel } from './actor.js';
 import { formatDuration } from './duration.js';
-import type { ExperimentRecord } from './experiment.js';
+import { partialApplied, type ExperimentRecord, type Plan } from './experiment.js';
 import type { GuardrailResult } from './guardrails.js';
 import { formatNumber } from './guardrails.js';
 import { message, type Button, type Message } from './message.js';
 import { shortHash } from './plan-hash.js';
+import { scopeOfPlan } from './target-identity.js';
 
 const MAX_LISTED_TARGETS = 10;
 
@@ -19,6 +20,17 @@ function stateLine(r: ExperimentRecord): string {
   return `${r.state}${phase}${verdict}`;
 }
 
+/** "kubernetes · cluster prod · namespace shop · deployment name=cart · radius one" */
+export function targetLine(p: Plan): string {
+  const s = scopeOfPlan(p);
+  return [p.adapter, ...(s.cluster ? [`cluster ${s.cluster}`] : []), ...(s.namespace ? [`namespace ${s.namespace}`] : []), `${s.kind} ${s.selection}`, `radius ${p.blastRadius}`].join(' · ');
+}
+
+function willHit(p: Plan): string {
+  const of = p.population !== undefined && p.population > p.candidates ? ` (of ${p.population} in all)` : '';
+  return `${p.targets.length} of ${p.candidates}${of}: ${listTargets(p.targets.map((t) => t.name))}`;
+}
+
 const GUARDRAIL_MARK: Record<GuardrailResult['status'], string> = { ok: 'ok', pending: 'watch', breach: 'BREACH', blind: 'BLIND' };
 
 /** The card for one experiment: what it is, what it would hit, and the buttons that fit its state. */
@@ -29,8 +41,8 @@ export function experimentCard(
   const p = r.plan;
   const fields = [
     { label: 'State', value: stateLine(r) },
-    { label: 'Target', value: `${p.adapter} ${Object.entries(p.selector).map(([k, v]) => `${k}=${v}`).join(',') || '(all)'} · radius ${p.blastRadius}` },
-    { label: 'Will hit', value: `${p.targets.length} of ${p.candidates}: ${listTargets(p.targets.map((t) => t.name))}` },
+    { label: 'Target', value: targetLine(p) },
+    { label: 'Will hit', value: willHit(p) },
     { label: 'Fault', value: `${p.fault.type} ${JSON.stringify(p.fault.parameters)} for ${formatDuration(p.durationMs)}` },
     { label: 'Proposed by', value: actorLabel(r.proposedBy) },
     { label: 'Plan', value: shortHash(r.planHash) },
@@ -46,6 +58,7 @@ export function experimentCard(
   }
   if (r.abort) fields.push({ label: 'Aborted', value: `${actorLabel(r.abort.by)}: ${r.abort.reason}` });
   if (r.failure) fields.push({ label: 'Failure', value: r.failure });
+  if (r.partial) fields.push({ label: 'Partly applied', value: partialApplied(r.partial) });
 
   const live = new Map((opts.guardrails ?? []).map((g) => [g.name, g]));
   const guardrailLines = p.guardrails.map((g) => {
@@ -56,6 +69,7 @@ export function experimentCard(
   const steady = p.steadyState.map((c) => `• ${c.name}: ${c.signal} ${c.comparison} ${formatNumber(c.threshold)}`);
   const sections = [`Hypothesis: ${opts.hypothesis}`, `Guardrails:\n${guardrailLines.join('\n')}`];
   if (steady.length > 0) sections.push(`Steady state (before and after):\n${steady.join('\n')}`);
+  if (p.impact && p.impact.length > 0) sections.push(`Also affected (preview):\n${p.impact.map((line) => `• ${line}`).join('\n')}`);
 
   const buttons: Button[] = [];
   if (r.state === 'proposed') {
@@ -63,7 +77,7 @@ export function experimentCard(
     buttons.push({ label: 'Reject', actionId: 'reject', value: r.id, style: 'danger', confirm: `Reject ${r.id}?` });
   } else if (r.state === 'approved') {
     buttons.push({ label: 'Start', actionId: 'start', value: r.id, style: 'primary' });
-    buttons.push({ label: 'Cancel', actionId: 'abort', value: r.id });
+    buttons.push({ label: 'Cancel', actionId: 'cancel', value: r.id });
   } else if (r.state === 'running') {
     buttons.push({ label: 'Abort', actionId: 'abort', value: r.id, style: 'danger' });
   }

@@ -14,7 +14,10 @@ export interface PastRun {
   endedAt: number;
 }
 
-/** What "the same target" means for the ladder and the history: the adapter and the selector. */
+/**
+ * The adapter and the selector as written: what a schedule compares before anything is resolved.
+ * The ladder and the history use `targetScope`, which tells a node drain from a scale-down.
+ */
 export function scopeOf(plan: Pick<Plan, 'adapter' | 'selector'>): string {
   const sel = Object.entries(plan.selector)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -24,12 +27,25 @@ export function scopeOf(plan: Pick<Plan, 'adapter' | 'selector'>): string {
 }
 
 /**
+ * What "the same target" means for the ladder and the history: what the adapter says the plan
+ * targets — cluster, namespace, kind and which ones (`kubernetes:prod/shop deployment name=web`,
+ * `kubernetes:prod node zone=eu-west-1a`). A plan whose adapter names no scope falls back to
+ * `scopeOf` (adapter and selector).
+ */
+export function targetScope(plan: Pick<Plan, 'adapter' | 'selector' | 'scope'>): string {
+  const s = plan.scope;
+  if (!s) return scopeOf(plan);
+  const where = [s.cluster, s.namespace].filter((x) => x !== undefined && x !== '').join('/');
+  return `${plan.adapter}:${where ? `${where} ` : ''}${s.kind} ${s.selection}`;
+}
+
+/**
  * "Start small": a run that hits more than one target needs a run of the same fault on the same
  * target that held at a smaller radius within the window. Throws `ladder` naming what to run first.
  */
 export function checkLadder(plan: Plan, history: readonly PastRun[], windowMs: number, now: number): void {
   if (plan.targets.length <= 1) return;
-  const scope = scopeOf(plan);
+  const scope = targetScope(plan);
   const since = now - windowMs;
   const smallerHeld = history.find(
     (r) => r.scope === scope && r.faultType === plan.fault.type && r.verdict === 'held' && r.targets < plan.targets.length && r.endedAt >= since,

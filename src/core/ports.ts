@@ -1,12 +1,48 @@
 import type { z } from 'zod';
 import type { Experiment, SignalQuery } from './playbook.js';
 
-/** One thing a fault would hit: a replica, a pod, a node. `id` is stable across previews. */
+/**
+ * One thing a fault would hit: a replica, a pod, a node. `id` is stable across previews. A target
+ * that lives in one of several places (a Kubernetes cluster) says which in `attributes.cluster`.
+ */
 export interface ResolvedTarget {
   id: string;
   name: string;
   kind: string;
   attributes: Record<string, string>;
+  /**
+   * Ids (of this adapter, in the same cluster) of the targets that contain this one: a pod's node and
+   * its workload. An experiment on one of those overlaps an experiment on this one.
+   */
+  within?: string[];
+}
+
+/** Part of a fault did not go in (a PodDisruptionBudget refused evictions): the run cannot show the hypothesis held. */
+export interface PartialApplication {
+  applied: number;
+  intended: number;
+  /** What was counted, e.g. "pods". */
+  unit: string;
+  /** What happened to those that went in, e.g. "evicted". */
+  action: string;
+  /** Why the rest did not, e.g. "PodDisruptionBudget cart-pdb". */
+  reason: string;
+}
+
+/**
+ * The note kind (`TargetContext.note`) an adapter journals as soon as part of a fault did not go in,
+ * with a PartialApplication (and `where`, e.g. "node-b1") as data: the engine says it in the thread.
+ */
+export const PARTIAL_NOTE = 'fault-partial';
+
+/** What a plan targets as the adapter names it: the card shows it; the ladder and the history group by it. */
+export interface TargetScope {
+  cluster?: string;
+  namespace?: string;
+  /** pod, deployment, node, replica, … */
+  kind: string;
+  /** Which ones, e.g. "name=cart", "app=checkout", "zone=eu-west-1a", "*". */
+  selection: string;
 }
 
 /** What was injected and everything needed to revert it, even from another process after a crash. */
@@ -19,6 +55,8 @@ export interface FaultHandle {
   appliedAt: number;
   expiresAt: number;
   data: Record<string, unknown>;
+  /** Set when the fault went in only in part; the verdict is then at best inconclusive. */
+  partial?: PartialApplication;
 }
 
 export interface AdapterLogger {
@@ -63,6 +101,15 @@ export interface TargetDriver {
   schemas: { target: z.ZodType; fault: z.ZodType };
   /** Every candidate the selector matches; blast-radius selection and protection happen in the core. */
   preview(target: TargetSpec, ctx: DiscoverContext): Promise<ResolvedTarget[]>;
+  /** What the target is (cluster, namespace, kind, which ones), given what preview resolved. */
+  describeTarget?(target: TargetSpec, resolved: readonly ResolvedTarget[]): TargetScope;
+  /**
+   * How many objects of this kind the caps' percent is measured against when that is more than the
+   * candidates (node targets: every node of the cluster, so a zone is its share of the cluster).
+   */
+  population?(target: TargetSpec, ctx: DiscoverContext): Promise<number | undefined>;
+  /** What else the fault touches besides its targets (the pods a drain evicts), one line each, for the card. */
+  impact?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<string[]>;
   inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext): Promise<FaultHandle>;
   /** Idempotent: reverting an already reverted or expired fault succeeds. */
   revert(handle: FaultHandle, ctx: DiscoverContext): Promise<void>;
@@ -89,6 +136,12 @@ export interface SignalSource {
   /** Never throws: errors, timeouts and empty answers come back as `unknown`. */
   sample(query: SignalQuery, ctx: SampleContext): Promise<Reading>;
   describe(query: SignalQuery): string;
+  /**
+   * A signal that reads where the target runs (the pods signal reads a cluster) binds a query that
+   * names no place of its own to the experiment's: `cluster` as the playbook names it, else the one
+   * its targets were found in (`resolvedCluster`). Returns the query unchanged when it does not apply.
+   */
+  followTarget?(query: SignalQuery, target: { adapter: string; cluster?: string; resolvedCluster?: string }): SignalQuery;
 }
 
 export interface MessageRef {

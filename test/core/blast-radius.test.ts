@@ -140,8 +140,31 @@ describe('selectTargets', () => {
     expect(err.code).toBe('blast_radius_exceeded');
     expect(err.details).toMatchObject({ count: 10, of: 10, capPercent: 50 });
     expect(selectTargets(fleet(10), { kind: 'percent', n: 50 }, { maxTargets: 100, maxPercent: 50 }, noProtection, 1).selected).toHaveLength(5);
-    // one of a single eligible target is 100 %
-    expect(refusal(() => selectTargets(fleet(1), { kind: 'one' }, { maxTargets: 5, maxPercent: 50 }, noProtection, 1)).code).toBe('blast_radius_exceeded');
+  });
+
+  it('never refuses a radius of one, nor a single-object target, by maxPercent', () => {
+    const caps = { maxTargets: 5, maxPercent: 50 };
+    expect(selectTargets(fleet(1), { kind: 'one' }, caps, noProtection, 1).selected).toHaveLength(1);
+    expect(selectTargets(fleet(1), { kind: 'all' }, caps, noProtection, 1).selected).toHaveLength(1);
+    expect(selectTargets(fleet(1), { kind: 'percent', n: 100 }, caps, noProtection, 1).selected).toHaveLength(1);
+    expect(selectTargets(fleet(2), { kind: 'one' }, { maxTargets: 5, maxPercent: 10 }, noProtection, 1).selected).toHaveLength(1);
+    // two of two is still more than half
+    const two = refusal(() => selectTargets(fleet(2), { kind: 'all' }, caps, noProtection, 1));
+    expect(two.code).toBe('blast_radius_exceeded');
+    expect(two.message).toBe('blast radius all would hit 2 of 2 targets (100 %); the cap is 50 %');
+    // maxTargets still holds for one
+    expect(refusal(() => selectTargets(fleet(3), { kind: 'count', n: 2 }, { maxTargets: 1, maxPercent: 100 }, noProtection, 1)).code).toBe('blast_radius_exceeded');
+  });
+
+  it('measures maxPercent against the population when the adapter names a larger one', () => {
+    const caps = { maxTargets: 10, maxPercent: 67 };
+    // a zone of 2 nodes in a cluster of 6 is a third of the cluster
+    expect(selectTargets(fleet(2), { kind: 'all' }, caps, noProtection, 1, { population: 6 }).selected).toHaveLength(2);
+    const most = refusal(() => selectTargets(fleet(3), { kind: 'all' }, caps, noProtection, 1, { population: 4 }));
+    expect(most.message).toBe('blast radius all would hit 3 of 4 in all (75 %); the cap is 67 %');
+    expect(most.details).toMatchObject({ count: 3, of: 4 });
+    // a population smaller than the candidates never loosens the cap
+    expect(refusal(() => selectTargets(fleet(3), { kind: 'all' }, caps, noProtection, 1, { population: 1 })).code).toBe('blast_radius_exceeded');
   });
 
   it('same seed → same choice, regardless of input order; selection sorted by id', () => {
