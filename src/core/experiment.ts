@@ -27,7 +27,36 @@ export const ResolvedTargetSchema = z.object({
   name: z.string(),
   kind: z.string(),
   attributes: z.record(z.string(), z.string()),
+  within: z.array(z.string()).optional(),
 });
+
+/** What a plan targets as its adapter names it (see TargetScope in ports.ts). */
+export const TargetScopeSchema = z.object({
+  cluster: z.string().optional(),
+  namespace: z.string().optional(),
+  kind: z.string(),
+  selection: z.string(),
+});
+
+/** A fault that went in only in part (see PartialApplication in ports.ts). */
+export const PartialApplication = z.object({
+  applied: z.number().int().min(0),
+  intended: z.number().int().min(0),
+  unit: z.string().default('targets'),
+  action: z.string().default('applied'),
+  reason: z.string(),
+});
+export type PartialApplication = z.infer<typeof PartialApplication>;
+
+/** "2 of 5 pods not evicted: PodDisruptionBudget cart-pdb" */
+export function partialMissed(p: PartialApplication): string {
+  return `${p.intended - p.applied} of ${p.intended} ${p.unit} not ${p.action}: ${p.reason}`;
+}
+
+/** "only 3 of 5 pods evicted (PodDisruptionBudget cart-pdb)" */
+export function partialApplied(p: PartialApplication): string {
+  return `only ${p.applied} of ${p.intended} ${p.unit} ${p.action} (${p.reason})`;
+}
 
 /** Exactly what an approval covers: hashed, and re-resolved at start. */
 export const Plan = z.object({
@@ -53,6 +82,12 @@ export const Plan = z.object({
   ),
   steadyState: z.array(z.object({ name: z.string(), signal: z.string(), comparison: z.string(), threshold: z.number() })),
   seed: z.number().int(),
+  /** What the targets are, as the adapter names them (cluster, namespace, kind, which). */
+  scope: TargetScopeSchema.optional(),
+  /** What the caps' percent was measured against, when more than the candidates (every node of the cluster). */
+  population: z.number().int().optional(),
+  /** What else the fault touches, for the card (a drain's pods, per namespace); not covered by the plan hash. */
+  impact: z.array(z.string()).optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -88,6 +123,8 @@ export const ExperimentRecord = z.object({
   endedAt: z.number().nullable(),
   abort: AbortInfo.nullable(),
   failure: z.string().nullable(),
+  /** Set when the target applied only part of the fault: the run cannot end "held". */
+  partial: PartialApplication.optional(),
   updatedAt: z.number(),
   /** Set when the run is one step of a game day. */
   gameDay: z.object({ id: z.string(), step: z.number().int().min(0) }).optional(),
