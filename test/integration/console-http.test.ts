@@ -19,6 +19,15 @@ function storedStatus(dbPath: string): string | undefined {
   }
 }
 
+function experimentState(dbPath: string, id: string): string | undefined {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[string], { state: string }>('SELECT state FROM experiments WHERE id = ?').get(id)?.state;
+  } finally {
+    db.close();
+  }
+}
+
 /** Types propose, approve (carol) and start (alice); the experiment's id. */
 async function proposeApproveStart(bot: Bot, playbook: string): Promise<string> {
   const before = bot.output().length;
@@ -93,10 +102,11 @@ describe('the console with PORT and PAGERDUTY_WEBHOOK_SECRET serves webhooks, /h
     const resolved = webhookBody('incident.resolved', { eventId: 'EV-CONSOLE-R' });
     expect((await postWebhook(`${url}/webhooks/pagerduty`, resolved, { 'x-pagerduty-signature': signPagerDuty(resolved, SECRET), 'x-webhook-id': 'w-r' })).status).toBe(202);
     await waitUntil('the resolve stored', () => storedStatus(dbPath) === 'resolved');
+    const lifted = bot.output().length;
     bot.type(`/chaos start ${id}`);
-    await waitUntil('the fault', async () => (await activeFaults(fx.sandbox.adminUrl)).some((f) => f.experimentId === id));
-    const health = (await (await fetch(`${url}/healthz`)).json()) as { running: number };
-    expect(health.running).toBe(1);
+    // The gate let it through: it started (the sandbox's own steady state decides what happens next).
+    await waitUntil('the start', () => experimentState(dbPath, id) !== 'approved');
+    expect(bot.output().slice(lifted)).not.toContain('[incident_');
 
     bot.child.kill('SIGTERM');
     expect(await bot.exited, bot.output()).toBe(143);
