@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { message } from '../src/core/message.js';
 import { defineCommand, ExperimentId, restText } from './command.js';
+import { withApprovers } from './with-approvers.js';
 
 export const abortCommand = defineCommand({
   name: 'abort',
   usage: '/chaos abort <id> [reason]',
-  summary: 'abort now and revert; anyone may, no approval needed',
+  summary: 'abort now and revert; anyone may, no approval needed (before it runs, this cancels it: its proposer or an approver)',
   args: z.tuple([ExperimentId], z.string()).transform(([id, ...rest]) => ({ id, reason: restText('aborted by hand').parse(rest) })),
   async run({ id, reason }, ctx) {
-    const { record } = ctx.service.abort(id, ctx.actor, reason);
+    const { record } = await withApprovers(ctx, () => ctx.service.abort(id, ctx.actor, reason));
     const what = record.state === 'running' ? 'reverting now' : record.state;
     return message({ title: `${id} aborted: ${what}`, tone: 'danger', sections: [reason] });
   },

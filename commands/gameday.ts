@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { formatDuration } from '../src/core/duration.js';
 import { message } from '../src/core/message.js';
 import { defineCommand, restText } from './command.js';
+import { withApprovers } from './with-approvers.js';
 
 export const GameDayId = z.string().regex(/^gd-[0-9a-f]{4,}$/, 'a game-day id like gd-1a2b3c');
 
@@ -49,11 +50,13 @@ export const gamedayCommand = defineCommand({
         return message({ title: r.state === 'running' ? `${r.id} will hold after the running step` : `${r.id} held before step ${r.next + 1}`, tone: 'warning' });
       }
       case 'reject': {
-        const { record: r } = days.reject(args[1], ctx.actor, args[2]);
+        const [, id, reason] = args;
+        const { record: r } = await withApprovers(ctx, () => days.reject(id, ctx.actor, reason));
         return message({ title: `${r.id} rejected`, tone: 'warning' });
       }
       case 'abort': {
-        const { record: r } = days.abort(args[1], ctx.actor, args[2]);
+        const [, id, reason] = args;
+        const { record: r } = await withApprovers(ctx, () => days.abort(id, ctx.actor, reason));
         return message({ title: `${r.id} ${r.state}`, tone: 'danger', sections: [r.current !== null ? 'The running step is being reverted; later steps will not run.' : 'Later steps will not run.'] });
       }
     }

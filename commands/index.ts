@@ -3,6 +3,7 @@ import { FaultlineError, isFaultlineError } from '../src/core/errors.js';
 import { errorMessage, type Message } from '../src/core/message.js';
 import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
+import { cancelCommand } from './cancel.js';
 import type { Command, CommandContext } from './command.js';
 import { freezeCommand } from './freeze.js';
 import { gamedayCommand } from './gameday.js';
@@ -23,7 +24,7 @@ export type { Command, CommandContext } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, scheduleCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, cancelCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, scheduleCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }

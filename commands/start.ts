@@ -6,7 +6,7 @@ import { defineCommand, ExperimentId } from './command.js';
 export const startCommand = defineCommand({
   name: 'start',
   usage: '/chaos start <id>',
-  summary: 'start an approved experiment (checks steady state first)',
+  summary: 'start an approved experiment (its proposer or an approver; checks steady state first)',
   args: z.tuple([ExperimentId]),
   async run([id], ctx) {
     const { record } = await ctx.service.start(id, ctx.actor);

@@ -6,6 +6,7 @@ export const BUTTON_COMMANDS: Readonly<Record<string, { command: string; reason?
   approve: { command: 'approve' },
   reject: { command: 'reject', reason: 'rejected from the card' },
   start: { command: 'start' },
+  cancel: { command: 'cancel', reason: 'cancelled from the card' },
   abort: { command: 'abort', reason: 'aborted from the card' },
   gdapprove: { command: 'gameday approve' },
   gdreject: { command: 'gameday reject', reason: 'rejected from the card' },

@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'approval_plan_changed',
   'approval_expired',
   'approval_missing',
+  /** Start, reject or cancel by someone the rule does not name (see core/permissions.ts). */
+  'not_permitted',
   'illegal_transition',
   'halted',
   'blast_radius_exceeded',

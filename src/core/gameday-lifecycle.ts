@@ -2,6 +2,7 @@ import { actorLabel, SYSTEM, type Actor } from './actor.js';
 import { checkApproval, isApprover, type ApprovalPolicy } from './approval.js';
 import { formatDuration } from './duration.js';
 import { FaultlineError } from './errors.js';
+import { checkPermitted, isSystem, type Authority } from './permissions.js';
 import type { ExperimentRecord, ExperimentState, Verdict } from './experiment.js';
 import { isGameDayTerminal, type CheckpointDecision, type GameDayRecord } from './gameday-record.js';
 
@@ -20,11 +21,13 @@ export function stepOutcome(index: number, exp: Pick<ExperimentRecord, 'state' |
 
 export type GameDayEvent =
   | { type: 'approve'; actor: Actor; currentPlanHash: string; policy: ApprovalPolicy }
-  | { type: 'reject'; actor: Actor; reason: string }
+  /** `authority.approvers`: who counts as an approver now (the commander comes from the record). */
+  | { type: 'reject'; actor: Actor; reason: string; authority: Pick<Authority, 'approvers'> }
   | { type: 'expire' }
   | { type: 'continue'; actor: Actor; /** A schedule with a standing approval starts step 1 itself; later checkpoints are still the commander's. */ scheduled?: boolean }
   | { type: 'hold'; actor: Actor; reason: string }
-  | { type: 'abort'; actor: Actor; reason: string }
+  /** Anyone may abort a running day; before it runs an abort is a cancel: the proposer, the commander or an approver. */
+  | { type: 'abort'; actor: Actor; reason: string; authority?: Pick<Authority, 'approvers'> }
   | { type: 'step-started'; index: number; experimentId: string }
   | { type: 'step-refused'; index: number; reason: string; drift?: GameDayRecord['pendingApproval'] }
   | { type: 'step-ended'; outcome: StepOutcome }
@@ -104,6 +107,7 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
     }
     case 'reject': {
       if (gd.state !== 'proposed') illegal(gd, event);
+      checkPermitted('reject', gd, event.actor, event.authority);
       const closedBy = { by: event.actor, at: now, reason: event.reason };
       return next({ state: 'rejected', closedBy, endedAt: now }, [notify('warning', `game day rejected by ${actorLabel(event.actor)}: ${event.reason}`)]);
     }
@@ -148,6 +152,7 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
     }
     case 'abort': {
       if (gd.state === 'proposed' || gd.state === 'approved') {
+        if (!isSystem(event.actor)) checkPermitted('cancel', gd, event.actor, { approvers: event.authority?.approvers ?? [], commander: gd.roles.commander });
         const closedBy = { by: event.actor, at: now, reason: event.reason };
         return next({ state: 'cancelled', closedBy, endedAt: now }, [notify('warning', `game day cancelled by ${actorLabel(event.actor)}: ${event.reason}`)]);
       }

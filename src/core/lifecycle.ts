@@ -2,25 +2,28 @@ import { actorLabel, SYSTEM, type Actor } from './actor.js';
 import { checkApproval, checkApprovalValid, type ApprovalPolicy } from './approval.js';
 import { checkOrgLimits, type OrgLimits } from './blast-radius.js';
 import { FaultlineError } from './errors.js';
-import { isTerminal, partialApplied, type AbortInfo, type ExperimentRecord, type PartialApplication, type Verdict } from './experiment.js';
+import { checkPermitted, isSystem, type Authority } from './permissions.js';
+import { isTerminal, type AbortInfo, type ExperimentRecord, type Verdict } from './experiment.js';
 
 export type LifecycleEvent =
   | { type: 'approve'; actor: Actor; currentPlanHash: string; policy: ApprovalPolicy }
-  | { type: 'reject'; actor: Actor; reason: string }
-  | { type: 'cancel'; actor: Actor; reason: string }
+  /** `authority`: who counts as an approver (and a game-day step's commander) right now; see core/permissions.ts. */
+  | { type: 'reject'; actor: Actor; reason: string; authority: Authority }
+  | { type: 'cancel'; actor: Actor; reason: string; authority: Authority }
   | { type: 'expire' }
-  | { type: 'start'; actor: Actor; currentPlanHash: string; limits: OrgLimits; targetIds: readonly string[] }
+  | { type: 'start'; actor: Actor; currentPlanHash: string; limits: OrgLimits; targetIds: readonly string[]; authority: Authority }
   | { type: 'precheck-passed' }
   /** `preflight_failed`: a guardrail could not be watched or already broke before the fault went in. */
   | { type: 'precheck-failed'; reason: string; code?: 'preflight_failed' }
-  /**
-   * `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does.
-   * `partial`: the target applied only part of the fault (the run can then not end "held").
-   */
-  | { type: 'injected'; endsAt: number; partial?: PartialApplication }
+  /** `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does. */
+  | { type: 'injected'; endsAt: number }
   | { type: 'inject-failed'; reason: string }
   | { type: 'duration-elapsed' }
-  | { type: 'abort'; actor: Actor; reason: string; code: AbortInfo['code'] }
+  /**
+   * Anyone may abort a run. Before it runs an abort is a cancel and follows the cancel rule with
+   * `authority` (absent: only the proposer and the bot itself may).
+   */
+  | { type: 'abort'; actor: Actor; reason: string; code: AbortInfo['code']; authority?: Authority }
   | { type: 'reverted' }
   | { type: 'revert-failed'; reason: string }
   | { type: 'postchecked'; passed: boolean };
@@ -51,16 +54,11 @@ function illegal(exp: ExperimentRecord, event: LifecycleEvent): never {
 
 const notify = (tone: 'info' | 'success' | 'warning' | 'danger', text: string): Effect => ({ type: 'notify', tone, text });
 
-/**
- * Which verdict the evidence supports. Only a guardrail breach or a steady state that did not return
- * refutes. A fault that went in only in part cannot show the hypothesis held (it was not tested as
- * written), but a breach or a steady state lost under less than the planned fault still refutes.
- */
+/** Which verdict the evidence supports. Only a guardrail breach or a steady state that did not return refutes. */
 export function decideVerdict(exp: ExperimentRecord, postcheckPassed: boolean): Verdict {
   if (exp.failure) return 'inconclusive';
   if (exp.abort) return exp.abort.code === 'guardrail_breach' ? 'refuted' : 'inconclusive';
-  if (!postcheckPassed) return 'refuted';
-  return exp.partial ? 'inconclusive' : 'held';
+  return postcheckPassed ? 'held' : 'refuted';
 }
 
 /**
@@ -84,6 +82,7 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     case 'reject':
     case 'cancel': {
       if (state !== 'proposed' && state !== 'approved') illegal(exp, event);
+      checkPermitted(event.type, exp, event.actor, event.authority);
       const closedBy = { by: event.actor, at: now, reason: event.reason };
       const verb = event.type === 'reject' ? 'rejected' : 'cancelled';
       return next({ state: verb, closedBy, endedAt: now }, [notify('warning', `${verb} by ${actorLabel(event.actor)}: ${event.reason}`)]);
@@ -94,8 +93,10 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       return next({ state: 'expired', closedBy, endedAt: now }, [notify('warning', closedBy.reason)]);
     }
     case 'start': {
+      if (state !== 'proposed' && state !== 'approved') illegal(exp, event);
+      checkPermitted('start', exp, event.actor, event.authority);
       if (state !== 'approved') {
-        if (state === 'proposed') checkApprovalValid(exp, event.currentPlanHash, now);
+        checkApprovalValid(exp, event.currentPlanHash, now);
         illegal(exp, event);
       }
       checkApprovalValid(exp, event.currentPlanHash, now);
@@ -123,10 +124,6 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     case 'injected': {
       if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
       const endsAt = event.endsAt;
-      if (event.partial) {
-        const text = `fault injected, but ${partialApplied(event.partial)}; watching guardrails (the verdict can be no better than inconclusive)`;
-        return next({ phase: 'observing', injectedAt: now, endsAt, partial: event.partial }, [notify('warning', text), { type: 'observe', until: endsAt }]);
-      }
       return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails'), { type: 'observe', until: endsAt }]);
     }
     case 'inject-failed': {
@@ -143,6 +140,8 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     case 'abort': {
       const abort: AbortInfo = { by: event.actor, at: now, reason: event.reason, code: event.code };
       if (state === 'proposed' || state === 'approved') {
+        // Nothing runs yet: this abort is a cancel, and only those the cancel rule names may.
+        if (!isSystem(event.actor)) checkPermitted('cancel', exp, event.actor, event.authority ?? { approvers: [] });
         const closedBy = { by: event.actor, at: now, reason: event.reason };
         return next({ state: 'cancelled', closedBy, abort, endedAt: now }, [notify('warning', `cancelled by ${actorLabel(event.actor)}: ${event.reason}`)]);
       }
@@ -176,9 +175,8 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       if (state !== 'running' || phase !== 'postchecking') illegal(exp, event);
       const verdict = decideVerdict(exp, event.passed);
       const finalState = exp.failure ? 'failed' : exp.abort ? 'aborted' : 'completed';
-      const why = verdict === 'inconclusive' && exp.partial && !exp.failure && !exp.abort ? ` (the fault went in only in part: ${partialApplied(exp.partial)})` : '';
       return next({ state: finalState, phase: null, verdict, endedAt: now }, [
-        notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}${why}`),
+        notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}`),
         { type: 'draft-postmortem' },
       ]);
     }

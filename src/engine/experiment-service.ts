@@ -4,6 +4,7 @@ import { parseBlastRadius } from '../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../core/blast-radius.js';
 import { checkLadder, scopeOf, type PastRun } from '../core/ladder.js';
 import { FaultlineError } from '../core/errors.js';
+import { checkPermitted, type Authority } from '../core/permissions.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import type { Experiment } from '../core/playbook.js';
 import type { EngineDeps } from './engine-deps.js';
@@ -57,6 +58,8 @@ export class ExperimentService {
   schedules?: ScheduleBook;
   private readonly random: () => number;
   private readonly listeners: TransitionListener[] = [];
+  /** The approver group's members as last looked up (decisions that must not wait use these). */
+  private knownGroup: readonly string[] = [];
 
   constructor(private readonly deps: EngineDeps) {
     this.random = deps.random ?? Math.random;
@@ -229,16 +232,60 @@ export class ExperimentService {
   async approvalPolicy() {
     const base = this.deps.settings.approval;
     if (!this.deps.extraApprovers) return base;
-    const extra = await this.deps.extraApprovers.members();
-    return { ...base, approvers: [...base.approvers, ...extra.filter((u) => !base.approvers.includes(u))] };
+    this.knownGroup = await this.deps.extraApprovers.members();
+    return { ...base, approvers: this.approversNow() };
   }
 
+  /**
+   * Looks the approver group up again (cached by the chat adapter), so the next decisions know its
+   * members. With `maxWaitMs`, waits at most that long; a later answer still updates what is known.
+   */
+  async refreshApprovers(maxWaitMs?: number): Promise<void> {
+    const lookup = this.approvalPolicy().then(
+      () => undefined,
+      (err: unknown) => this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'approver group lookup failed'),
+    );
+    if (maxWaitMs === undefined) return lookup;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+      timer.unref();
+    });
+    await Promise.race([lookup, waited]);
+    clearTimeout(timer);
+  }
+
+  /** Who counts as an approver without waiting: the configured list and the group's members as last looked up. */
+  approversNow(): readonly string[] {
+    const base = this.deps.settings.approval.approvers;
+    return [...base, ...this.knownGroup.filter((u) => !base.includes(u))];
+  }
+
+  /** Who may start, reject or cancel `record` besides its proposer: the approvers, and a game-day step's commander. */
+  authorityFor(record: ExperimentRecord): Authority {
+    const commander = record.gameDay ? this.gamedays.repo.find(record.gameDay.id)?.record.roles.commander : undefined;
+    return { approvers: this.approversNow(), ...(commander ? { commander } : {}) };
+  }
+
+  /** An approver only. Refused (`not_permitted`) for anyone else; a refused call changes nothing. */
   reject(id: string, actor: Actor, reason: string): StoredExperiment {
-    return this.transitions.apply(id, { type: 'reject', actor, reason }, actor).entry;
+    const authority = this.authorityFor(this.repo.get(id).record);
+    return this.transitions.apply(id, { type: 'reject', actor, reason, authority }, actor).entry;
   }
 
+  /** Closes a proposed or approved experiment: its proposer or an approver (a running one is aborted, by anyone). */
+  cancel(id: string, actor: Actor, reason: string): StoredExperiment {
+    const authority = this.authorityFor(this.repo.get(id).record);
+    return this.transitions.apply(id, { type: 'cancel', actor, reason, authority }, actor).entry;
+  }
+
+  /** The proposer or an approver (a game-day step: also its commander); the bot itself for schedules and game days. */
   async start(id: string, actor: Actor): Promise<StoredExperiment> {
+    await this.refreshApprovers();
     const entry = this.repo.get(id);
+    const authority = this.authorityFor(entry.record);
+    // Who asks is settled first: a start nobody may give touches no gate, lookup or target.
+    if (entry.record.state === 'proposed' || entry.record.state === 'approved') checkPermitted('start', entry.record, actor, authority);
     // A halted org refuses before any target is touched; so does a service with an open incident.
     if (entry.record.state === 'approved') {
       checkOrgLimits(id, [], { ...this.limits(), running: [] });
@@ -255,7 +302,7 @@ export class ExperimentService {
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
       id,
-      { type: 'start', actor, currentPlanHash, limits: this.limits(), targetIds: heldTargetIds(entry.record.plan) },
+      { type: 'start', actor, currentPlanHash, limits: this.limits(), targetIds: heldTargetIds(entry.record.plan), authority },
       actor,
     );
     this.runner.launch(id);
@@ -271,9 +318,13 @@ export class ExperimentService {
     };
   }
 
-  /** Needs no approval and waits on nothing: the state changes now and the revert starts now. */
+  /**
+   * Needs no approval and waits on nothing: the state changes now and the revert starts now. Anyone
+   * may abort a run; before it runs, an abort is a cancel (the proposer or an approver).
+   */
   abort(id: string, actor: Actor, reason: string, code: 'manual' | 'halt' | 'shutdown' | 'incident' = 'manual'): StoredExperiment {
-    const { entry } = this.transitions.apply(id, { type: 'abort', actor, reason, code }, actor);
+    const authority = this.authorityFor(this.repo.get(id).record);
+    const { entry } = this.transitions.apply(id, { type: 'abort', actor, reason, code, authority }, actor);
     this.journal.record('abort', id, actor, { reason, code });
     this.deps.log.warn({ experimentId: id, actor: actor.id, reason, code }, 'experiment aborted');
     if (entry.record.state === 'running') {

@@ -155,8 +155,9 @@ export class GameDayService {
     return this.apply(id, { type: 'approve', actor, currentPlanHash: current, policy }, actor);
   }
 
+  /** An approver only (`not_permitted` for anyone else). */
   reject(id: string, actor: Actor, reason: string): StoredGameDay {
-    return this.apply(id, { type: 'reject', actor, reason }, actor);
+    return this.apply(id, { type: 'reject', actor, reason, authority: { approvers: this.experiments.approversNow() } }, actor);
   }
 
   continue(id: string, actor: Actor): StoredGameDay {
@@ -185,9 +186,12 @@ export class GameDayService {
     return this.apply(id, { type: 'hold', actor, reason }, actor);
   }
 
-  /** Anyone may abort; the running step is aborted at once and reverted by its own run. */
+  /**
+   * Anyone may abort a running day; the running step is aborted at once and reverted by its own run.
+   * Before the day runs, an abort is a cancel: the proposer, the commander or an approver.
+   */
   abort(id: string, actor: Actor, reason: string): StoredGameDay {
-    return this.apply(id, { type: 'abort', actor, reason }, actor);
+    return this.apply(id, { type: 'abort', actor, reason, authority: { approvers: this.experiments.approversNow() } }, actor);
   }
 
   /** The commander said something: a game day only holds for a lost commander when they have been silent. */

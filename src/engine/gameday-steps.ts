@@ -131,7 +131,10 @@ export class GameDaySteps {
 
   abortStep(experimentId: string, actor: Actor, reason: string): void {
     try {
-      this.experiments.abort(experimentId, actor, reason);
+      // The day's abort was decided (anyone may abort a running day). A step not yet running is
+      // closed by the bot, so the cancel rule of a single experiment never leaves it waiting to start.
+      const pending = this.experiments.repo.find(experimentId)?.record.state !== 'running';
+      this.experiments.abort(experimentId, pending ? SYSTEM : actor, reason);
     } catch (err) {
       // Already over (it ended as the abort came in): its end reaches the game day the usual way.
       this.deps.log.info({ experimentId, err: errText(err) }, 'game-day abort found the step already ending');

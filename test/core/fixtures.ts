@@ -1,6 +1,7 @@
 import type { Actor } from '../../src/core/actor.js';
 import type { ApprovalPolicy } from '../../src/core/approval.js';
 import type { OrgLimits } from '../../src/core/blast-radius.js';
+import type { Authority } from '../../src/core/permissions.js';
 import type { ExperimentRecord, ExperimentState, Plan, RunPhase } from '../../src/core/experiment.js';
 import { planHash } from '../../src/core/plan-hash.js';
 import type { ResolvedTarget } from '../../src/core/ports.js';
@@ -13,6 +14,8 @@ export const bob: Actor = { id: 'U_BOB', team: 'T1', name: 'bob' };
 export const carol: Actor = { id: 'U_CAROL', team: 'T1', name: 'carol' };
 
 export const policy: ApprovalPolicy = { approvers: [bob.id, carol.id], ttlMs: 30 * MIN };
+/** Who counts as an approver in start, reject, cancel and abort-before-run events: the policy's approvers. */
+export const authority: Authority = { approvers: policy.approvers };
 export const openLimits: OrgLimits = { halted: null, maxConcurrent: 3, running: [] };
 
 export function target(id: string, attributes: Record<string, string> = {}, name = id): ResolvedTarget {

@@ -4,7 +4,7 @@ import { gameDayCard, checkpointMessage } from '../../src/core/gameday-card.js';
 import { commanderLost, gameDayTransition, type GameDayEvent } from '../../src/core/gameday-lifecycle.js';
 import { GameDayRecord, stepNotRun } from '../../src/core/gameday-record.js';
 import { planHash } from '../../src/core/plan-hash.js';
-import { alice, bob, carol, makePlan, MIN, policy, T0 } from './fixtures.js';
+import { alice, authority, bob, carol, makePlan, MIN, policy, T0 } from './fixtures.js';
 
 const commander = carol;
 
@@ -173,7 +173,7 @@ describe('game-day lifecycle', () => {
     expect(() => gameDayTransition(ended.state, { type: 'continue', actor: commander }, T0)).toThrow(expect.objectContaining({ code: 'illegal_transition' }));
 
     expect(gameDayTransition(record(), { type: 'expire' }, T0).state.state).toBe('expired');
-    expect(gameDayTransition(record(), { type: 'reject', actor: bob, reason: 'not this week' }, T0).state.state).toBe('rejected');
+    expect(gameDayTransition(record(), { type: 'reject', actor: bob, reason: 'not this week', authority }, T0).state.state).toBe('rejected');
     const approved = run(record(), [approve], T0).state;
     expect(() => gameDayTransition(approved, { type: 'continue', actor: commander }, T0 + policy.ttlMs + 1)).toThrow(expect.objectContaining({ code: 'approval_expired' }));
   });

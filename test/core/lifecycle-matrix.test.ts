@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isFaultlineError, type ErrorCode } from '../../src/core/errors.js';
 import type { ExperimentState, RunPhase } from '../../src/core/experiment.js';
 import { transition, type Effect, type LifecycleEvent } from '../../src/core/lifecycle.js';
-import { bob, carol, makeRecord, MIN, openLimits, policy, STATE_PHASES, T0 } from './fixtures.js';
+import { authority, bob, carol, makeRecord, MIN, openLimits, policy, STATE_PHASES, T0 } from './fixtures.js';
 
 const NOW = T0 + 5 * MIN;
 
@@ -12,13 +12,13 @@ function sampleEvent(type: LifecycleEvent['type'], hash: string): LifecycleEvent
     case 'approve':
       return { type, actor: bob, currentPlanHash: hash, policy };
     case 'reject':
-      return { type, actor: bob, reason: 'not during the sale' };
+      return { type, actor: bob, reason: 'not during the sale', authority };
     case 'cancel':
-      return { type, actor: carol, reason: 'changed our minds' };
+      return { type, actor: carol, reason: 'changed our minds', authority };
     case 'expire':
       return { type };
     case 'start':
-      return { type, actor: carol, currentPlanHash: hash, limits: openLimits, targetIds: ['checkout-1'] };
+      return { type, actor: carol, currentPlanHash: hash, limits: openLimits, targetIds: ['checkout-1'], authority };
     case 'precheck-passed':
       return { type };
     case 'precheck-failed':
@@ -30,7 +30,7 @@ function sampleEvent(type: LifecycleEvent['type'], hash: string): LifecycleEvent
     case 'duration-elapsed':
       return { type };
     case 'abort':
-      return { type, actor: carol, reason: 'customer incident', code: 'manual' };
+      return { type, actor: carol, reason: 'customer incident', code: 'manual', authority };
     case 'reverted':
       return { type };
     case 'revert-failed':

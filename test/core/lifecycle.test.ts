@@ -3,7 +3,7 @@ import { SYSTEM } from '../../src/core/actor.js';
 import { FaultlineError, type ErrorCode } from '../../src/core/errors.js';
 import type { AbortInfo, ExperimentRecord } from '../../src/core/experiment.js';
 import { decideVerdict, transition, type LifecycleEvent } from '../../src/core/lifecycle.js';
-import { alice, bob, carol, deepFreeze, makePlan, makeRecord, MIN, openLimits, policy, T0 } from './fixtures.js';
+import { alice, authority, bob, carol, deepFreeze, makePlan, makeRecord, MIN, openLimits, policy, T0 } from './fixtures.js';
 
 function codeOf(fn: () => unknown): ErrorCode | undefined {
   try {
@@ -21,10 +21,11 @@ const startEvent = (exp: ExperimentRecord, over: Partial<Extract<LifecycleEvent,
   currentPlanHash: exp.planHash,
   limits: openLimits,
   targetIds: ['checkout-1'],
+  authority,
   ...over,
 });
 
-const abortEvent = (reason = 'stop', code: AbortInfo['code'] = 'manual', actor = carol): LifecycleEvent => ({ type: 'abort', actor, reason, code });
+const abortEvent = (reason = 'stop', code: AbortInfo['code'] = 'manual', actor = carol): LifecycleEvent => ({ type: 'abort', actor, reason, code, authority });
 
 /** Drives a record through a list of events, returning the final result. */
 function run(exp: ExperimentRecord, steps: Array<[LifecycleEvent, number]>) {

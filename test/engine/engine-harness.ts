@@ -116,6 +116,8 @@ export interface EngineOptions {
   incidents?: EngineDeps['incidents'];
   /** `kind: GameDay` documents as YAML text; inline steps are checked like playbooks. */
   gamedays?: string[];
+  /** Approvers beyond the configured list (an approver group). */
+  extraApprovers?: EngineDeps['extraApprovers'];
 }
 
 export interface Engine {
@@ -203,6 +205,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     settings,
     random: seededRandom(42),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
+    ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
   });
   const state = (id: string) => service.get(id).record;
   const engine: Engine = {

@@ -6,7 +6,7 @@ import type { ExperimentRecord } from '../../src/core/experiment.js';
 import { transition, type LifecycleEvent } from '../../src/core/lifecycle.js';
 import { Experiment, type ExperimentInput } from '../../src/core/playbook.js';
 import { buildPostmortemView, renderPostmortem, type PostmortemEvent, type PostmortemInput } from '../../src/engine/postmortem.js';
-import { alice, bob, makePlan, makeRecord, openLimits, policy, target, T0 } from '../core/fixtures.js';
+import { alice, authority, bob, makePlan, makeRecord, openLimits, policy, target, T0 } from '../core/fixtures.js';
 
 const TEMPLATE_PATH = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));
 const S = 1000;
@@ -75,7 +75,7 @@ function injectedRun(): Journal {
   j.log(P, alice.id, 'proposed', { planHash: j.record.planHash, seed: 42, candidates: 4, targets: plan.targets.map((t) => ({ id: t.id, name: t.name })) });
   j.log(P + 20 * S, alice.id, 'refused', { command: 'approve', code: 'approval_self', message: 'U_ALICE proposed exp-42 and cannot approve it' });
   j.apply(P + 60 * S, { type: 'approve', actor: bob, currentPlanHash: j.record.planHash, policy }, bob);
-  j.apply(P + 120 * S, { type: 'start', actor: alice, currentPlanHash: j.record.planHash, limits: openLimits, targetIds: ['checkout-2', 'checkout-3'] }, alice);
+  j.apply(P + 120 * S, { type: 'start', actor: alice, currentPlanHash: j.record.planHash, limits: openLimits, targetIds: ['checkout-2', 'checkout-3'], authority }, alice);
   j.log(P + 125 * S, SYSTEM.id, 'precheck', { results: [{ name: 'p99', passed: true, detail: '120 meets < 300', value: 120 }] });
   j.apply(P + 125 * S, { type: 'precheck-passed' });
   j.log(I - S, SYSTEM.id, 'inject-intent', { handleId: 'fh-1', adapter: 'process', faultType: 'kill', targets: ['checkout-2', 'checkout-3'], expiresAt: I - S + 300 * S });
@@ -231,7 +231,7 @@ describe('post-mortem of a run that held', () => {
 describe('post-mortems of other endings', () => {
   it('precheck failed: nothing injected, times relative to the start', async () => {
     const j = new Journal(makeRecord('approved', null, { id: 'exp-7' }));
-    j.apply(T0 + 60 * S, { type: 'start', actor: alice, currentPlanHash: j.record.planHash, limits: openLimits, targetIds: [] }, alice);
+    j.apply(T0 + 60 * S, { type: 'start', actor: alice, currentPlanHash: j.record.planHash, limits: openLimits, targetIds: [], authority }, alice);
     j.log(T0 + 70 * S, SYSTEM.id, 'precheck', { results: [{ name: 'p99', passed: false, detail: '900 fails < 300', value: 900 }] });
     j.apply(T0 + 70 * S, { type: 'precheck-failed', reason: 'p99: 900 fails < 300' });
     const view = buildPostmortemView(input(j));
@@ -274,7 +274,7 @@ describe('post-mortems of other endings', () => {
   it('rejected: never ran, times relative to the proposal', async () => {
     const j = new Journal(makeRecord('proposed', null, { id: 'exp-9' }));
     j.log(T0, alice.id, 'proposed', { planHash: j.record.planHash, seed: 1, candidates: 3, targets: [{ id: 'checkout-1', name: 'checkout-1' }] });
-    j.apply(T0 + 90 * S, { type: 'reject', actor: bob, reason: 'not during the sale' }, bob);
+    j.apply(T0 + 90 * S, { type: 'reject', actor: bob, reason: 'not during the sale', authority }, bob);
     const view = buildPostmortemView(input(j));
     expect(view.summary).toBe('The experiment never ran (rejected: not during the sale); nothing was injected.');
     expect(view.origin.label).toContain('proposal');
