@@ -3,7 +3,7 @@ import { checkApproval, checkApprovalValid, type ApprovalPolicy } from './approv
 import { checkOrgLimits, type OrgLimits } from './blast-radius.js';
 import { FaultlineError } from './errors.js';
 import { checkPermitted, isSystem, type Authority } from './permissions.js';
-import { isTerminal, type AbortInfo, type ExperimentRecord, type Verdict } from './experiment.js';
+import { isTerminal, partialApplied, type AbortInfo, type ExperimentRecord, type PartialApplication, type Verdict } from './experiment.js';
 
 export type LifecycleEvent =
   | { type: 'approve'; actor: Actor; currentPlanHash: string; policy: ApprovalPolicy }
@@ -15,8 +15,11 @@ export type LifecycleEvent =
   | { type: 'precheck-passed' }
   /** `preflight_failed`: a guardrail could not be watched or already broke before the fault went in. */
   | { type: 'precheck-failed'; reason: string; code?: 'preflight_failed' }
-  /** `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does. */
-  | { type: 'injected'; endsAt: number }
+  /**
+   * `endsAt` is the expiry journaled with the intent and handed to the target: the run ends when the fault does.
+   * `partial`: the target applied only part of the fault (the run can then not end "held").
+   */
+  | { type: 'injected'; endsAt: number; partial?: PartialApplication }
   | { type: 'inject-failed'; reason: string }
   | { type: 'duration-elapsed' }
   /**
@@ -54,11 +57,16 @@ function illegal(exp: ExperimentRecord, event: LifecycleEvent): never {
 
 const notify = (tone: 'info' | 'success' | 'warning' | 'danger', text: string): Effect => ({ type: 'notify', tone, text });
 
-/** Which verdict the evidence supports. Only a guardrail breach or a steady state that did not return refutes. */
+/**
+ * Which verdict the evidence supports. Only a guardrail breach or a steady state that did not return
+ * refutes. A fault that went in only in part cannot show the hypothesis held (it was not tested as
+ * written), but a breach or a steady state lost under less than the planned fault still refutes.
+ */
 export function decideVerdict(exp: ExperimentRecord, postcheckPassed: boolean): Verdict {
   if (exp.failure) return 'inconclusive';
   if (exp.abort) return exp.abort.code === 'guardrail_breach' ? 'refuted' : 'inconclusive';
-  return postcheckPassed ? 'held' : 'refuted';
+  if (!postcheckPassed) return 'refuted';
+  return exp.partial ? 'inconclusive' : 'held';
 }
 
 /**
@@ -124,6 +132,10 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
     case 'injected': {
       if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
       const endsAt = event.endsAt;
+      if (event.partial) {
+        const text = `fault injected, but ${partialApplied(event.partial)}; watching guardrails (the verdict can be no better than inconclusive)`;
+        return next({ phase: 'observing', injectedAt: now, endsAt, partial: event.partial }, [notify('warning', text), { type: 'observe', until: endsAt }]);
+      }
       return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails'), { type: 'observe', until: endsAt }]);
     }
     case 'inject-failed': {
@@ -175,8 +187,9 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       if (state !== 'running' || phase !== 'postchecking') illegal(exp, event);
       const verdict = decideVerdict(exp, event.passed);
       const finalState = exp.failure ? 'failed' : exp.abort ? 'aborted' : 'completed';
+      const why = verdict === 'inconclusive' && exp.partial && !exp.failure && !exp.abort ? ` (the fault went in only in part: ${partialApplied(exp.partial)})` : '';
       return next({ state: finalState, phase: null, verdict, endedAt: now }, [
-        notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}`),
+        notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}${why}`),
         { type: 'draft-postmortem' },
       ]);
     }
