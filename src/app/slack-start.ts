@@ -59,7 +59,8 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     service: live.service,
     registry: commandRegistry(),
     log,
-    guard: new ReplayGuard(),
+    // Kept in SQLite: a request handled before a restart is still known after it.
+    guard: new ReplayGuard(live.store.seenRequests),
     maxDurationMs: config.caps.maxDuration,
     playbookChoices: () =>
       [...live.playbooks.values()].map(({ playbook: p }) => ({

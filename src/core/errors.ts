@@ -10,6 +10,9 @@ export const ERROR_CODES = [
   'approval_missing',
   /** Start, reject or cancel by someone the rule does not name (see core/permissions.ts). */
   'not_permitted',
+  /** A signed Slack request seen before (a replay), or dated more than five minutes ahead. */
+  'request_replayed',
+  'request_future',
   'illegal_transition',
   'halted',
   'blast_radius_exceeded',

@@ -20,10 +20,17 @@ export interface SlackHarness {
   sandbox: Sandbox;
   bot: SlackBot;
   events: string;
-  /** Types `/chaos <text>` as a user; resolves with the HTTP answer (the ack). */
-  slash(text: string, user: string, opts?: { responseId?: string }): Promise<{ status: number; body: string; ms: number; responseId: string }>;
-  /** Clicks a card button as a user. */
-  click(actionId: string, value: string, user: string, opts?: { retryNum?: number; payload?: Record<string, unknown> }): Promise<{ status: number; body: string; ms: number; responseId: string; payload: Record<string, unknown> }>;
+  /** Types `/chaos <text>` as a user (of workspace `team`, default T0001); resolves with the HTTP answer (the ack). */
+  slash(text: string, user: string, opts?: { responseId?: string; team?: string }): Promise<{ status: number; body: string; ms: number; responseId: string }>;
+  /** Clicks a card button as a user (of workspace `team`, default T0001). */
+  click(
+    actionId: string,
+    value: string,
+    user: string,
+    opts?: { retryNum?: number; payload?: Record<string, unknown>; team?: string },
+  ): Promise<{ status: number; body: string; ms: number; responseId: string; payload: Record<string, unknown> }>;
+  /** Stops the bot and starts a new one on the same database file, Slack stand-in and sandbox (`bot` and `events` change). */
+  restart(): Promise<void>;
   /** Replies posted into an experiment card's thread, as plain text. */
   threadTexts(cardTs: string): string[];
   close(): Promise<void>;
@@ -55,27 +62,28 @@ export async function startSlackHarness(
     ...overrides,
   });
   const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
-  const bot = await startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url, ...extraEnv } }, log);
-  const events = `${bot.url}/slack/events`;
-  const userOf = (user: string) => ({ id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: TEAM });
-  return {
+  const boot = () => startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url, ...extraEnv } }, log);
+  const bot = await boot();
+  const userOf = (user: string, team = TEAM) => ({ id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: team });
+  const h: SlackHarness = {
     dir,
     api,
     sandbox,
     bot,
-    events,
+    events: `${bot.url}/slack/events`,
     async slash(text, user, opts = {}) {
       const responseId = opts.responseId ?? `cmd-${unique()}`;
-      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: CHANNEL, team_id: TEAM, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
-      const res = await postSigned(events, slashCommandForm(form), { secret: SECRET });
+      const team = opts.team ?? TEAM;
+      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: CHANNEL, team_id: team, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const res = await postSigned(h.events, slashCommandForm(form), { secret: SECRET });
       return { ...res, responseId };
     },
     async click(actionId, value, user, opts = {}) {
       const responseId = `act-${unique()}`;
       const base = interactionFixture('block-actions.approve');
       const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: actionId, value, action_ts: unique() };
-      const payload = opts.payload ?? { ...base, user: userOf(user), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
-      const res = await postSigned(events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
+      const payload = opts.payload ?? { ...base, user: userOf(user, opts.team), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const res = await postSigned(h.events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
       return { ...res, responseId, payload };
     },
     threadTexts(cardTs) {
@@ -84,13 +92,19 @@ export async function startSlackHarness(
         .filter((m) => m.thread_ts === cardTs)
         .map((m) => m.text ?? '');
     },
+    async restart() {
+      await h.bot.stop('restart');
+      h.bot = await boot();
+      h.events = `${h.bot.url}/slack/events`;
+    },
     async close() {
-      await bot.stop('test finished');
+      await h.bot.stop('test finished');
       await sandbox.stop();
       await api.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return h;
 }
 
 /** propose (alice) → approve (bob) → start (alice) through Slack; resolves once the fault is in. */

@@ -9,7 +9,9 @@ import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
 import { AfterAckQueue } from './after-ack-queue.js';
-import { interactionKey, type ReplayGuard } from './replay-guard.js';
+import { FaultlineError } from '../../../core/errors.js';
+import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-guard.js';
+import { isRequestRefusal } from './slack-app.js';
 
 export interface SlackHandlerDeps {
   service: ExperimentService;
@@ -36,13 +38,27 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
   const queue = new AfterAckQueue(2, (err) => log.error({ err: errText(err) }, 'slack work after ack failed'));
   const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
 
-  // Slack retries and replays carry the same identity: acknowledge them, act once.
+  // Our own errors out of the middleware: refusals are answered 401 by the receiver, not logged as failures.
+  app.error(async (err) => {
+    if (!isRequestRefusal(err)) log.error({ err: errText(err), code: (err as { code?: string }).code }, 'slack request failed');
+    throw err;
+  });
+
+  // Every signed request is acted on once, also across restarts: a replay of one already handled is
+  // refused, one dated more than five minutes ahead too; Slack's retries (X-Slack-Retry-Num) of a
+  // request or an interaction already handled are acknowledged and dropped.
   app.use(async (args) => {
     const body = args.body as unknown as Record<string, unknown>;
+    const ack = (args as unknown as { ack?: () => Promise<void> }).ack;
+    const signed = (args.context as { slackRequest?: SignedRequest }).slackRequest;
+    const verdict = signed ? deps.guard.request(signed) : ({ action: 'act' } as const);
+    if (verdict.action === 'refuse') {
+      log.warn({ code: verdict.code, requestTimestamp: signed?.timestampSec, retryNum: args.context.retryNum, why: verdict.why }, 'slack request refused');
+      throw new FaultlineError(verdict.code, `slack request refused: ${verdict.why}`, { requestTimestamp: signed?.timestampSec });
+    }
     const key = interactionKey(body);
-    if (key && !deps.guard.firstTime(key)) {
+    if (verdict.action === 'ack' || (key && !deps.guard.firstTime(key))) {
       log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'repeated slack interaction acknowledged and ignored');
-      const ack = (args as unknown as { ack?: () => Promise<void> }).ack;
       if (ack) await ack();
       return;
     }

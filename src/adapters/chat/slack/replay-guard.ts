@@ -1,28 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Slack's window: a request dated further than this from our clock, either way, is refused. */
+export const REPLAY_WINDOW_MS = 5 * 60_000;
+
+/** How long a click or command is remembered, so Slack's own redelivery (re-signed) acts once. */
+export const INTERACTION_TTL_MS = 30 * 60_000;
+
+/** Where seen keys live: the store (`store.seenRequests`), shared across restarts and processes. */
+export interface SeenKeys {
+  firstTime(key: string, now: number, expiresAt: number): boolean;
+}
+
 /**
- * Remembers which interactions were already handled, so a Slack retry (X-Slack-Retry-Num) or a
- * replayed payload is acknowledged and dropped instead of acting twice. Bounded: old keys fall out.
+ * One signed HTTP request as Slack sent it. Its identity is what Slack signed: the timestamp and
+ * the body (`v0:<ts>:<body>`); a replay of the same bytes has the same identity, a new request does
+ * not. Retries say so in `X-Slack-Retry-Num`, which is not signed.
+ */
+export interface SignedRequest {
+  timestampSec: number;
+  /** sha256 of `v0:<timestamp>:<raw body>`, the string Slack signs. */
+  bodyHash: string;
+  retryNum?: number;
+}
+
+/** What to do with a request: act on it, acknowledge it without acting (a retry), or refuse it. */
+export type RequestVerdict =
+  | { action: 'act' }
+  | { action: 'ack'; why: 'retry of a request already acknowledged' }
+  | { action: 'refuse'; code: 'request_replayed' | 'request_future'; why: string };
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** The identity of a request whose signature Bolt verified; undefined without a usable timestamp. */
+export function signedRequestOf(req: { headers: IncomingHttpHeaders; rawBody: Buffer }): SignedRequest | undefined {
+  const ts = Number(header(req.headers, 'x-slack-request-timestamp'));
+  if (!Number.isInteger(ts)) return undefined;
+  const bodyHash = createHash('sha256').update(`v0:${ts}:`).update(req.rawBody).digest('hex');
+  const retry = Number.parseInt(header(req.headers, 'x-slack-retry-num') ?? '', 10);
+  return { timestampSec: ts, bodyHash, ...(Number.isInteger(retry) ? { retryNum: retry } : {}) };
+}
+
+/**
+ * Remembers what was handled, in the store, for as long as it could come again: a signed request
+ * until its timestamp leaves Slack's five-minute window (Bolt refuses it as stale after that), a
+ * click or command for thirty minutes. A bot that restarted therefore still knows what it acted on.
  */
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>();
-
   constructor(
-    private readonly max = 5000,
-    private readonly ttlMs = 30 * 60_000,
+    private readonly seen: SeenKeys,
     private readonly now: () => number = Date.now,
+    private readonly interactionTtlMs = INTERACTION_TTL_MS,
   ) {}
 
-  /** True the first time a key is offered; false for every repeat within the TTL. */
+  /**
+   * A request dated more than five minutes ahead is refused (Bolt only refuses old ones). One seen
+   * before is acknowledged without acting when Slack marks it a retry, and refused otherwise (a replay).
+   */
+  request(req: SignedRequest): RequestVerdict {
+    const t = this.now();
+    const at = req.timestampSec * 1000;
+    if (at - t > REPLAY_WINDOW_MS) {
+      return { action: 'refuse', code: 'request_future', why: `X-Slack-Request-Timestamp is ${Math.round((at - t) / 1000)} s ahead of this clock (at most ${REPLAY_WINDOW_MS / 1000} s)` };
+    }
+    // Kept until Bolt would refuse the timestamp as stale anyway; never less than a moment.
+    const expiresAt = Math.max(at + REPLAY_WINDOW_MS, t + 1000);
+    if (this.seen.firstTime(`request:${req.bodyHash}`, t, expiresAt)) return { action: 'act' };
+    if (req.retryNum !== undefined) return { action: 'ack', why: 'retry of a request already acknowledged' };
+    return { action: 'refuse', code: 'request_replayed', why: 'this signed request was handled before' };
+  }
+
+  /** True the first time an interaction is offered; false for every repeat while it is remembered. */
   firstTime(key: string): boolean {
     const t = this.now();
-    const prev = this.seen.get(key);
-    if (prev !== undefined && t - prev < this.ttlMs) return false;
-    this.seen.delete(key);
-    this.seen.set(key, t);
-    if (this.seen.size > this.max) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-    return true;
+    return this.seen.firstTime(`interaction:${key}`, t, t + this.interactionTtlMs);
   }
 }
 

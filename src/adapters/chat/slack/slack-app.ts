@@ -1,10 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Logger as Pino } from 'pino';
-import { FaultlineError } from '../../../core/errors.js';
+import { FaultlineError, isFaultlineError } from '../../../core/errors.js';
 import { boltLogger } from './bolt-logger.js';
+import { signedRequestOf } from './replay-guard.js';
 import type { SlackSecrets, SlackSettings } from './schema.js';
 
 export interface OpsRouteLike {
@@ -30,10 +31,17 @@ export function slackMode(secrets: SlackSecrets, settings: SlackSettings): 'sock
   return mode;
 }
 
+/** Refusals of a verified request by our own guard (see replay-guard.ts): answered 401 like a bad signature. */
+export function isRequestRefusal(err: unknown): err is FaultlineError {
+  return isFaultlineError(err, 'request_replayed') || isFaultlineError(err, 'request_future');
+}
+
 /**
  * Builds the Bolt app for either transport. Signature verification stays on in HTTP mode (Bolt's
- * receiver refuses forged, missing and stale signatures); `apiUrl` points every Web API call,
- * including Socket Mode's connection request, at a proxy or a stand-in.
+ * receiver refuses forged, missing and stale signatures); every verified request carries its
+ * identity (`context.slackRequest`: timestamp and a hash of what Slack signed) to the replay guard
+ * in the handlers, whose refusals are answered 401. `apiUrl` points every Web API call, including
+ * Socket Mode's connection request, at a proxy or a stand-in.
  */
 export function createSlackApp(opts: { secrets: SlackSecrets; settings: SlackSettings; host: string; port: number; log: Pino; routes: readonly OpsRouteLike[] }): SlackApp {
   const { secrets, settings } = opts;
@@ -58,6 +66,18 @@ export function createSlackApp(opts: { secrets: SlackSecrets; settings: SlackSet
           logger,
           signatureVerification: true,
           processBeforeResponse: false,
+          customPropertiesExtractor: (req) => {
+            const signed = signedRequestOf(req);
+            return signed ? { slackRequest: signed } : {};
+          },
+          processEventErrorHandler: async (args) => {
+            if (!isRequestRefusal(args.error)) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+            if (!args.response.headersSent) {
+              args.response.writeHead(401);
+              args.response.end();
+            }
+            return true;
+          },
         })
       : new SocketModeReceiver({ appToken: secrets.appToken!, logger, installerOptions: { clientOptions } });
   const bolt = new App({ token: secrets.botToken, receiver, logger, clientOptions, deferInitialization: true });
