@@ -127,7 +127,7 @@ export class IncidentWatch {
       if (gateOff) return log.warn({ experimentId: entry.record.id, services, err: failure }, 'pagerduty lookup failed; starting anyway (pagerduty.gate: off)');
       throw new FaultlineError(
         'incident_lookup_failed',
-        `cannot ask PagerDuty for open incidents on ${services.join(', ')}: ${failure}. Nothing starts on a linked service until PagerDuty answers (try again; pagerduty.gate: off starts without asking)`,
+        `cannot ask PagerDuty for open incidents on ${services.join(', ')}: ${failure}. Nothing starts on a linked service until PagerDuty answers (try again, or set pagerduty.gate: off to start when PagerDuty cannot be asked)`,
         { services, reason: failure },
       );
     }
