@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../core/actor.js';
 import { parseBlastRadius } from '../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../core/blast-radius.js';
-import { checkLadder, scopeOf, type PastRun } from '../core/ladder.js';
+import { checkLadder, targetScope, type PastRun } from '../core/ladder.js';
 import { FaultlineError } from '../core/errors.js';
 import { checkPermitted, type Authority } from '../core/permissions.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
@@ -181,7 +181,8 @@ export class ExperimentService {
       ...(origin.gameDay ? { gameDay: origin.gameDay } : {}),
       ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
     };
-    const entry: StoredExperiment = { record, spec, card: null };
+    // The spec as it runs: checks that read the target's cluster are bound to it (see bindSignals).
+    const entry: StoredExperiment = { record, spec: built.spec, card: null };
     this.deps.store.transaction(() => {
       this.repo.save(entry);
       this.journal.record('proposed', record.id, input.actor, {
@@ -384,7 +385,7 @@ export class ExperimentService {
   pastRuns(): PastRun[] {
     return this.repo.list({ states: ['completed', 'aborted', 'failed'], limit: 1000 }).map(({ record: r }) => ({
       id: r.id,
-      scope: scopeOf(r.plan),
+      scope: targetScope(r.plan),
       faultType: r.plan.fault.type,
       blastRadius: r.plan.blastRadius,
       targets: r.plan.targets.length,

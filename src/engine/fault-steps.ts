@@ -3,7 +3,8 @@ import { setMaxListeners } from 'node:events';
 import { SYSTEM } from '../core/actor.js';
 import { wrapError } from '../core/errors.js';
 import { message } from '../core/message.js';
-import type { FaultHandle, RevertReceipt, TargetDriver } from '../core/ports.js';
+import { PartialApplication, partialMissed } from '../core/experiment.js';
+import { PARTIAL_NOTE, type FaultHandle, type RevertReceipt, type TargetDriver } from '../core/ports.js';
 import { sleep } from '../lib/sleep.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { ExperimentRepo } from './experiment-repo.js';
@@ -74,8 +75,20 @@ export class FaultSteps {
     return [...this.inflight.values()];
   }
 
-  /** Writes the intent first, then injects: a crash between the two is found by reconcile. */
-  async inject(id: string): Promise<{ handle: FaultHandle | null; expiresAt: number; error?: string }> {
+  /** An adapter's word, as it happens, that part of the fault did not go in: said in the thread at once. */
+  private sayPartial(id: string, data: Record<string, unknown>): void {
+    const p = PartialApplication.safeParse(data);
+    if (!p.success) return;
+    const where = typeof data.where === 'string' && data.where ? ` (${data.where})` : '';
+    const entry = this.repo.find(id);
+    if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'warning', sections: [`${id}: ${partialMissed(p.data)}${where}`] }));
+  }
+
+  /**
+   * Writes the intent first, then injects: a crash between the two is found by reconcile.
+   * `partial` is set when the target says only part of the fault went in.
+   */
+  async inject(id: string): Promise<{ handle: FaultHandle | null; expiresAt: number; error?: string; partial?: PartialApplication }> {
     const { record, spec } = this.repo.get(id);
     const driver = driverFor(this.deps.targets, record.plan.adapter);
     const handleId = `fh-${randomUUID().slice(0, 8)}`;
@@ -102,7 +115,11 @@ export class FaultSteps {
             expiresAt,
             now: () => this.deps.clock.now(),
             log: this.deps.log,
-            note: (kind, data) => this.journal.record('adapter-note', id, SYSTEM, { kind, ...data }),
+            note: (kind, data) => {
+              // The note's kind wins over a field of the same name in its data.
+              this.journal.record('adapter-note', id, SYSTEM, { ...data, kind });
+              if (kind === PARTIAL_NOTE) this.sayPartial(id, data);
+            },
             signal,
           }),
         (late) => void this.landedLate(id, flight, late),
@@ -111,7 +128,9 @@ export class FaultSteps {
       flight.handle = handle;
       this.journal.record('injected', id, SYSTEM, { handleId, handle: handle as unknown as Record<string, unknown> });
       this.deps.log.info({ experimentId: id, handleId, fault: spec.fault.type, targets: record.plan.targets.map((t) => t.id) }, 'fault injected');
-      return { handle, expiresAt };
+      const partial = handle.partial === undefined ? undefined : PartialApplication.safeParse(handle.partial);
+      if (partial && !partial.success) this.deps.log.warn({ experimentId: id, handleId, partial: handle.partial }, 'the target reported a partial fault in an unreadable shape');
+      return { handle, expiresAt, ...(partial?.success ? { partial: partial.data } : {}) };
     } catch (err) {
       if (flight.handle) throw err; // applied, but the store refused to record it: the run's crash path reverts from memory
       const e = wrapError('inject_failed', 'inject failed', err);

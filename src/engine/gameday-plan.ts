@@ -3,7 +3,7 @@ import { canonicalJson } from '../core/canonical-json.js';
 import { FaultlineError, isFaultlineError } from '../core/errors.js';
 import type { Plan } from '../core/experiment.js';
 import { isInlineStep, type GameDaySpec } from '../core/gameday.js';
-import { checkLadder, scopeOf, type PastRun } from '../core/ladder.js';
+import { checkLadder, targetScope, type PastRun } from '../core/ladder.js';
 import type { Experiment } from '../core/playbook.js';
 import type { LoadedGameDay } from '../playbooks/validate-gameday.js';
 
@@ -45,7 +45,7 @@ export function checkGameDayLadder(plans: readonly Plan[], history: readonly Pas
     }
     virtual.unshift({
       id: `step-${i + 1}`,
-      scope: scopeOf(plan),
+      scope: targetScope(plan),
       faultType: plan.fault.type,
       blastRadius: plan.blastRadius,
       targets: plan.targets.length,

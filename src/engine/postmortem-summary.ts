@@ -1,5 +1,5 @@
 import { SYSTEM } from '../core/actor.js';
-import type { ExperimentRecord, Verdict } from '../core/experiment.js';
+import { partialApplied, type ExperimentRecord, type Verdict } from '../core/experiment.js';
 import { formatDuration } from '../core/duration.js';
 
 export interface SummaryFacts {
@@ -54,6 +54,9 @@ export function summarize(f: SummaryFacts): string {
     const how = r.abort.by.id === SYSTEM.id ? 'automatically' : 'on request';
     const when = f.injected ? ` while ${fault} was in; the fault was reverted` : ' before anything was injected';
     return `The experiment was aborted ${how} (${r.abort.code}: ${r.abort.reason})${when}.`;
+  }
+  if (r.partial && r.verdict !== 'refuted') {
+    return `${Fault} went in only in part (${partialApplied(r.partial)}); no guardrail tripped in ${planned}, but the hypothesis was not tested as written, so the run is inconclusive.`;
   }
   if (f.postcheckPassed === false || r.verdict === 'refuted') {
     return `${Fault} ran for the planned ${planned} without tripping a guardrail, but the steady state had not returned after the revert.`;

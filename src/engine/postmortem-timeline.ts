@@ -1,5 +1,6 @@
 import { compactJson, isoUtc, relTime } from './postmortem-format.js';
 import { chronological, dataOf, type PostmortemEvent } from './postmortem-events.js';
+import { noteSentence } from './postmortem-notes.js';
 
 export interface TimelineEntry {
   seq: number;
@@ -173,6 +174,8 @@ function describe(e: PostmortemEvent, all: readonly PostmortemEvent[], kinds: Re
       const d = dataOf(e, 'postmortem');
       return d ? `Post-mortem drafted at ${d.path}` : undefined;
     }
+    case 'adapter-note':
+      return noteSentence(e.data);
     default:
       if (SKIPPED.has(e.kind)) return undefined;
   }

@@ -93,7 +93,8 @@ export class Runner {
       const injected = await this.faults.inject(id);
       if (this.current(id).record.phase === 'injecting') {
         // The run ends at the fault's journaled expiry, so a slow inject never stretches it past what the target holds.
-        if (injected.handle) this.transitions.apply(id, { type: 'injected', endsAt: injected.expiresAt });
+        // A fault that went in only in part is said in the thread and caps the verdict at inconclusive.
+        if (injected.handle) this.transitions.apply(id, { type: 'injected', endsAt: injected.expiresAt, ...(injected.partial ? { partial: injected.partial } : {}) });
         else this.transitions.apply(id, { type: 'inject-failed', reason: injected.error ?? 'no answer' });
       }
       if (this.current(id).record.phase === 'observing') await this.observe(id, wake);

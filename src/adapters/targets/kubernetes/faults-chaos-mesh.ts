@@ -54,7 +54,7 @@ export async function injectChaosMesh(run: FaultRun<KubernetesFaultParams['chaos
     metadata: { name: createdName(ctx.handleId, namespace, namespaces), namespace, labels: ownerLabels(ctx), annotations: ownerAnnotations(ctx, run.faultType) },
     spec: { ...params.spec, mode: 'all', selector: { namespaces: [namespace], pods: { [namespace]: refs.map((r) => r.name) } }, duration },
   }));
-  ctx.note('chaos-mesh', { kind, version, duration, resources: resources.map((r) => ({ namespace: r.metadata.namespace, name: r.metadata.name, spec: r.spec })) });
+  ctx.note('chaos-mesh', { chaosKind: kind, version, duration, resources: resources.map((r) => ({ namespace: r.metadata.namespace, name: r.metadata.name, spec: r.spec })) });
   for (const body of resources) {
     const { namespace, name } = body.metadata;
     await withRetry(`create ${plural}/${namespace}/${name}`, deps.policy, deps.log, ctx.signal, async () => {

@@ -66,7 +66,7 @@ export async function injectScaleDown(run: FaultRun<KubernetesFaultParams['scale
         return { from: Number(w.metadata.annotations?.[ANN_ORIGINAL_REPLICAS] ?? w.spec?.replicas ?? 1), to: w.spec?.replicas ?? 1 };
       }
       const p = plan(ref, w, params, ctx.handleId);
-      ctx.note('scale-down', { target: targetId(ref), kind: ref.kind, namespace: ref.namespace, name: ref.name, originalReplicas: p.from, replicas: p.to });
+      ctx.note('scale-down', { target: targetId(ref), workloadKind: ref.kind, namespace: ref.namespace, name: ref.name, originalReplicas: p.from, replicas: p.to });
       const body = {
         metadata: {
           resourceVersion: w.metadata?.resourceVersion,
