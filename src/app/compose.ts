@@ -16,6 +16,7 @@ import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
+import { signalSettings, targetSettings } from './adapter-settings.js';
 
 export interface App {
   config: Config;
@@ -69,13 +70,9 @@ export async function createApp(opts: {
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
-  // The Kubernetes adapter must also know what is protected: drains and interval kills pick pods themselves.
-  const kube = (config.adapters.targets.kubernetes as Record<string, unknown> | undefined) ?? {};
-  const targets = buildTargets(
-    { ...config.adapters.targets, kubernetes: { protectedNamespaces: config.protected.namespaces, protectedLabels: config.protected.labels, ...kube } },
-    adapterDeps,
-  );
-  const signals = buildSignals(config.adapters.signals, adapterDeps);
+  // The Kubernetes adapter also learns what is protected; the pods signal reads the cluster it acts on.
+  const targets = buildTargets(targetSettings(config), adapterDeps);
+  const signals = buildSignals(signalSettings(config), adapterDeps);
   // Filled after recovery: the engine reads playbooks through these getters, and a revert never needs one.
   let loaded: { playbooks: Map<string, LoadedPlaybook>; gamedays: Map<string, LoadedGameDay>; reports: FileReport[] } = { playbooks: new Map(), gamedays: new Map(), reports: [] };
   const service = new ExperimentService({

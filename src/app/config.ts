@@ -230,11 +230,9 @@ function applySignalEnv(config: Config, env: NodeJS.ProcessEnv): void {
   if (env.PROMETHEUS_BEARER_TOKEN) prom.bearerToken = env.PROMETHEUS_BEARER_TOKEN;
   if (env.PROMETHEUS_USERNAME && env.PROMETHEUS_PASSWORD) prom.basicAuth = { username: env.PROMETHEUS_USERNAME, password: env.PROMETHEUS_PASSWORD };
   if (Object.keys(prom).length > 0) config.adapters.signals.prometheus = prom;
-  // The cluster: KUBECONFIG unless the file names one; both the target and the pods signal use it.
+  // The cluster: KUBECONFIG unless the file names one. The pods signal takes the target's (compose.ts).
   if (env.KUBECONFIG) {
-    for (const [family, kind] of [['targets', 'kubernetes'], ['signals', 'pods']] as const) {
-      const current = (config.adapters[family][kind] as Record<string, unknown> | undefined) ?? {};
-      if (current.kubeconfig === undefined) config.adapters[family][kind] = { ...current, kubeconfig: env.KUBECONFIG };
-    }
+    const current = (config.adapters.targets.kubernetes as Record<string, unknown> | undefined) ?? {};
+    if (current.kubeconfig === undefined) config.adapters.targets.kubernetes = { ...current, kubeconfig: env.KUBECONFIG };
   }
 }

@@ -42,7 +42,7 @@ describe('the Kubernetes adapters as the app registers them (client loaded on fi
     expect(pods).toHaveLength(3);
     const signal = lazyPodsSignalAdapter.create(lazyPodsSignalAdapter.configSchema.parse({ kubeconfig }), { log: quiet, now: Date.now });
     const q = signal.schema.parse({ source: 'pods', namespace: 'shop', selector: { app: 'web' }, measure: 'ready-count' }) as never;
-    expect(signal.describe(q)).toBe('pods ready-count in shop (app=web)');
+    expect(signal.describe(q)).toBe("pods shop/app=web → ready-count in the kubeconfig's current context");
     await new Promise((r) => setTimeout(r, 300));
     expect(await signal.sample(q, { now: Date.now, timeoutMs: 2000 })).toMatchObject({ status: 'ok', value: 3 });
   });

@@ -41,6 +41,7 @@ describe('kubernetes adapter: config and schemas', () => {
       inClusterServer: 'https://kubernetes.default.svc',
       serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
       namespace: 'default',
+      clusters: [],
       optInNamespaces: false,
       revertAttempts: 5,
       revertBackoffMs: 250,

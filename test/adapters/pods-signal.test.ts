@@ -41,7 +41,10 @@ describe('pods signal', () => {
     expect(podsSignalSchema.safeParse({ source: 'pods' }).success).toBe(false);
     expect(podsSignalSchema.safeParse({ source: 'pods', namespace: 'shop', measure: 'cpu' }).success).toBe(false);
     expect(podsSignalSchema.safeParse({ source: 'pods', namespace: 'shop', url: 'x' }).success).toBe(false);
-    expect(source().describe(q({ selector: { app: 'checkout' }, measure: 'ready-count' }))).toBe('pods shop/app=checkout → ready-count');
+    expect(source().describe(q({ selector: { app: 'checkout' }, measure: 'ready-count' }))).toBe("pods shop/app=checkout → ready-count in the kubeconfig's current context");
+    expect(source({ context: 'stand-in' }).describe(q({}))).toBe('pods shop/(all) → ready-ratio in cluster stand-in');
+    expect(source().describe(q({ cluster: 'prod' }))).toBe('pods shop/(all) → ready-ratio in cluster prod');
+    expect(podsSignalSchema.safeParse({ source: 'pods', namespace: 'shop', cluster: 'has space' }).success).toBe(false);
   });
 
   it('reads the Ready share, the Ready count and the Running count (finished pods left out)', async () => {
@@ -90,11 +93,11 @@ describe('pods signal', () => {
     api.failNext({ method: 'GET', pathIncludes: '/namespaces/shop/pods' }, 503);
     const failed = await s.sample(q({ selector: { app: 'checkout' } }), sctx());
     expect(failed.status).toBe('unknown');
-    expect(failed.status === 'unknown' && failed.reason).toMatch(/^pods shop\/app=checkout → ready-ratio: HTTP 503/);
+    expect(failed.status === 'unknown' && failed.reason).toMatch(/^pods shop\/app=checkout → ready-ratio in the kubeconfig's current context: HTTP 503/);
     api.slowNext({ method: 'GET', pathIncludes: '/namespaces/shop/pods' }, 800);
-    expect(await s.sample(q({ selector: { app: 'checkout' } }), sctx(200))).toMatchObject({ status: 'unknown', reason: 'pods shop/app=checkout → ready-ratio: no answer within 200 ms' });
+    expect(await s.sample(q({ selector: { app: 'checkout' } }), sctx(200))).toMatchObject({ status: 'unknown', reason: "pods shop/app=checkout → ready-ratio in the kubeconfig's current context: no answer within 200 ms" });
     const noCluster = source({ kubeconfig: undefined, serviceAccountDir: join(dir, 'no-sa'), homeDir: join(dir, 'no-home') });
-    expect(await noCluster.sample(q({}), sctx())).toMatchObject({ status: 'unknown', reason: 'pods shop/(all) → ready-ratio: no kubeconfig found: set KUBECONFIG or adapters.signals.pods.kubeconfig' });
+    expect(await noCluster.sample(q({}), sctx())).toMatchObject({ status: 'unknown', reason: "pods shop/(all) → ready-ratio in the kubeconfig's current context: no kubeconfig found: set KUBECONFIG or adapters.signals.pods.kubeconfig" });
     expect(await s.sample({ source: 'pods' } as SignalQuery, sctx())).toMatchObject({ status: 'unknown', reason: expect.stringContaining('invalid pods signal: namespace') });
   });
 });

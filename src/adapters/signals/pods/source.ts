@@ -6,15 +6,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { SignalQuery } from '../../../core/playbook.js';
 import type { AdapterDeps, Reading, SampleContext, SignalSource } from '../../../core/ports.js';
-import { createKubeClient, describeKubeError, KubeTimeoutError } from '../../targets/kubernetes/kube-client.js';
+import { createKubeClient, describeKubeError, KubeTimeoutError, type KubeClient } from '../../targets/kubernetes/kube-client.js';
 import { selectorText } from '../../targets/kubernetes/targets.js';
-import { podsSignalSchema, type PodsSignalConfig, type PodsSignalQuery } from './schema.js';
+import { describePodsQuery, followTargetCluster, podsSignalSchema, type PodsSignalConfig, type PodsSignalQuery } from './schema.js';
 
 export const PODS_CONFIG_PATH = 'adapters.signals.pods';
-
-export function describePodsQuery(q: Pick<PodsSignalQuery, 'namespace' | 'selector' | 'measure'>): string {
-  return `pods ${q.namespace}/${selectorText(q.selector) ?? '(all)'} → ${q.measure}`;
-}
+export { describePodsQuery } from './schema.js';
 
 const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
@@ -30,7 +27,18 @@ export function measurePods(pods: readonly V1Pod[], measure: PodsSignalQuery['me
 }
 
 export function createPodsSource(config: PodsSignalConfig, deps: AdapterDeps): SignalSource {
-  const client = createKubeClient(config, PODS_CONFIG_PATH);
+  const home = createKubeClient(config, PODS_CONFIG_PATH);
+  // One client per kubeconfig context a query names (the experiment's cluster); the rest reads the adapter's.
+  const byContext = new Map<string, KubeClient>();
+  const clientFor = (cluster: string | undefined): KubeClient => {
+    if (cluster === undefined || cluster === config.context) return home;
+    let c = byContext.get(cluster);
+    if (!c) {
+      c = createKubeClient({ ...config, context: cluster }, PODS_CONFIG_PATH);
+      byContext.set(cluster, c);
+    }
+    return c;
+  };
 
   async function sample(query: SignalQuery, ctx: SampleContext): Promise<Reading> {
     const now = ctx.now ?? deps.now;
@@ -41,7 +49,8 @@ export function createPodsSource(config: PodsSignalConfig, deps: AdapterDeps): S
       return unknown(`invalid pods signal: ${issue?.path.join('.') || 'query'} ${issue?.message ?? ''}`.trim());
     }
     const q = parsed.data;
-    const what = describePodsQuery(q);
+    const what = describePodsQuery(q, config);
+    const client = clientFor(q.cluster);
     const budget = ctx.timeoutMs > 0 ? AbortSignal.timeout(ctx.timeoutMs) : undefined;
     const signal = budget && ctx.signal ? AbortSignal.any([budget, ctx.signal]) : (budget ?? ctx.signal);
     let pods: V1Pod[];
@@ -74,7 +83,8 @@ export function createPodsSource(config: PodsSignalConfig, deps: AdapterDeps): S
     },
     describe(query) {
       const q = query as Partial<PodsSignalQuery>;
-      return describePodsQuery({ namespace: String(q.namespace ?? '(no namespace)'), selector: q.selector ?? {}, measure: q.measure ?? 'ready-ratio' });
+      return describePodsQuery({ namespace: String(q.namespace ?? '(no namespace)'), selector: q.selector ?? {}, measure: q.measure ?? 'ready-ratio', cluster: q.cluster }, config);
     },
+    followTarget: (query, target) => followTargetCluster(query as PodsSignalQuery, target, config) as SignalQuery,
   };
 }

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 
+/** A kubeconfig context name as people write them (`prod`, `gke_shop_europe-west1_main`, `arn:aws:eks:…:cluster/prod`). */
+export const ContextName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/+-]*$/, 'a kubeconfig context name: letters, digits and . _ : @ / + -');
+
 /**
  * How to reach a cluster. Shared by the `kubernetes` target and the `pods` signal; the app passes
  * `KUBECONFIG` in as `kubeconfig` (nothing here reads the environment).

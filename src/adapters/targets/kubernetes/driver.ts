@@ -1,12 +1,14 @@
 /**
- * The `kubernetes` target driver. Creating it reads nothing and contacts nothing; the kubeconfig is
- * loaded on the first call. Every object it creates or changes carries `faultline.dev/experiment`,
+ * The `kubernetes` target driver for one cluster (one kubeconfig context; cluster-router.ts picks
+ * one per experiment). Creating it reads nothing and contacts nothing; the kubeconfig is loaded on
+ * the first call. Every object it creates or changes carries `faultline.dev/experiment`,
  * `faultline.dev/handle` and `faultline.dev/expires-at`, plus what revert needs, so a revert works
  * from the journal's handle or from the cluster alone (listOwned) after a crash.
  */
 import { FaultlineError, isFaultlineError, wrapError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
-import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, PartialApplication, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import { previewDrain } from './drain-plan.js';
 import { confirmObjects } from './confirm.js';
 import type { FaultDeps, FaultRun } from './fault-context.js';
 import { injectChaosMesh } from './faults-chaos-mesh.js';
@@ -30,6 +32,7 @@ import {
   type KubernetesTargetConfig,
 } from './schema.js';
 import { parseTargetId, previewTargets, type TargetRef } from './targets.js';
+import type { V1Node } from '@kubernetes/client-node';
 
 export const KUBERNETES_CONFIG_PATH = 'adapters.targets.kubernetes';
 
@@ -49,7 +52,14 @@ function refsFor(faultType: KubernetesFaultType, targets: readonly ResolvedTarge
   });
 }
 
-export function createKubernetesDriver(config: KubernetesTargetConfig, deps: AdapterDeps): TargetDriver {
+/** One cluster's driver, and the name of the kubeconfig context it uses (loading the kubeconfig). */
+export interface ClusterDriver extends TargetDriver {
+  context(): string;
+}
+
+const isNodeTarget = (t: { nodeSelector?: unknown; zone?: unknown }) => t.nodeSelector !== undefined || t.zone !== undefined;
+
+export function createClusterDriver(config: KubernetesTargetConfig, deps: AdapterDeps): ClusterDriver {
   const client = createKubeClient(config, KUBERNETES_CONFIG_PATH);
   const policy = { attempts: config.revertAttempts, backoffMs: config.revertBackoffMs };
   const faultDeps: FaultDeps = { client, config, policy, log: deps.log, now: deps.now };
@@ -73,18 +83,48 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
     }
   }
 
+  const asAdapterError = (what: string, err: unknown) =>
+    isFaultlineError(err) ? err : new FaultlineError('adapter_error', `${what}: ${describeKubeError(err)}`, {}, { cause: err });
+
   return {
     kind: 'kubernetes',
     faultTypes: KUBERNETES_FAULT_TYPES,
     schemas: { target: kubernetesTargetSchema, fault: kubernetesFaultSchema },
 
+    context: () => client.apis().context,
+
+    /** Every target carries the cluster it was found in (`attributes.cluster`, the context's name). */
     async preview(target: TargetSpec, ctx: DiscoverContext) {
       const spec = resolvedTargetSchema.safeParse(target);
       if (!spec.success) throw new FaultlineError('playbook_invalid', `invalid kubernetes target:\n${formatIssues(spec.error.issues, ['target'])}`);
       try {
-        return await previewTargets(spec.data, { client, config }, ctx.signal);
+        const found = await previewTargets(spec.data, { client, config }, ctx.signal);
+        const cluster = client.apis().context;
+        return found.map((t) => ({ ...t, attributes: { ...t.attributes, cluster } }));
       } catch (err) {
-        throw isFaultlineError(err) ? err : new FaultlineError('adapter_error', `could not list kubernetes targets: ${describeKubeError(err)}`, {}, { cause: err });
+        throw asAdapterError('could not list kubernetes targets', err);
+      }
+    },
+
+    /** Node faults are measured against every node of the cluster: a zone is its share of the cluster, not all of itself. */
+    async population(target: TargetSpec, ctx: DiscoverContext) {
+      const spec = resolvedTargetSchema.safeParse(target);
+      if (!spec.success || !isNodeTarget(spec.data)) return undefined;
+      try {
+        return (await client.listAll<V1Node>('list nodes', (a, q, o) => a.core.listNode({ ...q }, o), { signal: ctx.signal })).length;
+      } catch (err) {
+        throw asAdapterError('could not count the nodes of the cluster', err);
+      }
+    },
+
+    /** A drain's pods, per node and namespace: what it would evict and what it leaves. */
+    async impact(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) {
+      if (fault.type !== 'node-drain' && fault.type !== 'zone-outage') return [];
+      const nodes = targets.map((t) => parseTargetId(t.id)).filter((r): r is TargetRef => r?.kind === 'node').map((r) => r.name);
+      try {
+        return await previewDrain(client, config, nodes, ctx.signal);
+      } catch (err) {
+        throw asAdapterError('could not list the pods a drain would evict', err);
       }
     },
 
@@ -107,8 +147,9 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
         await rollback(ctx, run.applied);
         throw isFaultlineError(err) && err.code !== 'adapter_error' ? err : new FaultlineError('inject_failed', `${type} failed: ${err instanceof FaultlineError ? err.message : describeKubeError(err)}`, {}, { cause: err });
       }
-      const data: KubeHandleData & Record<string, unknown> = { ...facts, objects: run.applied };
-      deps.log.info({ experimentId: ctx.experimentId, handleId: ctx.handleId, fault: type, objects: run.applied.map(objectRef) }, 'kubernetes fault injected');
+      const { partial, ...rest } = facts as { partial?: PartialApplication };
+      const data: KubeHandleData & Record<string, unknown> = { ...rest, objects: run.applied };
+      deps.log.info({ experimentId: ctx.experimentId, handleId: ctx.handleId, fault: type, objects: run.applied.map(objectRef), ...(partial ? { partial } : {}) }, 'kubernetes fault injected');
       return {
         handleId: ctx.handleId,
         experimentId: ctx.experimentId,
@@ -118,6 +159,7 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
         appliedAt: ctx.now(),
         expiresAt: ctx.expiresAt,
         data,
+        ...(partial ? { partial } : {}),
       } satisfies FaultHandle;
     },
 

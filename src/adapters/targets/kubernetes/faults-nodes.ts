@@ -1,15 +1,18 @@
 /**
  * node-drain and zone-outage: cordon each node (one merge patch that also marks it as ours), then
  * evict its pods through the Eviction API so PodDisruptionBudgets are honoured. An eviction a PDB
- * refuses (429) is reported — journaled and in the handle — and not retried. DaemonSet and mirror
- * pods stay, as with `kubectl drain --ignore-daemonsets`. Revert uncordons only what Faultline
- * cordoned; evicted pods are rescheduled by their controllers, not "un-evicted".
+ * refuses (429) is reported — journaled, said in the thread as soon as the node is done, and in the
+ * handle's `partial` — and not retried. DaemonSet and mirror pods stay, as with `kubectl drain
+ * --ignore-daemonsets`; so do protected pods and, in opt-in mode, pods of namespaces that have not
+ * opted in. Revert uncordons only what Faultline cordoned; evicted pods are rescheduled by their
+ * controllers, not "un-evicted".
  */
-import { isProtectedPod } from './ownership.js';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { FaultlineError } from '../../../core/errors.js';
+import { PARTIAL_NOTE, type PartialApplication } from '../../../core/ports.js';
+import { classifyPods, optedInNamespaces, podId, podsOn, type LeaveReason } from './drain-plan.js';
 import type { FaultDeps, FaultResult, FaultRun } from './fault-context.js';
-import { describeKubeError, statusOf, type KubeClient } from './kube-client.js';
+import { describeKubeError, statusCauses, statusOf, type KubeClient } from './kube-client.js';
 import { ANN_CORDONED, LABEL_HANDLE, ZONE_LABEL, ownerAnnotations, ownerLabels } from './ownership.js';
 import { mapLimit, withRetry } from './retry.js';
 import type { KubernetesFaultParams } from './schema.js';
@@ -24,32 +27,54 @@ function readNode(client: KubeClient, name: string, signal?: AbortSignal): Promi
 interface EvictionReport {
   evicted: string[];
   alreadyGone: string[];
-  refused: Array<{ pod: string; node: string; reason: string }>;
+  refused: Array<{ pod: string; node: string; reason: string; budget?: string }>;
   failed: Array<{ pod: string; node: string; error: string }>;
-  skipped: Array<{ pod: string; why: 'daemonset' | 'mirror' | 'protected' }>;
+  skipped: Array<{ pod: string; why: LeaveReason }>;
 }
 
-const podId = (p: V1Pod) => `pod/${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
-
-async function podsOn(client: KubeClient, node: string, signal?: AbortSignal): Promise<V1Pod[]> {
-  return client.listAll<V1Pod>(`list pods on node/${node}`, (a, q, o) => a.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, ...q }, o), { signal });
+/** The budget a 429 names ("The disruption budget cart-pdb needs 2 healthy pods …"), if it names one. */
+function budgetOf(err: unknown): string | undefined {
+  for (const c of statusCauses(err)) {
+    const m = /disruption budget (\S+)/i.exec(c.message ?? '');
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
 }
 
-async function evictAll(run: FaultRun<unknown>, deps: FaultDeps, nodes: readonly string[]): Promise<EvictionReport> {
+/** Why some pods of a drain stayed: "PodDisruptionBudget cart-pdb", "1 eviction failed (HTTP 500: …)". */
+function whyNotEvicted(refused: EvictionReport['refused'], failed: EvictionReport['failed']): string {
+  const parts: string[] = [];
+  if (refused.length > 0) {
+    const budgets = [...new Set(refused.map((r) => r.budget).filter((b): b is string => b !== undefined))].sort();
+    parts.push(budgets.length === 0 ? 'a PodDisruptionBudget refused' : `PodDisruptionBudget${budgets.length > 1 ? 's' : ''} ${budgets.join(', ')}`);
+  }
+  if (failed.length > 0) parts.push(`${failed.length} eviction${failed.length > 1 ? 's' : ''} failed (${failed[0]!.error})`);
+  return parts.join('; ');
+}
+
+/**
+ * Evicts what a drain may evict from each node. What a PodDisruptionBudget refuses, or what fails,
+ * stays: said through ctx.note as soon as each node is done (the engine posts it in the thread), and
+ * in the result's `partial`.
+ */
+async function evictAll(run: FaultRun<unknown>, deps: FaultDeps, nodes: readonly string[]): Promise<EvictionReport & { partial?: PartialApplication }> {
   const { ctx } = run;
   const report: EvictionReport = { evicted: [], alreadyGone: [], refused: [], failed: [], skipped: [] };
   const grace = deps.config.evictionGracePeriodSeconds;
+  const optedIn = await optedInNamespaces(deps.client, deps.config, ctx.signal);
+  let intended = 0;
   for (const node of nodes) {
-    const pods = (await podsOn(deps.client, node, ctx.signal)).filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-    const evictable: V1Pod[] = [];
-    for (const p of pods) {
-      if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) report.skipped.push({ pod: podId(p), why: 'daemonset' });
-      else if (p.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) report.skipped.push({ pod: podId(p), why: 'mirror' });
-      else if (isProtectedPod(p, deps.config)) report.skipped.push({ pod: podId(p), why: 'protected' });
-      else evictable.push(p);
-    }
-    ctx.note('node-drain-evict', { node, pods: evictable.map(podId), ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) });
-    await mapLimit(evictable, EVICT_CONCURRENCY, async (p) => {
+    const plan = classifyPods(node, await podsOn(deps.client, node, ctx.signal), deps.config, optedIn);
+    report.skipped.push(...plan.leave.map(({ pod, why }) => ({ pod: podId(pod), why })));
+    intended += plan.evict.length;
+    ctx.note('node-drain-evict', {
+      node,
+      pods: plan.evict.map(podId),
+      left: plan.leave.map(({ pod, why }) => ({ pod: podId(pod), why })),
+      ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+    });
+    const before = { refused: report.refused.length, failed: report.failed.length };
+    await mapLimit(plan.evict, EVICT_CONCURRENCY, async (p: V1Pod) => {
       const name = p.metadata?.name ?? '';
       const namespace = p.metadata?.namespace ?? '';
       const body = {
@@ -67,15 +92,24 @@ async function evictAll(run: FaultRun<unknown>, deps: FaultDeps, nodes: readonly
         else if (code === 429) {
           // A PodDisruptionBudget said no: that is a finding, not an error. Reported, not retried.
           const reason = describeKubeError(err);
-          report.refused.push({ pod: podId(p), node, reason });
-          ctx.note('eviction-refused', { pod: podId(p), node, reason });
+          const budget = budgetOf(err);
+          report.refused.push({ pod: podId(p), node, reason, ...(budget ? { budget } : {}) });
+          ctx.note('eviction-refused', { pod: podId(p), node, reason, ...(budget ? { budget } : {}) });
         } else report.failed.push({ pod: podId(p), node, error: describeKubeError(err) });
       }
     });
+    const refused = report.refused.slice(before.refused);
+    const failed = report.failed.slice(before.failed);
+    if (refused.length + failed.length > 0) {
+      const here: PartialApplication = { applied: plan.evict.length - refused.length - failed.length, intended: plan.evict.length, unit: 'pods', action: 'evicted', reason: whyNotEvicted(refused, failed) };
+      ctx.note(PARTIAL_NOTE, { ...here, where: `node ${node}` });
+    }
   }
   report.evicted.sort();
   if (report.refused.length > 0) ctx.log.warn({ handleId: ctx.handleId, refused: report.refused.map((r) => r.pod) }, 'evictions refused by a PodDisruptionBudget');
-  return report;
+  const missed = report.refused.length + report.failed.length;
+  if (missed === 0) return report;
+  return { ...report, partial: { applied: intended - missed, intended, unit: 'pods', action: 'evicted', reason: whyNotEvicted(report.refused, report.failed) } };
 }
 
 async function cordon(run: FaultRun<unknown>, deps: FaultDeps, ref: TargetRef, initial: V1Node): Promise<'cordoned' | 'was-cordoned'> {

@@ -1,5 +1,5 @@
 import type { TargetAdapter } from '../../../core/ports.js';
-import { createKubernetesDriver } from './driver.js';
+import { createKubernetesDriver } from './cluster-router.js';
 import { KubernetesTargetConfig } from './schema.js';
 
 /** A Kubernetes cluster: pod-delete, scale-down, node-drain, zone-outage, network faults and Chaos Mesh resources. */
@@ -9,7 +9,9 @@ export const kubernetesTargetAdapter: TargetAdapter<KubernetesTargetConfig> = {
   create: (config, deps) => createKubernetesDriver(config, deps),
 };
 
-export { createKubernetesDriver, KUBERNETES_CONFIG_PATH } from './driver.js';
+export { createKubernetesDriver } from './cluster-router.js';
+export { createClusterDriver, KUBERNETES_CONFIG_PATH } from './driver.js';
+export { describeKubernetesTarget } from './describe-target.js';
 export { KubeConnection } from './connection.js';
 export { createKubeClient, loadKubeConfig, type KubeClient } from './kube-client.js';
 export {
@@ -31,6 +33,7 @@ export {
   KubernetesTargetConfig,
   kubernetesFaultSchema,
   kubernetesTargetSchema,
+  kubernetesTargetSchemaFor,
   type KubernetesFault,
   type KubernetesFaultType,
   type KubernetesTarget,

@@ -30,6 +30,8 @@ export interface KubeApis {
   ext: ApiextensionsV1Api;
   /** The context's default namespace, if the kubeconfig names one. */
   contextNamespace: string | undefined;
+  /** The kubeconfig context in use (`in-cluster` for the service account): the cluster's name in plans. */
+  context: string;
   server: string;
 }
 
@@ -76,6 +78,24 @@ export function statusBody(err: unknown): { message?: string; reason?: string } 
   if (!body || typeof body !== 'object') return undefined;
   const b = body as { message?: unknown; reason?: unknown };
   return { ...(typeof b.message === 'string' ? { message: b.message } : {}), ...(typeof b.reason === 'string' ? { reason: b.reason } : {}) };
+}
+
+/** The `details.causes` of the API server's Status (e.g. which PodDisruptionBudget refused an eviction). */
+export function statusCauses(err: unknown): Array<{ reason?: string; message?: string }> {
+  if (!(err instanceof ApiException)) return [];
+  let body: unknown = (err as ApiException<unknown>).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      return [];
+    }
+  }
+  const causes = (body as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+  if (!Array.isArray(causes)) return [];
+  return causes
+    .filter((c): c is Record<string, unknown> => !!c && typeof c === 'object')
+    .map((c) => ({ ...(typeof c.reason === 'string' ? { reason: c.reason } : {}), ...(typeof c.message === 'string' ? { message: c.message } : {}) }));
 }
 
 /** The API server's own words (`Status.message`) rather than the client's dump of headers. */
@@ -150,6 +170,7 @@ export function createKubeClient(conn: KubeConnection, configPath: string): Kube
       custom: kc.makeApiClient(CustomObjectsApi),
       ext: kc.makeApiClient(ApiextensionsV1Api),
       contextNamespace: ctx?.namespace,
+      context: kc.getCurrentContext(),
       server: kc.getCurrentCluster()?.server ?? '(unknown)',
     };
     return cached;

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetAdapter, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import type { KubeConnection } from './connection.js';
-import { KUBERNETES_FAULT_TYPES, KubernetesTargetConfig, kubernetesFaultSchema, kubernetesTargetSchema } from './schema.js';
+import { describeKubernetesTarget } from './describe-target.js';
+import { KUBERNETES_FAULT_TYPES, KubernetesTargetConfig, kubernetesFaultSchema, kubernetesTargetSchemaFor } from './schema.js';
 
 /**
  * Whether a cluster is configured at all, looked up the way the client loads one (file, in-cluster
@@ -31,12 +32,15 @@ export const lazyKubernetesTargetAdapter: TargetAdapter<KubernetesTargetConfig> 
   configSchema: KubernetesTargetConfig,
   create(config, deps): TargetDriver {
     let real: Promise<TargetDriver> | undefined;
-    const load = () => (real ??= import('./driver.js').then((m) => m.createKubernetesDriver(config, deps)));
+    const load = () => (real ??= import('./cluster-router.js').then((m) => m.createKubernetesDriver(config, deps)));
     return {
       kind: 'kubernetes',
       faultTypes: KUBERNETES_FAULT_TYPES,
-      schemas: { target: kubernetesTargetSchema, fault: kubernetesFaultSchema },
+      schemas: { target: kubernetesTargetSchemaFor(config), fault: kubernetesFaultSchema },
       preview: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).preview(target, ctx),
+      describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => describeKubernetesTarget(target, resolved, config),
+      population: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).population?.(target, ctx),
+      impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => (await load()).impact?.(fault, targets, ctx) ?? [],
       inject: async (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => (await load()).inject(fault, targets, ctx),
       revert: async (handle: FaultHandle, ctx: DiscoverContext) => (await load()).revert(handle, ctx),
       confirmReverted: async (handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt> => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BlastRadius } from '../../../core/blast-radius-spec.js';
 import { Duration, parseDuration } from '../../../core/duration.js';
-import { KubeConnection } from './connection.js';
+import { ContextName, KubeConnection } from './connection.js';
 
 export const KUBERNETES_FAULT_TYPES = [
   'pod-delete',
@@ -18,6 +18,10 @@ export type KubernetesFaultType = (typeof KUBERNETES_FAULT_TYPES)[number];
 /** Adapter settings (`adapters.targets.kubernetes` in the bot's config). */
 export const KubernetesTargetConfig = KubeConnection.extend({
   namespace: z.string().min(1).default('default').describe('namespace of a target that names none'),
+  clusters: z
+    .array(ContextName)
+    .default([])
+    .describe('other kubeconfig contexts a playbook may name in target.cluster; reconcile looks for leftover faults in each of them too'),
   optInNamespaces: z
     .boolean()
     .default(false)
@@ -60,6 +64,7 @@ export const FieldSelector = z
 
 const targetFields = {
   adapter: z.literal('kubernetes'),
+  cluster: ContextName.optional().describe("kubeconfig context of the cluster to run in (the adapter's context, or one of its `clusters`); its pods checks read the same cluster"),
   namespace: NamespaceName.optional().describe("pods' or workloads' namespace; default from the adapter settings"),
   selector: Labels.default({}).describe('labels of the pods or workloads'),
   fieldSelector: FieldSelector.optional().describe('e.g. status.phase=Running or spec.nodeName=node-a'),
@@ -80,6 +85,26 @@ function checkTarget(t: { namespace?: string; selector: Record<string, string>; 
 
 /** A playbook's `target` for `adapter: kubernetes`: pods (default), one kind of workload, or nodes. */
 export const kubernetesTargetSchema = z.strictObject({ ...targetFields, blastRadius: BlastRadius.default({ kind: 'one' }) }).superRefine(checkTarget);
+
+/** The clusters a playbook may name: the adapter's own context and its `clusters`. */
+export function allowedClusters(config: Pick<KubernetesTargetConfig, 'context' | 'clusters'>): string[] {
+  return [...new Set([...(config.context !== undefined ? [config.context] : []), ...config.clusters])];
+}
+
+/** Why a playbook may not name `cluster`, or undefined when it may. */
+export function clusterRefusal(cluster: string, config: Pick<KubernetesTargetConfig, 'context' | 'clusters'>): string | undefined {
+  const allowed = allowedClusters(config);
+  if (allowed.includes(cluster)) return undefined;
+  return `cluster "${cluster}" is not one this bot may use: name it in adapters.targets.kubernetes.clusters (allowed now: ${allowed.join(', ') || 'none; without a context the adapter uses the kubeconfig\'s current one'})`;
+}
+
+/** The playbook `target` schema for one configured adapter: `cluster` must be one it may use. */
+export function kubernetesTargetSchemaFor(config: Pick<KubernetesTargetConfig, 'context' | 'clusters'>) {
+  return kubernetesTargetSchema.superRefine((t, ctx) => {
+    const why = t.cluster === undefined ? undefined : clusterRefusal(t.cluster, config);
+    if (why) ctx.addIssue({ code: 'custom', path: ['cluster'], message: why });
+  });
+}
 
 /** The same target once parsed (the engine hands preview a parsed target; the radius is the core's business). */
 export const resolvedTargetSchema = z.strictObject({ ...targetFields, blastRadius: z.unknown().optional() }).superRefine(checkTarget);

@@ -52,16 +52,34 @@ function controllerOf(meta: V1ObjectMeta | undefined): string | undefined {
   return owner ? `${owner.kind}/${owner.name}` : undefined;
 }
 
+/**
+ * The workload a pod belongs to, as a target id: its StatefulSet, or the Deployment behind its
+ * ReplicaSet (named `<deployment>-<pod-template-hash>`). Undefined for anything else.
+ */
+function workloadOf(pod: V1Pod): string | undefined {
+  const meta = pod.metadata;
+  const owner = meta?.ownerReferences?.find((o) => o.controller) ?? meta?.ownerReferences?.[0];
+  const namespace = meta?.namespace ?? '';
+  if (!owner?.name) return undefined;
+  if (owner.kind === 'StatefulSet') return targetId({ kind: 'statefulset', namespace, name: owner.name });
+  const hash = meta?.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return targetId({ kind: 'deployment', namespace, name: owner.name.slice(0, -hash.length - 1) });
+  return undefined;
+}
+
 export function podTarget(pod: V1Pod): ResolvedTarget {
   const ns = pod.metadata?.namespace ?? '';
   const name = pod.metadata?.name ?? '';
   const owner = controllerOf(pod.metadata);
   const node = pod.spec?.nodeName;
+  // What contains the pod, so an experiment on its node or its workload is seen to overlap one on the pod.
+  const within = [...(node ? [targetId({ kind: 'node', name: node })] : []), ...[workloadOf(pod)].filter((w): w is string => w !== undefined)];
   return {
     id: targetId({ kind: 'pod', namespace: ns, name }),
     name,
     kind: 'pod',
     attributes: { ...labelAttributes(pod.metadata?.labels), namespace: ns, ...(owner ? { owner } : {}), ...(node ? { node } : {}) },
+    ...(within.length > 0 ? { within } : {}),
   };
 }
 
