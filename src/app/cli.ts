@@ -38,7 +38,8 @@ program
   .command('validate')
   .description('check playbooks; every problem is reported with file, field and what was expected')
   .argument('[paths...]', 'playbook files or folders', ['playbooks'])
-  .action((paths: string[]) => validateAction({ paths, config: program.opts<{ config?: string }>().config }));
+  .option('--check', 'also sample every signal once (PromQL against PROMETHEUS_URL) and report those that error or return nothing')
+  .action((paths: string[], opts: { check?: boolean }) => validateAction({ paths, config: program.opts<{ config?: string }>().config, check: opts.check === true }));
 
 program
   .command('schema')

@@ -83,6 +83,7 @@ export async function createApp(opts: {
     clock,
     log,
     playbooks: () => loaded.playbooks,
+    invalidPlaybooks: () => loaded.reports.filter((r) => !r.ok),
     gamedays: () => loaded.gamedays,
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     metrics: metrics.engine,

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import type { FreezeWindow } from '../core/freeze.js';
 import type { AdapterLogger, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
-import type { LoadedGameDay, LoadedPlaybook } from '../playbooks/load-playbooks.js';
+import type { FileReport, LoadedGameDay, LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
 import type { EngineMetrics } from './engine-metrics.js';
@@ -44,6 +44,8 @@ export interface EngineDeps {
   clock: Clock;
   log: AdapterLogger;
   playbooks: () => ReadonlyMap<string, LoadedPlaybook>;
+  /** Files that did not load, with their problems: a propose by a name among them says why. */
+  invalidPlaybooks?: () => readonly FileReport[];
   /** Loaded `kind: GameDay` playbooks. */
   gamedays?: () => ReadonlyMap<string, LoadedGameDay>;
   settings: EngineSettings;

@@ -127,6 +127,10 @@ export class ExperimentService {
   private playbook(name: string): Experiment {
     const found = this.deps.playbooks().get(name);
     if (!found) {
+      const invalid = this.deps.invalidPlaybooks?.().find((r) => r.name === name);
+      if (invalid) {
+        throw new FaultlineError('playbook_invalid', `playbook "${name}" (${path.basename(invalid.file)}) did not load: ${invalid.problems.join('; ')}`, { name, file: invalid.file });
+      }
       const known = [...this.deps.playbooks().keys()].sort().join(', ') || '(none loaded)';
       throw new FaultlineError('playbook_not_found', `no playbook named "${name}"; known: ${known}`, { name });
     }

@@ -25,7 +25,9 @@ export interface FileReport {
 
 type FileCheck = { report: FileReport; playbook?: Experiment; gameday?: LoadedGameDay };
 
-const refused = (file: string, problems: readonly string[]): FileCheck => ({ report: { file, ok: false, problems: capProblems(problems) } });
+const refused = (file: string, problems: readonly string[], name?: unknown): FileCheck => ({
+  report: { file, ok: false, ...(typeof name === 'string' && name.length > 0 ? { name } : {}), problems: capProblems(problems) },
+});
 
 /**
  * Reads, parses and checks one file: every problem of the file at once, YAML problems with their
@@ -61,7 +63,8 @@ function checkFile(file: string, adapters: AdapterSchemas, vars: Readonly<Record
     return { report: { file, ok: true, name: gd.gameday.name, problems: [] }, gameday: { file, gameday: gd.gameday, inline: gd.inline } };
   }
   const result = validatePlaybook(parsed.raw, adapters, vars);
-  if (!result.ok) return refused(file, located(result.problems));
+  // The name it would have had, so a propose by that name can say why it is not there.
+  if (!result.ok) return refused(file, located(result.problems), (parsed.raw as { name?: unknown } | null)?.name);
   if (parsed.problems.length > 0) return refused(file, parsed.problems);
   return { report: { file, ok: true, name: result.playbook.name, problems: [] }, playbook: result.playbook };
 }

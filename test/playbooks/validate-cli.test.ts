@@ -88,4 +88,33 @@ describe('faultline validate on hostile files', () => {
     expect(link.out).toContain('  - link.yaml: broken symbolic link');
     expect(link.out + link.err).not.toMatch(STACK_LINE);
   });
+
+  it('reports a PromQL syntax error by field, line and place in the query; --check reports what cannot be read', () => {
+    const dir = tmp();
+    const promql = (name: string, query: string) =>
+      [
+        'kind: Experiment',
+        `name: ${name}`,
+        'hypothesis: If one replica fails half its requests, the 5xx ratio stays low.',
+        'owner: team-checkout',
+        'target: { adapter: process, selector: { service: checkout }, blastRadius: one }',
+        'fault: { type: http-error, parameters: { percent: 50 }, duration: 30s }',
+        'guardrails:',
+        '  - name: 5xx ratio',
+        `    signal: { source: prometheus, query: '${query}' }`,
+        '    comparison: ">"',
+        '    threshold: 0.05',
+        '',
+      ].join('\n');
+    writeFileSync(path.join(dir, 'bad.yaml'), promql('bad', 'sum(rate(http_requests_total{code=~"5.."}[5m]) by'));
+    writeFileSync(path.join(dir, 'good.yaml'), promql('good', 'sum(rate(http_requests_total{code=~"5.."}[5m]))'));
+    const r = validate(['.'], dir);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toContain('  - bad.yaml: guardrails[0].signal.query (line 9): PromQL syntax error at 1:48 near "by"');
+    expect(r.out).toContain('ok      good.yaml (good)');
+    // No PROMETHEUS_URL: the query cannot be run, and --check says so (the real Prometheus: test/integration).
+    const checked = validate(['--check', 'good.yaml'], dir);
+    expect(checked.code).toBe(1);
+    expect(checked.out).toContain('  ✗ good.yaml: guardrails[0] 5xx ratio: unknown: no Prometheus URL configured (set PROMETHEUS_URL)');
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { promqlSyntaxError } from './promql.js';
 
 /** Adapter settings (`adapters.signals.prometheus`); the URL and credentials come from the environment. */
 export const PrometheusSignalConfig = z.strictObject({
@@ -12,7 +13,14 @@ export type PrometheusSignalConfig = z.infer<typeof PrometheusSignalConfig>;
 /** A playbook's `signal` for `source: prometheus`: one PromQL instant query, reduced to one number. */
 export const prometheusSignalSchema = z.strictObject({
   source: z.literal('prometheus'),
-  query: z.string().min(1).describe('PromQL, evaluated as an instant query at sampling time'),
+  query: z
+    .string()
+    .min(1)
+    .superRefine((query, ctx) => {
+      const problem = promqlSyntaxError(query);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe('PromQL, evaluated as an instant query at sampling time; parsed with the Prometheus grammar when the playbook is checked'),
   reduce: z
     .enum(['max', 'min', 'sum', 'avg', 'first'])
     .default('max')
