@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { SYSTEM } from '../core/actor.js';
 import { formatDuration } from '../core/duration.js';
 import type { ExperimentRecord } from '../core/experiment.js';
+import { targetLine } from '../core/experiment-card.js';
 import type { Experiment } from '../core/playbook.js';
 import { chronological, eventsOf, type CheckResultData, type PostmortemEvent } from './postmortem-events.js';
 import { actorNamer, cell, compactJson, fmtValue, isoUtc, relTime } from './postmortem-format.js';
@@ -84,7 +85,8 @@ export interface PostmortemView {
   planHash: string;
   origin: { label: string; time: string };
   people: PersonRow[];
-  blastRadius: { radius: string; adapter: string; selector: string; candidates: number; selected: number };
+  /** `target`: cluster, namespace, kind and which ones, as the card shows them. */
+  blastRadius: { radius: string; adapter: string; target: string; selector: string; candidates: number; selected: number };
   targets: Array<{ id: string; name: string; kind: string; attributes: string }>;
   fault: { type: string; parameters: string; duration: string; actual: string | null };
   timeline: TimelineEntry[];
@@ -218,6 +220,7 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     blastRadius: {
       radius: record.plan.blastRadius,
       adapter: record.plan.adapter,
+      target: targetLine(record.plan),
       selector: Object.entries(record.plan.selector).map(([k, v]) => `${k}=${v}`).join(', ') || '(everything the adapter offers)',
       candidates: record.plan.candidates,
       selected: record.plan.targets.length,

@@ -114,5 +114,6 @@ describe('one cluster: the pods guardrail reads the cluster the target acts on',
     const run = app.service.list(10).find((e) => e.record.name === 'web-scale-prod' && e.record.state === 'aborted')!;
     const md = readFileSync(String(app.store.journal(run.record.id).find((e) => e.kind === 'postmortem')?.data.path), 'utf8');
     expect(md).toContain('Scaling deployment/shop/web from 3 to 1 replicas');
+    expect(md).toContain('- Target: `kubernetes · cluster prod · namespace shop · deployment name=web · radius one`');
   });
 });
