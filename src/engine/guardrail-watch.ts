@@ -8,16 +8,19 @@ import {
   nextRoundAt,
   preflightGuardrails,
   type CheckResult,
+  type GuardrailMemory,
   type GuardrailRule,
   type PreflightResult,
 } from '../core/guardrails.js';
 import { message } from '../core/message.js';
+import type { SignalQuery } from '../core/playbook.js';
+import type { Reading } from '../core/ports.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { StoredExperiment } from './experiment-repo.js';
 import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
-import { sampleAll } from './sample-signals.js';
+import { sampleAll, sampleSignal } from './sample-signals.js';
 import { sleepUntil, untilWoken } from './timing.js';
 import type { Transitions } from './transitions.js';
 
@@ -81,10 +84,41 @@ export async function preflight(ports: WatchPorts, id: string): Promise<Prefligh
 }
 
 /**
+ * Samples every guardrail at once. Settles when all have answered, or as soon as one answer alone
+ * breaks its guardrail (breach or blind): a slow or hung signal never holds up the abort that a
+ * faster one already calls for. Unanswered places stay undefined.
+ */
+function sampleRound(
+  deps: EngineDeps,
+  guardrails: ReadonlyArray<{ signal: SignalQuery }>,
+  rules: readonly GuardrailRule[],
+  memory: readonly GuardrailMemory[],
+  sampledAt: number,
+  timeoutMs: number,
+): Promise<Array<Reading | undefined>> {
+  const readings: Array<Reading | undefined> = guardrails.map(() => undefined);
+  return new Promise((resolve) => {
+    let left = guardrails.length;
+    if (left === 0) resolve(readings);
+    guardrails.forEach((g, i) => {
+      void sampleSignal(deps.signals, g.signal, deps.clock, timeoutMs)
+        .catch((err: unknown): Reading => ({ status: 'unknown', reason: err instanceof Error ? err.message : String(err), at: deps.clock.now() }))
+        .then((reading) => {
+          readings[i] = reading;
+          left -= 1;
+          const alone = evaluateGuardrails([rules[i]!], [memory[i]!], [reading], { sampledAt, now: deps.clock.now() });
+          if (left === 0 || alone.outcome !== 'ok') resolve(readings);
+        });
+    });
+  });
+}
+
+/**
  * Watches the guardrails while the fault is in. Rounds run at a fixed rate: each is due one
  * interval after the start of the one before (a slow sample does not push the schedule), rounds
  * never overlap (one still sampling when the next is due is followed at once), and an abort stops
- * the wait or a slow sample at once. Returns when the run is no longer observing, the fault's
+ * the wait or a slow sample at once; a guardrail that breaks does not wait for slower ones to answer.
+ * Returns when the run is no longer observing, the fault's
  * time is up, or a guardrail broke (then the run is aborted here).
  */
 export async function observeGuardrails(ports: WatchPorts, id: string, wake: AbortSignal): Promise<void> {
@@ -100,14 +134,21 @@ export async function observeGuardrails(ports: WatchPorts, id: string, wake: Abo
     const sampledAt = deps.clock.now();
     const roundStart = performance.now();
     // An abort must not wait out a slow sample (up to signalTimeoutMs): stop listening and revert now.
-    const readings = await untilWoken(sampleAll(deps.signals, spec.guardrails.map((g) => g.signal), deps.clock, signalTimeoutMs), wake);
+    const readings = await untilWoken(sampleRound(deps, spec.guardrails, rules, memory, sampledAt, signalTimeoutMs), wake);
     if (!readings || ports.current(id).record.phase !== 'observing') return;
     const now = deps.clock.now();
-    const evaluation = evaluateGuardrails(rules, memory, readings, { sampledAt, now });
-    memory = evaluation.memory;
+    // Only what answered is judged: a round cut short by a breach leaves the slower guardrails as they were.
+    const answered = rules.flatMap((_, i) => (readings[i] ? [i] : []));
+    const evaluation = evaluateGuardrails(
+      answered.map((i) => rules[i]!),
+      answered.map((i) => memory[i]!),
+      answered.map((i) => readings[i]!),
+      { sampledAt, now },
+    );
+    memory = memory.map((m, i) => (answered.includes(i) ? evaluation.memory[answered.indexOf(i)]! : m));
     metrics.guardrailRound(performance.now() - roundStart, evaluation.outcome);
-    readings.forEach((r, i) => {
-      if (r.status === 'unknown') metrics.signalUnknown(spec.guardrails[i]!.signal.source);
+    answered.forEach((i) => {
+      if (readings[i]!.status === 'unknown') metrics.signalUnknown(spec.guardrails[i]!.signal.source);
     });
     transitions.liveGuardrails.set(id, evaluation.results);
     journal.record('reading', id, SYSTEM, {

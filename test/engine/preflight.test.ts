@@ -116,6 +116,24 @@ describe('blind after a time', () => {
   });
 });
 
+describe('a guardrail that breaks does not wait for a slower one', () => {
+  it('a breach aborts while another guardrail\'s sample still hangs: that round holds only the answer that came', async () => {
+    const e = engine({ settings: { signalTimeoutMs: 5000 } });
+    const name = guardrailOnly(e, 'two-guardrails', "  - name: p99 latency\n    signal: { source: scripted, key: p99 }\n    comparison: '>'\n    threshold: 500\n");
+    e.signal.set('p99', HANG, [120]); // answers the pre-flight, then hangs
+    e.signal.set('errors', 0.5, [0]);
+    const id = await e.launch(name);
+    await e.service.runner.settle();
+    const r = e.service.get(id).record;
+    expect(r.abort?.code).toBe('guardrail_breach');
+    expect(r.abort?.reason).toBe('guardrail breached: error rate (0.5 > 0.05 for 0s of 0s)');
+    const rounds = e.journal(id).filter((j) => j.kind === 'reading');
+    expect(rounds).toHaveLength(1);
+    expect((rounds[0]!.data.results as Array<{ name: string }>).map((x) => x.name)).toEqual(['error rate']);
+    expect(e.target.faults.size).toBe(0);
+  });
+});
+
 /** A scripted signal whose `errors` samples wait until the test answers them. */
 class GatedSignal extends ScriptedSignal {
   readonly gates: Array<{ at: number; answer: (value: number) => void }> = [];
