@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activeFaults, startHarness, statsRequests, waitUntil, type Harness } from './harness.js';
+import { activeFaults, startHarness, statsRequests, waitForSteadySandbox, waitUntil, type Harness } from './harness.js';
 
 describe('the demo flow through the console, on the real sandbox and a real SQLite file', () => {
   let h: Harness;
@@ -77,6 +77,7 @@ describe('the demo flow through the console, on the real sandbox and a real SQLi
 
   it('halt aborts what runs and blocks starts until resume', async () => {
     const { session, app } = h;
+    await waitForSteadySandbox(h.sandbox.adminUrl);
     await session.handle('/as alice');
     await session.handle('/chaos propose checkout-latency duration=1m');
     const id = app.service.list(1)[0]!.record.id;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameDayRecord } from '../../src/core/gameday-record.js';
-import { activeFaults, ROOT, startHarness, statsRequests, waitUntil, type Harness } from './harness.js';
+import { activeFaults, ROOT, startHarness, statsRequests, waitForSteadySandbox, waitUntil, type Harness } from './harness.js';
 
 /** The sandbox game day's shape with short steps, so the test runs in seconds: alice commands, bob approves. */
 const GAMEDAY = `
@@ -44,18 +44,23 @@ describe('a three-step game day through the console on the real sandbox', () => 
     await as('alice');
     return id;
   }
+  // Each step's pre-check needs the sandbox steady again after the previous step's fault.
+  const steady = () => waitForSteadySandbox(h.sandbox.adminUrl);
   const waitState = (id: string, ok: (r: GameDayRecord) => boolean, what: string) => waitUntil(`${id} ${what}`, () => ok(record(id)), 60_000);
 
   it('continue, hold then continue, to the end: every step held, nothing left injected, the report path printed', async () => {
     const id = await proposeAndApprove();
+    await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.state === 'checkpoint', 'to reach checkpoint 2');
     expect(text()).toContain('Checkpoint before step 2 of 3');
 
     await h.session.handle(`/chaos gameday hold ${id} checking the dashboards`);
     expect(record(id).state).toBe('held');
+    await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.state === 'checkpoint' && r.next === 2, 'to reach checkpoint 3');
+    await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.state === 'completed', 'to complete');
 
@@ -72,8 +77,10 @@ describe('a three-step game day through the console on the real sandbox', () => 
 
   it('abort at step 2: the running fault is reverted in the sandbox and step 3 never runs', async () => {
     const id = await proposeAndApprove();
+    await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.state === 'checkpoint', 'to finish step 1');
+    await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.steps[1]!.experimentId !== null, 'to start step 2');
     const step2 = record(id).steps[1]!.experimentId!;

@@ -34,6 +34,22 @@ export async function statsRequests(adminUrl: string): Promise<number> {
   return ((await res.json()) as { requests: number }).requests;
 }
 
+/**
+ * Waits until the sandbox's own latency has settled (its first requests pay for replica start-up,
+ * and a previous test's fault stays in the stats window for a while): the playbooks' steady state
+ * ("p99 under 300 ms") is then true for a reason, not by luck.
+ */
+export async function waitForSteadySandbox(adminUrl: string, timeoutMs = 30_000): Promise<void> {
+  await waitUntil(
+    'the sandbox to be steady (p99 under 150 ms, no errors, traffic flowing)',
+    async () => {
+      const s = (await (await fetch(`${adminUrl}/stats`)).json()) as { p99Ms: number | null; errorRate: number | null; requests: number };
+      return s.requests >= 20 && (s.p99Ms ?? Infinity) < 150 && (s.errorRate ?? 1) < 0.01;
+    },
+    timeoutMs,
+  );
+}
+
 export async function activeFaults(adminUrl: string): Promise<Array<{ experimentId: string; handleId: string; type: string }>> {
   return (await (await fetch(`${adminUrl}/faults`)).json()) as Array<{ experimentId: string; handleId: string; type: string }>;
 }
@@ -42,6 +58,7 @@ export async function activeFaults(adminUrl: string): Promise<Array<{ experiment
 export async function startHarness(overrides: Record<string, unknown> = {}, sandboxOpts: { statsWindowSeconds?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-it-'));
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, ...sandboxOpts });
+  await waitForSteadySandbox(sandbox.adminUrl);
   const config = Config.parse({
     store: { path: path.join(dir, 'faultline.db') },
     postmortems: { dir: path.join(dir, 'postmortems') },
@@ -113,6 +130,7 @@ export async function startBotFixture(prefix: string, extra: Record<string, unkn
     }),
   );
   await waitUntil('sandbox traffic', async () => (await statsRequests(sandbox.adminUrl)) >= 40);
+  await waitForSteadySandbox(sandbox.adminUrl);
   return {
     dir,
     sandbox,

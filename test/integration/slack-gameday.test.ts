@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameDayRecord } from '../../src/core/gameday-record.js';
-import { activeFaults, statsRequests, waitUntil } from './harness.js';
+import { activeFaults, statsRequests, waitForSteadySandbox, waitUntil } from './harness.js';
 import { CHANNEL, startSlackHarness, type SlackHarness } from './slack-harness.js';
 
 const GAMEDAY = `
@@ -52,12 +52,14 @@ describe('a game day in Slack: one card, buttons for approval and checkpoints, t
     expect(record(id).approval?.by).toMatchObject({ id: 'U0BOB', team: 'T0001' });
 
     expect(await refusalOf(await h.click('gdcontinue', id, 'U0BOB'))).toContain('gameday_role');
+    await waitForSteadySandbox(h.sandbox.adminUrl);
     await h.click('gdcontinue', id, 'U0CAROL');
     await waitUntil('the first checkpoint', () => record(id).state === 'checkpoint', 60_000);
     await h.bot.app.service.notifier.flush();
     const checkpoint = h.api.messagesIn(CHANNEL).find((m) => m.thread_ts === card.ts && JSON.stringify(m.blocks ?? []).includes('Checkpoint before step 2 of 3'));
     expect(JSON.stringify(checkpoint?.blocks)).toContain('"action_id":"gdcontinue"');
 
+    await waitForSteadySandbox(h.sandbox.adminUrl); // step 1's fault must leave the stats window, or step 2's pre-check fails
     await h.click('gdcontinue', id, 'U0CAROL');
     await waitUntil('step 2 to inject', async () => {
       const step2 = record(id).steps[1]!.experimentId;

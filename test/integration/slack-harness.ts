@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
-import { activeFaults, ROOT, waitUntil } from './harness.js';
+import { activeFaults, ROOT, waitForSteadySandbox, waitUntil } from './harness.js';
 
 export const SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'C0CHAOS';
@@ -109,6 +109,7 @@ export async function startSlackHarness(
 
 /** propose (alice) → approve (bob) → start (alice) through Slack; resolves once the fault is in. */
 export async function runningViaSlack(harness: SlackHarness, playbook: string): Promise<{ id: string; cardTs: string }> {
+  await waitForSteadySandbox(harness.sandbox.adminUrl);
   await harness.slash(`propose ${playbook}`, 'U0ALICE');
   await waitUntil('proposal', () => harness.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
   const id = harness.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
