@@ -66,7 +66,7 @@ export async function benchStartupRecovery(log: (line: string) => void): Promise
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 10 });
   const big = path.join(dir, 'big');
   mkdirSync(big);
-  writeFileSync(path.join(big, 'big-checkout.yaml'), bigPlaybook(256 * 1024));
+  writeFileSync(path.join(big, 'big-checkout.yaml'), bigPlaybook(256 * 1024 - 1024));
   const hostile = path.join(dir, 'hostile');
   writeHostile(hostile);
   const variants = [

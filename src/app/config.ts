@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_APPROVAL_TTL_MS } from '../core/approval.js';
 import { Duration } from '../core/duration.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../playbooks/limits.js';
 import { FaultlineError } from '../core/errors.js';
 import { formatIssues } from '../core/format-issues.js';
 import { parseCron } from '../core/cron-match.js';
@@ -57,7 +58,7 @@ export const Config = z.strictObject({
       dirs: z.array(z.string()).default(['playbooks']),
       vars: z.record(z.string(), z.string()).default({}),
       /** A playbook file larger than this is refused unread (YAML parsing time grows with size). */
-      maxFileBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(512 * 1024),
+      maxFileBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(DEFAULT_MAX_FILE_BYTES),
     })
     .prefault({}),
   templates: z

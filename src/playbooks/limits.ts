@@ -1,5 +1,5 @@
 /** The default of `playbooks.maxFileBytes`: a larger file is refused unread. */
-export const DEFAULT_MAX_FILE_BYTES = 512 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024;
 
 /** How deep maps and lists may nest in a playbook; real playbooks need fewer than ten levels. */
 export const MAX_NESTING = 64;

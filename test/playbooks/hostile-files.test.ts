@@ -104,12 +104,21 @@ describe('hostile YAML', () => {
     expect(reports[0]!.problems.at(-1)).toBe('… and 150 more problems in this file');
   });
 
-  it('parses a 50,000-key playbook within the size limit', () => {
+  it('a 50,000-key playbook is refused unread at the default limit, and parses when the limit is raised', () => {
     const text = manyKeysPlaybook('fifty-thousand', 50_000, 'flow');
-    expect(text.length).toBeLessThan(DEFAULT_MAX_FILE_BYTES);
-    const { reports, playbooks } = load(folder({ 'big.yaml': text }));
+    expect(text.length).toBeGreaterThan(DEFAULT_MAX_FILE_BYTES);
+    const dir = folder({ 'big.yaml': text });
+    expect(problemsOf(load(dir).reports, 'big.yaml')).toMatch(/over the limit of 262144 bytes/);
+    const { reports, playbooks } = load(dir, { maxFileBytes: 1024 * 1024 });
     expect(reports[0]).toMatchObject({ ok: true, name: 'fifty-thousand', problems: [] });
     expect(Object.keys(playbooks.get('fifty-thousand')!.playbook.target.selector)).toHaveLength(50_001);
+  });
+
+  it('parses a 25,000-key playbook within the default limit', () => {
+    const text = manyKeysPlaybook('twenty-five-thousand', 25_000, 'flow');
+    expect(text.length).toBeLessThan(DEFAULT_MAX_FILE_BYTES);
+    const { reports } = load(folder({ 'big.yaml': text }));
+    expect(reports[0]).toMatchObject({ ok: true, name: 'twenty-five-thousand', problems: [] });
   });
 });
 
@@ -176,7 +185,7 @@ describe('one bad file never stops the others', () => {
     expect(problemsOf(reports, 'dangling.yaml')).toBe(`broken symbolic link: it points to ${path.join(dir, 'nowhere.yaml')}, which does not exist`);
     expect(problemsOf(reports, 'folder.yaml')).toMatch(/^is a folder, not a playbook file/);
     expect(problemsOf(reports, 'latin1.yaml')).toBe('line 2: not UTF-8 text; save the file as UTF-8');
-    expect(problemsOf(reports, 'huge.yaml')).toMatch(/^file is \d+ bytes \(\d+\.\d KiB\), over the limit of 524288 bytes \(512 KiB\); split it, or raise playbooks\.maxFileBytes in the config$/);
+    expect(problemsOf(reports, 'huge.yaml')).toMatch(/^file is \d+ bytes \(\d+\.\d KiB\), over the limit of 262144 bytes \(256 KiB\); split it, or raise playbooks\.maxFileBytes in the config$/);
     expect(problemsOf(reports, 'bomb.yaml')).toContain('YAML aliases');
     if (fifo) expect(problemsOf(reports, 'pipe.yaml')).toMatch(/^not a regular file/);
     for (const r of reports) expect(r.problems.join('\n')).not.toMatch(/\n\s+at /);

@@ -36,9 +36,9 @@ describe('faultline validate on hostile files', () => {
       'deep.yaml': deepNesting(100),
       'dup.yaml': DUPLICATE_KEYS,
       'both.yaml': CORE_AND_ADAPTER,
-      'huge.yaml': playbookOfSize('huge', 512 * 1024 + 1),
+      'huge.yaml': playbookOfSize('huge', 256 * 1024 + 1),
       'good.yaml': kubePlaybook('good'),
-      'limit.yaml': playbookOfSize('at-the-limit', 512 * 1024),
+      'limit.yaml': playbookOfSize('at-the-limit', 256 * 1024),
     };
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
     symlinkSync(path.join(dir, 'gone.yaml'), path.join(dir, 'dangling.yaml'));
@@ -58,7 +58,7 @@ describe('faultline validate on hostile files', () => {
     expect(r.out).toContain('  - both.yaml: target.blastRadius (line 10)');
     expect(r.out).toMatch(/ {2}- both\.yaml: fault\.parameters\.gracePeriodSeconds \(line 11\)/);
     expect(r.out).toMatch(/ {2}- both\.yaml: guardrails\[0\]\.signal\.measure \(line 14\)/);
-    expect(r.out).toContain('  - huge.yaml: file is 524289 bytes (512.0 KiB), over the limit of 524288 bytes (512 KiB); split it, or raise playbooks.maxFileBytes in the config');
+    expect(r.out).toContain('  - huge.yaml: file is 262145 bytes (256.0 KiB), over the limit of 262144 bytes (256 KiB); split it, or raise playbooks.maxFileBytes in the config');
     expect(r.out).toContain(`  - dangling.yaml: broken symbolic link: it points to ${path.join(dir, 'gone.yaml')}, which does not exist`);
     expect(r.out).toMatch(/ {2}- folder\.yaml: is a folder, not a playbook file/);
     expect(r.out).toContain('2 valid, 8 invalid');
@@ -70,7 +70,7 @@ describe('faultline validate on hostile files', () => {
     writeFileSync(path.join(dir, 'raised.config.yaml'), 'playbooks:\n  maxFileBytes: 1048576\n');
     const refused = validate(['big.yaml'], dir);
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain('over the limit of 524288 bytes (512 KiB)');
+    expect(refused.out).toContain('over the limit of 262144 bytes (256 KiB)');
     const raised = validate(['big.yaml'], dir, ['--config', 'raised.config.yaml']);
     expect(raised.code, raised.out + raised.err).toBe(0);
     expect(raised.out).toContain('ok      big.yaml (bigger-than-default)');
