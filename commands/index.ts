@@ -1,5 +1,5 @@
 import { actorLabel } from '../src/core/actor.js';
-import { FaultlineError, isFaultlineError } from '../src/core/errors.js';
+import { FaultlineError, isFaultlineError, errorText } from '../src/core/errors.js';
 import { errorMessage, type Message } from '../src/core/message.js';
 import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
@@ -78,7 +78,7 @@ export async function dispatch(text: string, ctx: CommandContext, registry: Read
       audit(false, err.code, err.message);
       return errorMessage(err.code, `${verb} refused for ${actorLabel(ctx.actor)}`, [err.message]);
     }
-    const wrapped = new FaultlineError('adapter_error', err instanceof Error ? err.message : String(err));
+    const wrapped = new FaultlineError('adapter_error', errorText(err));
     audit(false, wrapped.code, wrapped.message);
     return errorMessage(wrapped.code, `${verb} failed`, [wrapped.message]);
   }

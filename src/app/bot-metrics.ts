@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineMetrics } from '../engine/engine-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
+import { errorText } from '../core/errors.js';
 
 /**
  * The bot's own Prometheus metrics, on a registry of its own (never prom-client's global one).
@@ -61,7 +62,7 @@ export function createBotMetrics(
         },
         (err: unknown) => {
           res.writeHead(500, { 'content-type': 'text/plain' });
-          res.end(err instanceof Error ? err.message : String(err));
+          res.end(errorText(err));
         },
       );
     },

@@ -1,5 +1,6 @@
 import { startSandbox } from '../sandbox/index.js';
 import { createLogger } from './logger.js';
+import { errorText } from '../core/errors.js';
 
 function port(name: string, v: string): number {
   const n = Number(v);
@@ -29,7 +30,7 @@ export async function sandboxAction(o: { proxyPort: string; adminPort: string; r
   );
   await new Promise<void>((resolve) => {
     const stop = () => void sandbox.stop().then(resolve, (err: unknown) => {
-      process.stderr.write(`sandbox stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`sandbox stop failed: ${errorText(err)}\n`);
       resolve();
     });
     process.once('SIGINT', stop);

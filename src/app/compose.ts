@@ -17,6 +17,7 @@ import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
 import { signalSettings, targetSettings } from './adapter-settings.js';
+import { errorText } from '../core/errors.js';
 
 export interface App {
   config: Config;
@@ -116,7 +117,7 @@ export async function createApp(opts: {
       service.expireStale();
       service.gamedays.expireStale();
     } catch (err) {
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'expiry sweep failed');
+      log.error({ err: errorText(err) }, 'expiry sweep failed');
     }
   }, 30_000);
   sweeper.unref();
@@ -131,13 +132,13 @@ export async function createApp(opts: {
       try {
         service.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
       } catch (err) {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'interrupting game days at shutdown failed');
+        log.error({ err: errorText(err) }, 'interrupting game days at shutdown failed');
       }
       for (const entry of service.repo.running()) {
         try {
           service.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
         } catch (err) {
-          log.error({ experimentId: entry.record.id, err: err instanceof Error ? err.message : String(err) }, 'abort at shutdown failed');
+          log.error({ experimentId: entry.record.id, err: errorText(err) }, 'abort at shutdown failed');
         }
       }
       await service.runner.settle();
@@ -157,7 +158,7 @@ function loadPlaybooksSafely(config: Config, cwd: string, adapters: AdapterSchem
     return loadPlaybooks(dirs, adapters, vars, { maxFileBytes: config.playbooks.maxFileBytes });
   } catch (err) {
     log.error({ err, dirs }, 'loading playbooks failed; starting with none');
-    const problem = err instanceof Error ? err.message : String(err);
+    const problem = errorText(err);
     return { playbooks: new Map<string, LoadedPlaybook>(), gamedays: new Map<string, LoadedGameDay>(), reports: dirs.map((file) => ({ file, ok: false, problems: [problem] })) };
   }
 }

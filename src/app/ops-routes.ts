@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorText } from '../core/errors.js';
 
 /** Same shape as Bolt's CustomRoute, so the routes serve in HTTP mode and on our own server alike. */
 export interface OpsRoute {
@@ -21,7 +22,7 @@ export function healthRoute(status: () => Record<string, unknown>): OpsRoute {
       try {
         sendJson(res, 200, { ok: true, ...status() });
       } catch (err) {
-        sendJson(res, 503, { ok: false, error: err instanceof Error ? err.message : String(err) });
+        sendJson(res, 503, { ok: false, error: errorText(err) });
       }
     },
   };

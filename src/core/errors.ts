@@ -72,3 +72,8 @@ export function wrapError(code: ErrorCode, message: string, cause: unknown, deta
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new FaultlineError(code, `${message}: ${reason}`, details, { cause });
 }
+
+/** The text of anything thrown: an Error's message, or the value itself as a string. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -3,7 +3,7 @@ import { SYSTEM, type Actor } from '../core/actor.js';
 import { parseBlastRadius } from '../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../core/blast-radius.js';
 import { checkLadder, targetScope, type PastRun } from '../core/ladder.js';
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError, errorText } from '../core/errors.js';
 import { checkPermitted, type Authority } from '../core/permissions.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import type { Experiment } from '../core/playbook.js';
@@ -248,7 +248,7 @@ export class ExperimentService {
   async refreshApprovers(maxWaitMs?: number): Promise<void> {
     const lookup = this.approvalPolicy().then(
       () => undefined,
-      (err: unknown) => this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'approver group lookup failed'),
+      (err: unknown) => this.deps.log.warn({ err: errorText(err) }, 'approver group lookup failed'),
     );
     if (maxWaitMs === undefined) return lookup;
     let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { SYSTEM } from '../core/actor.js';
-import { wrapError } from '../core/errors.js';
+import { wrapError, errorText } from '../core/errors.js';
 import { message } from '../core/message.js';
 import { PartialApplication, partialMissed } from '../core/experiment.js';
 import { PARTIAL_NOTE, type FaultHandle, type RevertReceipt, type TargetDriver } from '../core/ports.js';
@@ -28,15 +28,13 @@ const LATE_WATCH_MIN_MS = 30_000;
 /** Waits between reads of a revert receipt: a target may take a moment to show the revert (caches, controllers). */
 const CONFIRM_WAITS_MS = [200, 800];
 
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** A revert that failed, with the handle it failed on (the message is the target's own). */
 export class HandleRevertError extends Error {
   constructor(
     readonly handleId: string,
     readonly reason: unknown,
   ) {
-    super(errText(reason), { cause: reason });
+    super(errorText(reason), { cause: reason });
   }
 }
 
@@ -195,7 +193,7 @@ export class FaultSteps {
     if (late.ok) flight.handle = late.value;
     this.deps.log.warn({ experimentId: id, handleId, applied: late.ok, ...(late.ok ? {} : { err: late.error }) }, 'inject answered after its deadline; reverting what it applied');
     try {
-      this.journal.record('inject-late', id, SYSTEM, late.ok ? { handleId, outcome: 'applied' } : { handleId, outcome: 'failed', error: errText(late.error) });
+      this.journal.record('inject-late', id, SYSTEM, late.ok ? { handleId, outcome: 'applied' } : { handleId, outcome: 'failed', error: errorText(late.error) });
       const handles = late.ok ? [late.value] : await this.listOwnedBy(driver, (h) => h.handleId === handleId);
       for (const handle of handles) await this.revertLanded(id, flight, handle, 'answered after its deadline');
     } catch (err) {
@@ -249,7 +247,7 @@ export class FaultSteps {
           driver.confirmReverted(handle, { log: this.deps.log, signal }),
         );
       } catch (err) {
-        receipt = { confirmed: false, differences: [`could not read the target back: ${errText(err)}`], manualSteps: [] };
+        receipt = { confirmed: false, differences: [`could not read the target back: ${errorText(err)}`], manualSteps: [] };
       }
       if (receipt.confirmed || attempt === CONFIRM_WAITS_MS.length) return receipt;
       await sleep(CONFIRM_WAITS_MS[attempt]!);
@@ -277,7 +275,7 @@ export class FaultSteps {
             this.inflight.delete(f.handleId);
             reverted.push(f.handleId);
           } catch (err) {
-            failed.push({ handleId: f.handleId, error: errText(err) });
+            failed.push({ handleId: f.handleId, error: errorText(err) });
           }
         }),
     );

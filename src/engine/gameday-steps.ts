@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { SYSTEM, type Actor } from '../core/actor.js';
-import { isFaultlineError } from '../core/errors.js';
+import { isFaultlineError, errorText } from '../core/errors.js';
 import { isTerminal, type ExperimentRecord } from '../core/experiment.js';
 import { checkpointMessage } from '../core/gameday-card.js';
 import { stepOutcome } from '../core/gameday-lifecycle.js';
@@ -8,8 +8,6 @@ import type { ExperimentService } from './experiment-service.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
 import type { GameDayDeps, GameDayService } from './gameday-service.js';
-
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * Runs the steps of game days and follows them to their end. Work for one game day is chained, so
@@ -35,7 +33,7 @@ export class GameDaySteps {
 
   private enqueue(id: string, fn: () => Promise<void>): void {
     const prev = this.chains.get(id) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err: unknown) => this.deps.log.error({ gameDayId: id, err: errText(err) }, 'game-day step work failed'));
+    const next = prev.then(fn).catch((err: unknown) => this.deps.log.error({ gameDayId: id, err: errorText(err) }, 'game-day step work failed'));
     this.chains.set(id, next);
     void next.then(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);
@@ -64,7 +62,7 @@ export class GameDaySteps {
       this.experiments.abort(experimentId, SYSTEM, reason);
     } catch (err) {
       this.closing.delete(experimentId);
-      this.deps.log.warn({ experimentId, err: errText(err) }, 'closing a game-day step failed');
+      this.deps.log.warn({ experimentId, err: errorText(err) }, 'closing a game-day step failed');
     }
   }
 
@@ -105,7 +103,7 @@ export class GameDaySteps {
         });
       }
     } catch (err) {
-      return this.refuse(id, index, errText(err));
+      return this.refuse(id, index, errorText(err));
     }
     try {
       if (!this.stillCurrent(id, index)) return this.close(expId, `game day ${id} stopped before this step started`);
@@ -114,11 +112,11 @@ export class GameDaySteps {
       this.days.apply(id, { type: 'step-started', index, experimentId: expId }, SYSTEM);
       await this.experiments.start(expId, actor);
     } catch (err) {
-      this.close(expId, `step could not start: ${errText(err)}`);
+      this.close(expId, `step could not start: ${errorText(err)}`);
       // The day's approval no longer carries this step (its approver left the approvers, say): an approver must cover it again.
       const approval = isFaultlineError(err) && err.code.startsWith('approval_');
-      const again = { step: index, plan: step.plan, planHash: step.planHash, gameDayHash: entry.record.planHash, reason: errText(err) };
-      this.refuse(id, index, errText(err), approval ? again : undefined);
+      const again = { step: index, plan: step.plan, planHash: step.planHash, gameDayHash: entry.record.planHash, reason: errorText(err) };
+      this.refuse(id, index, errorText(err), approval ? again : undefined);
     }
   }
 
@@ -137,7 +135,7 @@ export class GameDaySteps {
       this.experiments.abort(experimentId, pending ? SYSTEM : actor, reason);
     } catch (err) {
       // Already over (it ended as the abort came in): its end reaches the game day the usual way.
-      this.deps.log.info({ experimentId, err: errText(err) }, 'game-day abort found the step already ending');
+      this.deps.log.info({ experimentId, err: errorText(err) }, 'game-day abort found the step already ending');
     }
   }
 

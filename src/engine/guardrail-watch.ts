@@ -23,6 +23,7 @@ import type { Notifier } from './notifier.js';
 import { sampleAll, sampleSignal } from './sample-signals.js';
 import { sleepUntil, untilWoken } from './timing.js';
 import type { Transitions } from './transitions.js';
+import { errorText } from '../core/errors.js';
 
 /** What watching guardrails needs from the runner: narrow on purpose. */
 export interface WatchPorts {
@@ -102,7 +103,7 @@ function sampleRound(
     if (left === 0) resolve(readings);
     guardrails.forEach((g, i) => {
       void sampleSignal(deps.signals, g.signal, deps.clock, timeoutMs)
-        .catch((err: unknown): Reading => ({ status: 'unknown', reason: err instanceof Error ? err.message : String(err), at: deps.clock.now() }))
+        .catch((err: unknown): Reading => ({ status: 'unknown', reason: errorText(err), at: deps.clock.now() }))
         .then((reading) => {
           readings[i] = reading;
           left -= 1;

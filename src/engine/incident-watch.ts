@@ -1,5 +1,5 @@
 import { SYSTEM } from '../core/actor.js';
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError, errorText } from '../core/errors.js';
 import type { AdapterLogger } from '../core/ports.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Store } from '../store/index.js';
@@ -49,7 +49,6 @@ export const describeIncident = (i: IncidentInfo) => `PagerDuty incident${i.numb
 
 const SOURCE_TEXT: Record<string, string> = { webhook: 'a signed webhook', poll: 'a poll', lookup: 'an earlier lookup' };
 
-const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * Ties experiments to on-call reality: refuses starts while a linked service has an open incident
@@ -109,7 +108,7 @@ export class IncidentWatch {
       try {
         answer = await lookup.openIncidents(services, AbortSignal.timeout(timeoutMs));
       } catch (err) {
-        failure = reasonOf(err);
+        failure = errorText(err);
       }
       if (answer) this.book.reconcile(services, answer);
     }
@@ -161,7 +160,7 @@ export class IncidentWatch {
       }
     } catch (err) {
       // The store failing must not keep a run on a service with a new incident from aborting.
-      log.error({ incident: incident.id, err: reasonOf(err) }, 'pagerduty incident not recorded');
+      log.error({ incident: incident.id, err: errorText(err) }, 'pagerduty incident not recorded');
     }
     for (const entry of this.deps.repo.running()) {
       if (!this.linkedServices(entry).includes(incident.serviceId)) continue;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Handlebars from 'handlebars';
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError, errorText } from '../core/errors.js';
 
 /*
  * What the post-mortem draft and the game-day report share: reading a Handlebars template, rendering
@@ -22,7 +22,7 @@ export function renderMarkdown(what: string, templateSource: string, view: objec
     const template = hb.compile(templateSource, { noEscape: true, strict: true });
     return template(view);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorText(err);
     throw new FaultlineError('template_error', `${what} template ${templateName} failed: ${reason}`, { template: templateName }, { cause: err });
   }
 }
@@ -32,7 +32,7 @@ export async function readTemplate(what: string, templatePath: string, templateN
   try {
     return await readFile(templatePath, 'utf8');
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorText(err);
     throw new FaultlineError('template_error', `${what} template ${templateName} cannot be read: ${reason}`, { template: templatePath }, { cause: err });
   }
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import { message, type Message } from '../core/message.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
 import type { ChatFile, ChatPort } from './chat-port.js';
+import { errorText } from '../core/errors.js';
 
 interface CardState {
   ref: MessageRef;
@@ -35,7 +36,7 @@ export class Notifier {
   private enqueue<T>(channel: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
     const prev = this.chains.get(channel) ?? Promise.resolve();
     const next = prev.then(fn).catch((err: unknown) => {
-      this.log.warn({ channel, what, err: err instanceof Error ? err.message : String(err) }, 'chat call failed');
+      this.log.warn({ channel, what, err: errorText(err) }, 'chat call failed');
       this.onError(what);
       return undefined;
     });
@@ -78,7 +79,7 @@ export class Notifier {
           await this.chat.upload(ref, file);
           return;
         } catch (err) {
-          why = err instanceof Error ? err.message : String(err);
+          why = errorText(err);
           this.log.warn({ channel: ref.channel, file: file.path, err: why }, 'file upload failed; posting the path');
           this.onError('file upload');
         }

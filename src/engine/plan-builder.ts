@@ -1,6 +1,6 @@
 import { formatBlastRadius } from '../core/blast-radius-spec.js';
 import { selectTargets } from '../core/blast-radius.js';
-import { FaultlineError } from '../core/errors.js';
+import { FaultlineError, errorText } from '../core/errors.js';
 import { DEFAULT_BLIND_AFTER_MS } from '../core/guardrails.js';
 import type { Plan } from '../core/experiment.js';
 import { planHash } from '../core/plan-hash.js';
@@ -50,7 +50,7 @@ async function impactOf(driver: TargetDriver, spec: Experiment, targets: readonl
     const lines = await withDeadline(`impact preview on ${driver.kind}`, deps.settings.targetTimeoutMs, 'adapter_error', (signal) => driver.impact!(spec.fault, targets, { log: deps.log, signal }));
     return lines.length > 0 ? lines : undefined;
   } catch (err) {
-    return [`could not tell what else ${spec.fault.type} would touch: ${err instanceof Error ? err.message : String(err)}`];
+    return [`could not tell what else ${spec.fault.type} would touch: ${errorText(err)}`];
   }
 }
 

@@ -8,6 +8,7 @@ import type { Notifier } from './notifier.js';
 import type { Runner } from './runner.js';
 import { withDeadline } from './timing.js';
 import type { Transitions } from './transitions.js';
+import { errorText } from '../core/errors.js';
 
 export interface ReconcileReport {
   recovered: string[];
@@ -25,8 +26,6 @@ export interface ReconcileDeps {
   log: AdapterLogger;
   targetTimeoutMs: number;
 }
-
-const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * `startup`: nothing runs in this process yet, so every experiment the store still calls running was
@@ -51,7 +50,7 @@ export async function reconcile(deps: ReconcileDeps, mode: 'startup' | 'running'
       deps.runner.launch(id, 'revert');
       report.recovered.push(id);
     } catch (err) {
-      report.errors.push(`${id}: could not recover: ${errText(err)}`);
+      report.errors.push(`${id}: could not recover: ${errorText(err)}`);
       deps.log.error({ experimentId: id, err }, 'recovering an experiment failed');
     }
   }
@@ -66,7 +65,7 @@ async function revertOrphans(deps: ReconcileDeps, report: ReconcileReport): Prom
     try {
       owned = await withDeadline(`listing faults on ${kind}`, deps.targetTimeoutMs, 'adapter_error', (signal) => driver.listOwned({ log: deps.log, signal }));
     } catch (err) {
-      const msg = `${kind}: could not list owned faults: ${errText(err)}`;
+      const msg = `${kind}: could not list owned faults: ${errorText(err)}`;
       report.errors.push(msg);
       deps.log.error({ adapter: kind, err }, 'reconcile could not list owned faults');
       continue;
@@ -77,7 +76,7 @@ async function revertOrphans(deps: ReconcileDeps, report: ReconcileReport): Prom
         await withDeadline(`revert of ${handle.handleId} on ${kind}`, deps.targetTimeoutMs, 'revert_failed', (signal) => driver.revert(handle, { log: deps.log, signal }));
         const receipt = await withDeadline(`reading ${handle.handleId} back on ${kind}`, deps.targetTimeoutMs, 'revert_failed', (signal) =>
           driver.confirmReverted(handle, { log: deps.log, signal }),
-        ).catch((err: unknown) => ({ confirmed: false, differences: [`could not read the target back: ${errText(err)}`], manualSteps: [] }));
+        ).catch((err: unknown) => ({ confirmed: false, differences: [`could not read the target back: ${errorText(err)}`], manualSteps: [] }));
         deps.journal.record('reconcile-revert', handle.experimentId, SYSTEM, { adapter: kind, handleId: handle.handleId, faultType: handle.faultType, ...receipt });
         deps.log.warn({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId, confirmed: receipt.confirmed }, 'reverted orphaned fault');
         report.orphansReverted.push({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId });
@@ -88,7 +87,7 @@ async function revertOrphans(deps: ReconcileDeps, report: ReconcileReport): Prom
           deps.notifier.reply(entry.record.id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [text] }));
         }
       } catch (err) {
-        const msg = `${kind}: could not revert ${handle.handleId}: ${errText(err)}`;
+        const msg = `${kind}: could not revert ${handle.handleId}: ${errorText(err)}`;
         report.errors.push(msg);
         deps.log.error({ adapter: kind, handleId: handle.handleId, err }, 'reconcile revert failed');
       }

@@ -1,5 +1,5 @@
 import { SYSTEM } from '../core/actor.js';
-import { wrapError } from '../core/errors.js';
+import { wrapError, errorText } from '../core/errors.js';
 import { evaluateCheck, type CheckResult } from '../core/guardrails.js';
 import { message } from '../core/message.js';
 import { writePostmortem } from './postmortem.js';
@@ -116,7 +116,7 @@ export class Runner {
    * reverted straight from memory; the periodic reconcile settles the record once the store is back.
    */
   private async crashed(id: string, err: unknown): Promise<void> {
-    const reason = `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `internal error: ${errorText(err)}`;
     this.deps.log.error({ experimentId: id, err }, 'run crashed; aborting and reverting');
     try {
       const { record } = this.current(id);
@@ -154,7 +154,7 @@ export class Runner {
       this.metrics.revertFailed(record.plan.adapter);
       this.journal.record('revert-failed', id, SYSTEM, { ...(err instanceof HandleRevertError ? { handleId: err.handleId } : {}), error: e.message });
       this.deps.log.error({ experimentId: id, err }, 'revert failed');
-      const why = err instanceof Error ? err.message : String(err);
+      const why = errorText(err);
       // Adapters that know exactly what is left (objects, kubectl commands) say so themselves.
       const left = /by hand/i.test(why) ? '' : `. Left to undo by hand: ${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}`;
       this.transitions.apply(id, { type: 'revert-failed', reason: `${why}${left}` });
@@ -214,7 +214,7 @@ export class Runner {
       this.journal.record('postmortem', id, SYSTEM, { path });
       this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
     } catch (err) {
-      this.deps.log.error({ experimentId: id, err: err instanceof Error ? err.message : String(err) }, 'post-mortem draft failed');
+      this.deps.log.error({ experimentId: id, err: errorText(err) }, 'post-mortem draft failed');
     }
     this.transitions.refreshCard(this.current(id), true);
     this.transitions.liveGuardrails.delete(id);

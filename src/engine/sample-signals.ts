@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { SignalQuery } from '../core/playbook.js';
 import type { Reading, SignalSource } from '../core/ports.js';
+import { errorText } from '../core/errors.js';
 
 /**
  * Samples with a hard deadline of its own: a source that hangs or throws still yields `unknown`,
@@ -20,7 +21,7 @@ export async function sampleSignal(signals: ReadonlyMap<string, SignalSource>, q
   try {
     const reading = await Promise.race([
       source.sample(query, { now: () => clock.now(), timeoutMs, signal: controller.signal }).catch(
-        (err: unknown): Reading => ({ status: 'unknown', reason: err instanceof Error ? err.message : String(err), at: clock.now() }),
+        (err: unknown): Reading => ({ status: 'unknown', reason: errorText(err), at: clock.now() }),
       ),
       deadline,
     ]);

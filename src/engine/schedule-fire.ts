@@ -1,5 +1,5 @@
 import { actorLabel } from '../core/actor.js';
-import { FaultlineError, isFaultlineError } from '../core/errors.js';
+import { FaultlineError, isFaultlineError, errorText } from '../core/errors.js';
 import { activeFreeze } from '../core/freeze.js';
 import { scopeOf } from '../core/ladder.js';
 import { message } from '../core/message.js';
@@ -48,7 +48,7 @@ function note(deps: FireDeps, s: Schedule, tone: 'info' | 'warning' | 'success' 
   try {
     deps.service.notifier.reply(`schedule:${s.id}`, null, s.channel, message({ title, tone, sections: detail ? [detail] : [] }));
   } catch (err) {
-    deps.log.warn({ scheduleId: s.id, err: err instanceof Error ? err.message : String(err) }, 'schedule note not posted');
+    deps.log.warn({ scheduleId: s.id, err: errorText(err) }, 'schedule note not posted');
   }
 }
 
@@ -70,7 +70,7 @@ export function recordSkip(deps: FireDeps, s: Schedule, slot: number, now: numbe
 
 function recordFailure(deps: FireDeps, s: Schedule, slot: number, now: number, err: unknown, data: Record<string, unknown>, claimed: boolean): SlotResult | null {
   const code = isFaultlineError(err) ? err.code : 'adapter_error';
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorText(err);
   const run = { scheduleId: s.id, slot, at: now, outcome: 'failed' as const, data: { ...data, code, reason } };
   const recorded = deps.store.transaction(() => {
     const ok = claimed ? deps.store.scheduleRuns.settle(run) : deps.store.scheduleRuns.claim(run);
@@ -113,7 +113,7 @@ function currentStanding(deps: FireDeps, s: Schedule, now: number): StandingStat
   try {
     return standingStatus(s, { hash: deps.book.specHash(s) }, now);
   } catch (err) {
-    return standingStatus(s, { error: err instanceof Error ? err.message : String(err) }, now);
+    return standingStatus(s, { error: errorText(err) }, now);
   }
 }
 

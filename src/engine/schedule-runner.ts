@@ -9,6 +9,7 @@ import type { ExperimentService } from './experiment-service.js';
 import { ScheduleBook } from './schedule-book.js';
 import { fireSlot, recordSkip, type FireDeps, type SlotResult } from './schedule-fire.js';
 import type { ScheduledGameDays } from './schedule-ports.js';
+import { errorText } from '../core/errors.js';
 
 export type { SlotResult } from './schedule-fire.js';
 export type { ScheduledGameDays } from './schedule-ports.js';
@@ -53,7 +54,7 @@ export class ScheduleRunner {
   start(): void {
     if (this.task) return;
     const safeTick = () =>
-      this.tick().catch((err: unknown) => this.deps.log.error({ err: err instanceof Error ? err.message : String(err) }, 'schedule tick failed'));
+      this.tick().catch((err: unknown) => this.deps.log.error({ err: errorText(err) }, 'schedule tick failed'));
     void safeTick();
     this.task = cron.schedule('* * * * *', safeTick, { name: 'faultline-schedules', unref: true });
   }
@@ -85,7 +86,7 @@ export class ScheduleRunner {
       try {
         results.push(...(await this.runSchedule(s, now, lastTick)));
       } catch (err) {
-        this.deps.log.error({ scheduleId: s.id, err: err instanceof Error ? err.message : String(err) }, 'schedule tick failed');
+        this.deps.log.error({ scheduleId: s.id, err: errorText(err) }, 'schedule tick failed');
       }
     }
     const minute = floorMinute(now);

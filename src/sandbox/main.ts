@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { destination, pino } from 'pino';
 import { startSandbox, type Sandbox } from './sandbox.js';
+import { errorText } from '../core/errors.js';
 
 const USAGE = `usage: main.ts [--host 127.0.0.1] [--proxy-port 7070] [--admin-port 7071] [--replicas 3]
                [--service checkout] [--rps 30] [--upstream-timeout-ms 2000] [--stats-window 10]
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     void (sandbox?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
       (err: unknown) => {
-        log.error({ err: err instanceof Error ? err.message : String(err) }, 'sandbox stop failed');
+        log.error({ err: errorText(err) }, 'sandbox stop failed');
         process.exit(1);
       },
     );
@@ -87,6 +88,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`sandbox failed to start: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+  process.stderr.write(`sandbox failed to start: ${errorText(err)}\n${USAGE}\n`);
   process.exit(1);
 });

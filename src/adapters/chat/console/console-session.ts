@@ -6,6 +6,7 @@ import type { ExperimentService } from '../../../engine/experiment-service.js';
 import type { ConsoleChat } from './console-chat.js';
 import { renderMessage } from './renderer.js';
 import type { ConsoleChatConfig } from './schema.js';
+import { errorText } from '../../../core/errors.js';
 
 const USER = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -109,7 +110,7 @@ export async function runConsole(opts: {
       .then(
         () => (current.done ? rl.close() : prompt()),
         (err: unknown) => {
-          write(`  error: ${err instanceof Error ? err.message : String(err)}`);
+          write(`  error: ${errorText(err)}`);
           prompt();
         },
       );

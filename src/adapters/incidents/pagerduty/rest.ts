@@ -1,5 +1,5 @@
 import { api } from '@pagerduty/pdjs';
-import { FaultlineError } from '../../../core/errors.js';
+import { FaultlineError, errorText } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import { RestError, RestIncidentPage, type Incident, type PagerDutyConfig } from './schema.js';
@@ -131,7 +131,7 @@ export class PagerDutyRest {
       return new FaultlineError('adapter_error', `PagerDuty answered HTTP ${err.status} to GET /incidents without JSON`, { ...where, status: err.status });
     }
     const name = err instanceof Error ? err.name : '';
-    const reason = name === 'AbortError' ? 'request aborted' : err instanceof Error ? err.message : String(err);
+    const reason = name === 'AbortError' ? 'request aborted' : errorText(err);
     return new FaultlineError('adapter_error', `PagerDuty GET /incidents failed: ${reason}`, where, { cause: err });
   }
 }

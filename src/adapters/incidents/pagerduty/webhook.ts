@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { FaultlineError, wrapError } from '../../../core/errors.js';
+import { FaultlineError, wrapError, errorText } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import { WebhookEnvelope, WebhookIncidentData, type Incident } from './schema.js';
@@ -151,7 +151,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
     try {
       event = parseWebhookBody(raw.toString('utf8'));
     } catch (err) {
-      log.error({ webhookId, err: err instanceof Error ? err.message : String(err) }, 'pagerduty webhook unreadable');
+      log.error({ webhookId, err: errorText(err) }, 'pagerduty webhook unreadable');
       return;
     }
     if (!event) {
@@ -164,7 +164,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
     }
     const meta = { webhookId, eventId: event.eventId, eventType: event.eventType, incidentId: event.incident.id, serviceId: event.incident.serviceId };
     log.info(meta, 'pagerduty incident event');
-    const failed = (err: unknown) => log.error({ ...meta, err: err instanceof Error ? err.message : String(err) }, 'pagerduty incident handler failed');
+    const failed = (err: unknown) => log.error({ ...meta, err: errorText(err) }, 'pagerduty incident handler failed');
     try {
       const result = opts.onEvent(event);
       if (result && typeof result.then === 'function') result.then(undefined, failed);
@@ -202,7 +202,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
           setImmediate(() => handle(raw, webhookId));
         },
         (err: unknown) => {
-          log.warn({ webhookId, err: err instanceof Error ? err.message : String(err) }, 'pagerduty webhook body not read');
+          log.warn({ webhookId, err: errorText(err) }, 'pagerduty webhook body not read');
           if (!res.headersSent) answer(res, 400, { error: 'body_not_read' });
         },
       );

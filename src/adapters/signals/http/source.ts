@@ -6,6 +6,7 @@
 import type { AdapterDeps, Reading, SampleContext, SignalSource } from '../../../core/ports.js';
 import type { SignalQuery } from '../../../core/playbook.js';
 import { httpSignalSchema, type HttpSignalConfig, type HttpSignalQuery } from './schema.js';
+import { errorText } from '../../../core/errors.js';
 
 /** The URL without credentials, for reasons and descriptions. */
 export function displayUrl(url: string): string {
@@ -55,7 +56,7 @@ function failureReason(err: unknown): string {
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset (${code})`;
   if (code) return `${cause?.message ?? 'request failed'} (${code})`;
   if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 export function describeHttpQuery(q: Pick<HttpSignalQuery, 'url' | 'measure' | 'path'>): string {
@@ -120,7 +121,7 @@ export function createHttpSource(config: HttpSignalConfig, deps: AdapterDeps): S
         return await sample(query, ctx);
       } catch (err) {
         // Belt and braces: the port promises sample() never throws.
-        return { status: 'unknown', reason: `http signal failed: ${err instanceof Error ? err.message : String(err)}`, at: (ctx.now ?? deps.now)() };
+        return { status: 'unknown', reason: `http signal failed: ${errorText(err)}`, at: (ctx.now ?? deps.now)() };
       }
     },
     describe(query) {

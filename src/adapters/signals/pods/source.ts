@@ -9,6 +9,7 @@ import type { AdapterDeps, Reading, SampleContext, SignalSource } from '../../..
 import { createKubeClient, describeKubeError, KubeTimeoutError, type KubeClient } from '../../targets/kubernetes/kube-client.js';
 import { selectorText } from '../../targets/kubernetes/targets.js';
 import { describePodsQuery, followTargetCluster, podsSignalSchema, type PodsSignalConfig, type PodsSignalQuery } from './schema.js';
+import { errorText } from '../../../core/errors.js';
 
 export const PODS_CONFIG_PATH = 'adapters.signals.pods';
 export { describePodsQuery } from './schema.js';
@@ -78,7 +79,7 @@ export function createPodsSource(config: PodsSignalConfig, deps: AdapterDeps): S
         return await sample(query, ctx);
       } catch (err) {
         // Belt and braces: the port promises sample() never throws.
-        return { status: 'unknown', reason: `pods signal failed: ${err instanceof Error ? err.message : String(err)}`, at: (ctx.now ?? deps.now)() };
+        return { status: 'unknown', reason: `pods signal failed: ${errorText(err)}`, at: (ctx.now ?? deps.now)() };
       }
     },
     describe(query) {

@@ -19,7 +19,7 @@ import {
   type ConfigurationOptions,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
-import { FaultlineError } from '../../../core/errors.js';
+import { FaultlineError, errorText } from '../../../core/errors.js';
 import type { KubeConnection } from './connection.js';
 
 export interface KubeApis {
@@ -143,7 +143,7 @@ export function loadKubeConfig(conn: KubeConnection, configPath: string): KubeCo
     }
   } catch (err) {
     if (err instanceof FaultlineError) throw err;
-    throw new FaultlineError('adapter_error', `could not read the kubeconfig: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+    throw new FaultlineError('adapter_error', `could not read the kubeconfig: ${errorText(err)}`, {}, { cause: err });
   }
   if (conn.context !== undefined) {
     if (!kc.getContextObject(conn.context)) {
@@ -196,7 +196,7 @@ export function createKubeClient(conn: KubeConnection, configPath: string): Kube
       if (err instanceof ApiException) throw err;
       if (timeout.aborted) throw new KubeTimeoutError(`${what}: no answer from ${api.server} within ${conn.requestTimeoutMs} ms`, { cause: err });
       if (opts.signal?.aborted) throw new KubeTimeoutError(`${what}: cancelled`, { cause: err });
-      throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`${what}: ${errorText(err)}`, { cause: err });
     }
   };
 

@@ -3,7 +3,7 @@
  * POST keyed by the handle id (so a retry never adds a second fault); revert is a DELETE that
  * treats 404 as already reverted and retries network errors and 5xx with backoff.
  */
-import { FaultlineError, wrapError } from '../../../core/errors.js';
+import { FaultlineError, wrapError, errorText } from '../../../core/errors.js';
 import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import { ActiveFaultWire, SANDBOX_FAULT_PARAMS, SandboxFaultType, SandboxTargetWire } from '../../../sandbox/fault-spec.js';
 import { PROCESS_FAULT_TYPES, processFaultSchema, processTargetSchema, type ProcessTargetConfig } from './schema.js';
@@ -19,7 +19,7 @@ class NetworkError extends Error {}
 
 function causeOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return cause?.code ?? cause?.message ?? errorText(err);
 }
 
 
@@ -233,7 +233,7 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
           manualSteps: left.map((f) => `curl -X DELETE ${adminUrl}/faults/${encodeURIComponent(f.id)}`),
         };
       } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+        const why = errorText(err);
         return { confirmed: false, differences: [`could not read the sandbox's fault table: ${why}`], manualSteps: [`curl ${url} and DELETE any fault of handle ${handle.handleId}`] };
       }
     },
