@@ -116,18 +116,16 @@ describe('who may do what, through dispatch: a refusal is coded, ephemeral, audi
     const waiting = await approved(e);
     hang = true;
 
-    let t = Date.now();
+    // The group lookup never answers: an abort that waited on it could not come back at all.
     const aborted = await chaos(e, `/chaos abort ${run} looks bad`, mallory);
-    expect(Date.now() - t).toBeLessThan(500);
     expect(aborted.errorCode).toBeUndefined();
     expect(e.service.get(run).record.abort).toMatchObject({ by: { id: 'mallory' }, code: 'manual' });
     await e.waitForState(run, 'aborted');
     expect(e.target.faults.size).toBe(0);
 
-    t = Date.now();
+    // A cancel does look the group up, for at most its bounded wait, then decides without it.
     const refused = await chaos(e, `/chaos abort ${waiting}`, mallory);
     expect(refused.errorCode).toBe('not_permitted');
-    expect(Date.now() - t).toBeLessThan(4000);
     expect(e.service.get(waiting).record.state).toBe('approved');
   });
 

@@ -90,11 +90,10 @@ describe('the demo flow through the console, on the real sandbox and a real SQLi
     await session.handle('/chaos resume');
     await session.handle(`/chaos start ${id}`);
     await waitUntil('the latency fault', async () => (await activeFaults(h.sandbox.adminUrl)).some((f) => f.experimentId === id));
-    const t0 = Date.now();
     await session.handle('/as carol');
     await session.handle('/chaos halt stop everything');
+    expect(app.service.get(id).record.phase).toBe('reverting'); // the halt aborted it on the spot
     await waitUntil('the fault to be cleared', async () => (await activeFaults(h.sandbox.adminUrl)).length === 0, 5000);
-    expect(Date.now() - t0).toBeLessThan(5000);
     await app.service.runner.settle();
     const r = app.service.get(id).record;
     expect(r.state).toBe('aborted');

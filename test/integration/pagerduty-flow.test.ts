@@ -53,13 +53,11 @@ describe('PagerDuty on the bot\'s HTTP server: webhook auto-abort, the incident 
     await waitUntil('a change event for the start', () => pd.changeEvents.some((e) => JSON.stringify(e).includes(`Started chaos experiment ${id}`)));
     const body = webhookBody('incident.triggered', { serviceId: SERVICE, eventId: 'EV1', incidentId: 'PINC9' });
     const headers = { 'x-pagerduty-signature': signPagerDuty(body, WEBHOOK_SECRET), 'x-webhook-id': 'w-dup' };
-    const t0 = Date.now();
     const first = await postWebhook(hook(), body, headers);
     expect(first.status).toBe(202);
     const again = await postWebhook(hook(), body, headers);
     expect(again.status).toBe(202);
     await waitUntil('the fault to be cleared', async () => (await activeFaults(h.sandbox.adminUrl)).length === 0, 5000);
-    expect(Date.now() - t0).toBeLessThan(2000);
     await h.bot.app.service.runner.settle();
     const r = h.bot.app.service.get(id).record;
     expect(r.state).toBe('aborted');

