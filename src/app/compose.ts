@@ -8,7 +8,6 @@ import { ExperimentService } from '../engine/experiment-service.js';
 import type { ReconcileReport } from '../engine/reconcile.js';
 import type { EngineSettings } from '../engine/engine-deps.js';
 import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
-import type { AdapterSchemas } from '../playbooks/validate-playbook.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
 import { incidentSettings, wirePagerDuty } from './pagerduty-wiring.js';
@@ -105,7 +104,8 @@ export async function createApp(opts: {
   const reconcileReport = await service.reconcile('startup');
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
 
-  loaded = loadPlaybooksSafely(config, cwd, { targets, signals }, opts.vars, log);
+  // File by file; a bad file is its own report and never stops the bot.
+  loaded = loadPlaybooks(config.playbooks.dirs.map((d) => path.resolve(cwd, d)), { targets, signals }, opts.vars, { maxFileBytes: config.playbooks.maxFileBytes });
   const { playbooks, reports } = loaded;
   for (const r of reports.filter((x) => !x.ok)) log.warn({ file: r.file, problems: r.problems }, 'playbook skipped: invalid');
   const attached = pagerduty?.attach(service);
@@ -149,18 +149,6 @@ export async function createApp(opts: {
     })());
 
   return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
-}
-
-/** Playbooks, file by file; should the loader itself throw, the bot still starts (with none) and says why. */
-function loadPlaybooksSafely(config: Config, cwd: string, adapters: AdapterSchemas, vars: Record<string, string>, log: Logger) {
-  const dirs = config.playbooks.dirs.map((d) => path.resolve(cwd, d));
-  try {
-    return loadPlaybooks(dirs, adapters, vars, { maxFileBytes: config.playbooks.maxFileBytes });
-  } catch (err) {
-    log.error({ err, dirs }, 'loading playbooks failed; starting with none');
-    const problem = errorText(err);
-    return { playbooks: new Map<string, LoadedPlaybook>(), gamedays: new Map<string, LoadedGameDay>(), reports: dirs.map((file) => ({ file, ok: false, problems: [problem] })) };
-  }
 }
 
 function engineSettings(config: Config, cwd: string): EngineSettings {

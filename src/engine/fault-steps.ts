@@ -4,7 +4,7 @@ import { SYSTEM } from '../core/actor.js';
 import { wrapError, errorText } from '../core/errors.js';
 import { message } from '../core/message.js';
 import { PartialApplication, partialMissed } from '../core/experiment.js';
-import { PARTIAL_NOTE, type FaultHandle, type RevertReceipt, type TargetDriver } from '../core/ports.js';
+import { PARTIAL_NOTE, type AdapterLogger, type FaultHandle, type RevertReceipt, type TargetDriver } from '../core/ports.js';
 import { sleep } from '../lib/sleep.js';
 import type { EngineDeps } from './engine-deps.js';
 import type { ExperimentRepo } from './experiment-repo.js';
@@ -40,6 +40,21 @@ export class HandleRevertError extends Error {
 
 export const receiptText = (r: RevertReceipt) =>
   r.confirmed ? 'reverted and confirmed' : `revert NOT confirmed: ${r.differences.join('; ')}${r.manualSteps.length ? `. Finish by hand: ${r.manualSteps.join(' ; ')}` : ''}`;
+
+/** Reads the target back after a revert; a difference gets a second and third look before it counts. */
+export async function readRevertReceipt(driver: TargetDriver, handle: FaultHandle, opts: { timeoutMs: number; log: AdapterLogger }): Promise<RevertReceipt> {
+  let receipt: RevertReceipt = { confirmed: false, differences: ['not read yet'], manualSteps: [] };
+  for (let attempt = 0; attempt <= CONFIRM_WAITS_MS.length; attempt += 1) {
+    try {
+      receipt = await withDeadline(`reading ${handle.handleId} back on ${driver.kind}`, opts.timeoutMs, 'revert_failed', (signal) => driver.confirmReverted(handle, { log: opts.log, signal }));
+    } catch (err) {
+      receipt = { confirmed: false, differences: [`could not read the target back: ${errorText(err)}`], manualSteps: [] };
+    }
+    if (receipt.confirmed || attempt === CONFIRM_WAITS_MS.length) return receipt;
+    await sleep(CONFIRM_WAITS_MS[attempt]!);
+  }
+  return receipt;
+}
 
 /**
  * The two steps that touch a target: inject and revert. Each fault this process has in flight is
@@ -238,21 +253,8 @@ export class FaultSteps {
     return receipt;
   }
 
-  /** Reads the target again; a difference gets a second and third look before it counts. */
-  private async confirm(driver: TargetDriver, handle: FaultHandle): Promise<RevertReceipt> {
-    let receipt: RevertReceipt = { confirmed: false, differences: ['not read yet'], manualSteps: [] };
-    for (let attempt = 0; attempt <= CONFIRM_WAITS_MS.length; attempt += 1) {
-      try {
-        receipt = await withDeadline(`reading ${handle.handleId} back on ${driver.kind}`, this.deps.settings.targetTimeoutMs, 'revert_failed', (signal) =>
-          driver.confirmReverted(handle, { log: this.deps.log, signal }),
-        );
-      } catch (err) {
-        receipt = { confirmed: false, differences: [`could not read the target back: ${errorText(err)}`], manualSteps: [] };
-      }
-      if (receipt.confirmed || attempt === CONFIRM_WAITS_MS.length) return receipt;
-      await sleep(CONFIRM_WAITS_MS[attempt]!);
-    }
-    return receipt;
+  private confirm(driver: TargetDriver, handle: FaultHandle): Promise<RevertReceipt> {
+    return readRevertReceipt(driver, handle, { timeoutMs: this.deps.settings.targetTimeoutMs, log: this.deps.log });
   }
 
   /**

@@ -2,7 +2,7 @@ import { SYSTEM } from '../core/actor.js';
 import { message } from '../core/message.js';
 import type { AdapterLogger, TargetDriver } from '../core/ports.js';
 import type { ExperimentRepo } from './experiment-repo.js';
-import { receiptText } from './fault-steps.js';
+import { readRevertReceipt, receiptText } from './fault-steps.js';
 import type { Journal } from './journal.js';
 import type { Notifier } from './notifier.js';
 import type { Runner } from './runner.js';
@@ -74,9 +74,7 @@ async function revertOrphans(deps: ReconcileDeps, report: ReconcileReport): Prom
       if (deps.runner.isRunning(handle.experimentId)) continue;
       try {
         await withDeadline(`revert of ${handle.handleId} on ${kind}`, deps.targetTimeoutMs, 'revert_failed', (signal) => driver.revert(handle, { log: deps.log, signal }));
-        const receipt = await withDeadline(`reading ${handle.handleId} back on ${kind}`, deps.targetTimeoutMs, 'revert_failed', (signal) =>
-          driver.confirmReverted(handle, { log: deps.log, signal }),
-        ).catch((err: unknown) => ({ confirmed: false, differences: [`could not read the target back: ${errorText(err)}`], manualSteps: [] }));
+        const receipt = await readRevertReceipt(driver, handle, { timeoutMs: deps.targetTimeoutMs, log: deps.log });
         deps.journal.record('reconcile-revert', handle.experimentId, SYSTEM, { adapter: kind, handleId: handle.handleId, faultType: handle.faultType, ...receipt });
         deps.log.warn({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId, confirmed: receipt.confirmed }, 'reverted orphaned fault');
         report.orphansReverted.push({ adapter: kind, handleId: handle.handleId, experimentId: handle.experimentId });
