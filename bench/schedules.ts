@@ -11,7 +11,7 @@ import { createApp } from '../src/app/compose.js';
 import { Config } from '../src/app/config.js';
 import { createLogger } from '../src/app/logger.js';
 import { ScheduleSettings } from '../src/core/schedule.js';
-import { createSchedules, LAST_TICK_KEY } from '../src/engine/schedule-runner.js';
+import { createSchedules, LAST_TICK_KEY } from '../src/engine/schedules/schedule-runner.js';
 import { summary } from './stats.js';
 
 const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 500);

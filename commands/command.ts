@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '../src/core/actor.js';
 import type { Message } from '../src/core/message.js';
-import type { ExperimentService } from '../src/engine/experiment-service.js';
+import type { ExperimentService } from '../src/engine/experiments/experiment-service.js';
 
 export interface CommandContext {
   actor: Actor;

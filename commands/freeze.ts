@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../src/core/duration.js';
 import { FaultlineError } from '../src/core/errors.js';
 import { message } from '../src/core/message.js';
-import { describeIncident } from '../src/engine/incident-watch.js';
+import { describeIncident } from '../src/engine/guards/incident-watch.js';
 import { defineCommand } from './command.js';
 
 /** `now`, `+2h` (from now) or an ISO 8601 time with its offset. */

@@ -7,7 +7,7 @@ import { parseAddArgs } from '../src/core/schedule-args.js';
 import { nextSlot } from '../src/core/schedule-slots.js';
 import { formatDays } from '../src/core/schedule-standing.js';
 import { parseCron } from '../src/core/cron-match.js';
-import type { ScheduleBook } from '../src/engine/schedule-book.js';
+import type { ScheduleBook } from '../src/engine/schedules/schedule-book.js';
 import { defineCommand, type CommandContext } from './command.js';
 
 const Id = ScheduleId;

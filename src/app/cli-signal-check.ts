@@ -1,7 +1,7 @@
 import { evaluateCheck, preflightGuardrails } from '../core/guardrails.js';
 import type { Experiment } from '../core/playbook.js';
 import type { SignalSource } from '../core/ports.js';
-import { sampleAll } from '../engine/sample-signals.js';
+import { sampleAll } from '../engine/guards/sample-signals.js';
 
 export interface SignalCheckLine {
   /** `ok`: a reading that would pass the pre-flight; `warn`: known but breaking now; `fail`: unknown. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FaultSteps } from '../engine/fault-steps.js';
+import type { FaultSteps } from '../engine/experiments/fault-steps.js';
 
 /** How long the last-resort reverts may take before the process exits anyway. */
 const LAST_RESORT_LIMIT_MS = 30_000;

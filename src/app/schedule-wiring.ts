@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { AdapterLogger } from '../core/ports.js';
-import type { ExperimentService } from '../engine/experiment-service.js';
-import type { ScheduledGameDays } from '../engine/schedule-ports.js';
-import { createSchedules, type ScheduleRunner } from '../engine/schedule-runner.js';
+import type { ExperimentService } from '../engine/experiments/experiment-service.js';
+import type { ScheduledGameDays } from '../engine/schedules/schedule-ports.js';
+import { createSchedules, type ScheduleRunner } from '../engine/schedules/schedule-runner.js';
 import type { Store } from '../store/index.js';
 import type { Config } from './config.js';
 

@@ -8,7 +8,7 @@ import type { FileReport, LoadedGameDay, LoadedPlaybook } from '../playbooks/loa
 import type { Store } from '../store/index.js';
 import type { ChatPort } from './chat-port.js';
 import type { EngineMetrics } from './engine-metrics.js';
-import type { IncidentLookup, IncidentSettings } from './incident-watch.js';
+import type { IncidentLookup, IncidentSettings } from './guards/incident-watch.js';
 
 export interface EngineSettings {
   approval: ApprovalPolicy;

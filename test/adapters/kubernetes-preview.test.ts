@@ -6,7 +6,7 @@ import { selectTargets, type ProtectionPolicy } from '../../src/core/blast-radiu
 import { isFaultlineError } from '../../src/core/errors.js';
 import type { Experiment } from '../../src/core/playbook.js';
 import type { TargetDriver, TargetSpec } from '../../src/core/ports.js';
-import { buildPlan } from '../../src/engine/plan-builder.js';
+import { buildPlan } from '../../src/engine/experiments/plan-builder.js';
 import type { EngineSettings } from '../../src/engine/engine-deps.js';
 import { kubernetesTargetAdapter, kubernetesTargetSchema, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';

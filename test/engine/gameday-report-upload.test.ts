@@ -4,7 +4,7 @@ import { ConsoleChat } from '../../src/adapters/chat/console/console-chat.js';
 import { SlackChat } from '../../src/adapters/chat/slack/slack-chat.js';
 import { message } from '../../src/core/message.js';
 import type { ChatFile } from '../../src/engine/chat-port.js';
-import { Notifier } from '../../src/engine/notifier.js';
+import { Notifier } from '../../src/engine/chat/notifier.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { messageText, RecordingChat } from '../fakes/recording-chat.js';
 import { RecordingLog } from '../fakes/recording-log.js';

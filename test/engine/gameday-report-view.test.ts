@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../src/core/actor.js';
 import type { GameDayRecord } from '../../src/core/gameday-record.js';
-import { buildGameDayReportView, loadGameDayReportInput, renderGameDayReport, type GameDayReportInput } from '../../src/engine/gameday-report.js';
+import { buildGameDayReportView, loadGameDayReportInput, renderGameDayReport, type GameDayReportInput } from '../../src/reports/gameday/gameday-report.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { bob, carol, MIN, T0 } from '../core/fixtures.js';
 import { DRAFTED_AT, gameDayRecord, seedStore, stepSpec } from './gameday-report-fixture.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import { buildGameDayReportView, gameDayReportPath, loadGameDayReportInput, renderGameDayReport, writeGameDayReport } from '../../src/engine/gameday-report.js';
+import { buildGameDayReportView, gameDayReportPath, loadGameDayReportInput, renderGameDayReport, writeGameDayReport } from '../../src/reports/gameday/gameday-report.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { DRAFTED_AT, gameDayRecord, GD_ID, seedStore } from './gameday-report-fixture.js';
 

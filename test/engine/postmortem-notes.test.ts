@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PARTIAL_NOTE } from '../../src/core/ports.js';
-import { noteSentence } from '../../src/engine/postmortem-notes.js';
-import { buildTimeline } from '../../src/engine/postmortem-timeline.js';
+import { noteSentence } from '../../src/reports/postmortem/postmortem-notes.js';
+import { buildTimeline } from '../../src/reports/postmortem/postmortem-timeline.js';
 
 /** Every adapter note reads as a sentence in the post-mortem, never as raw JSON. */
 

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
 import { Experiment } from '../../src/core/playbook.js';
-import { gameDayReportPath } from '../../src/engine/gameday-report-path.js';
-import { buildPostmortemView, postmortemPath, renderPostmortem, writePostmortem, type PostmortemInput } from '../../src/engine/postmortem.js';
+import { gameDayReportPath } from '../../src/reports/gameday/gameday-report-path.js';
+import { buildPostmortemView, postmortemPath, renderPostmortem, writePostmortem, type PostmortemInput } from '../../src/reports/postmortem/postmortem.js';
 import { makeRecord, T0 } from '../core/fixtures.js';
 
 const TEMPLATE_PATH = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));

@@ -5,7 +5,7 @@ import { SYSTEM, type Actor } from '../../src/core/actor.js';
 import type { ExperimentRecord } from '../../src/core/experiment.js';
 import { transition, type LifecycleEvent } from '../../src/core/lifecycle.js';
 import { Experiment, type ExperimentInput } from '../../src/core/playbook.js';
-import { buildPostmortemView, renderPostmortem, type PostmortemEvent, type PostmortemInput } from '../../src/engine/postmortem.js';
+import { buildPostmortemView, renderPostmortem, type PostmortemEvent, type PostmortemInput } from '../../src/reports/postmortem/postmortem.js';
 import { alice, authority, bob, makePlan, makeRecord, openLimits, policy, target, T0 } from '../core/fixtures.js';
 
 const TEMPLATE_PATH = fileURLToPath(new URL('../../templates/postmortem.md.hbs', import.meta.url));

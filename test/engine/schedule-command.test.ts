@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_TICK_KEY } from '../../src/engine/schedule-runner.js';
+import { LAST_TICK_KEY } from '../../src/engine/schedules/schedule-runner.js';
 import { alice, bob, engineFactory } from './engine-harness.js';
 import { HOUR, messageText, MIN, scheduling, T0 } from './schedule-harness.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commandRegistry, dispatch } from '../../commands/index.js';
 import { seededRandom } from '../../src/core/blast-radius.js';
 import { ScheduleSettings } from '../../src/core/schedule.js';
-import { createSchedules } from '../../src/engine/schedule-runner.js';
+import { createSchedules } from '../../src/engine/schedules/schedule-runner.js';
 import { ShiftedClock } from '../fakes/shifted-clock.js';
 import { alice, bob, carol, engineFactory, waitFor } from './engine-harness.js';
 import { HOUR, MIN, PLAYBOOKS, T0 } from './schedule-harness.js';

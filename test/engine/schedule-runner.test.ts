@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pickCandidate } from '../../src/core/schedule.js';
-import { fireSlot } from '../../src/engine/schedule-fire.js';
-import { LAST_TICK_KEY } from '../../src/engine/schedule-runner.js';
+import { fireSlot } from '../../src/engine/schedules/schedule-fire.js';
+import { LAST_TICK_KEY } from '../../src/engine/schedules/schedule-runner.js';
 import { alice, bob, carol, engineFactory } from './engine-harness.js';
 import { DAY, FakeGameDays, HOUR, MIN, scheduling, T0 } from './schedule-harness.js';
 

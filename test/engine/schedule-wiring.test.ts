@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/app/config.js';
 import { wireSchedules } from '../../src/app/schedule-wiring.js';
-import { LAST_TICK_KEY } from '../../src/engine/schedule-runner.js';
+import { LAST_TICK_KEY } from '../../src/engine/schedules/schedule-runner.js';
 import { alice, engineFactory } from './engine-harness.js';
 import { DAY, HOUR, registry } from './schedule-harness.js';
 import { dispatch } from '../../commands/index.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, playbookVars, type App } from '../../src/app/compose.js';
 import { readConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { sampleAll } from '../../src/engine/sample-signals.js';
+import { sampleAll } from '../../src/engine/guards/sample-signals.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { writeMultiKubeconfig } from '../fakes/kube-multi-config.js';
 import { RecordingChat, messageText } from '../fakes/recording-chat.js';

@@ -2,7 +2,7 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from '../../../../commands/index.js';
 import { dispatch } from '../../../../commands/index.js';
-import type { ExperimentService } from '../../../engine/experiment-service.js';
+import type { ExperimentService } from '../../../engine/experiments/experiment-service.js';
 import type { ConsoleChat } from './console-chat.js';
 import { renderMessage } from './renderer.js';
 import type { ConsoleChatConfig } from './schema.js';

@@ -4,7 +4,7 @@ import { dispatch, type Command } from '../../../../commands/index.js';
 import type { Actor } from '../../../core/actor.js';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger } from '../../../core/ports.js';
-import type { ExperimentService } from '../../../engine/experiment-service.js';
+import type { ExperimentService } from '../../../engine/experiments/experiment-service.js';
 import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';

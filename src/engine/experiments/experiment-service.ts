@@ -1,0 +1,423 @@
+import { randomBytes } from 'node:crypto';
+import { SYSTEM, type Actor } from '../../core/actor.js';
+import { parseBlastRadius } from '../../core/blast-radius-spec.js';
+import { checkOrgLimits } from '../../core/blast-radius.js';
+import { checkLadder, targetScope, type PastRun } from '../../core/ladder.js';
+import { FaultlineError, errorText } from '../../core/errors.js';
+import { checkPermitted, type Authority } from '../../core/permissions.js';
+import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
+import type { Experiment } from '../../core/playbook.js';
+import type { EngineDeps } from '../engine-deps.js';
+import { ExperimentRepo, type StoredExperiment } from './experiment-repo.js';
+import { Journal } from '../journal.js';
+import { FreezeWindows } from '../guards/freeze-windows.js';
+import { KillSwitch } from '../guards/kill-switch.js';
+import { Notifier } from '../chat/notifier.js';
+import { buildPlan, heldTargetIds } from './plan-builder.js';
+import { Runner } from './runner.js';
+import { Transitions } from './transitions.js';
+import { IncidentWatch } from '../guards/incident-watch.js';
+import { GameDayService } from '../gamedays/gameday-service.js';
+import { draftGameDayReport, gameDayReportPath } from '../../reports/gameday/gameday-report.js';
+import path from 'node:path';
+import type { ScheduleBook } from '../schedules/schedule-book.js';
+import { reconcile, startReconcileLoop, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
+
+export interface ProposeOverrides {
+  duration?: number;
+  blastRadius?: string;
+  /** Replaces the playbook's target selector (a schedule rotating over services). */
+  selector?: Record<string, string>;
+}
+
+/** How a run came to be proposed, besides by a person typing propose. */
+export interface ProposeOrigin {
+  gameDay?: { id: string; step: number };
+  scheduleId?: string;
+  /** Re-use a seed (a game-day step resolves exactly the plan its approval covered). */
+  seed?: number;
+}
+
+export type TransitionListener = (before: ExperimentRecord, after: ExperimentRecord) => void;
+
+/**
+ * What commands call. Every method validates, decides through the core, persists and journals; a
+ * refused call throws a coded FaultlineError and changes nothing (the command layer audits it).
+ */
+export class ExperimentService {
+  readonly repo: ExperimentRepo;
+  readonly journal: Journal;
+  readonly killSwitch: KillSwitch;
+  readonly notifier: Notifier;
+  readonly transitions: Transitions;
+  readonly runner: Runner;
+  readonly incidents: IncidentWatch;
+  readonly freezes: FreezeWindows;
+  readonly gamedays: GameDayService;
+  /** Schedules, once the app wired them (src/app/schedule-wiring.ts); `/chaos schedule` reaches them here. */
+  schedules?: ScheduleBook;
+  private readonly random: () => number;
+  private readonly listeners: TransitionListener[] = [];
+  /** The approver group's members as last looked up (decisions that must not wait use these). */
+  private knownGroup: readonly string[] = [];
+
+  constructor(private readonly deps: EngineDeps) {
+    this.random = deps.random ?? Math.random;
+    this.repo = new ExperimentRepo(deps.store);
+    this.journal = new Journal(deps.store, deps.clock);
+    this.killSwitch = new KillSwitch(deps.store);
+    this.freezes = new FreezeWindows(deps.store, deps.settings.freezeWindows ?? [], () => deps.clock.now());
+    this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
+    this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
+      deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
+      (before, after, card) => {
+        if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
+        deps.onTransition?.(before, after, card);
+        for (const listen of this.listeners) listen(before, after);
+      },
+    );
+    this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
+    this.incidents = new IncidentWatch({
+      repo: this.repo,
+      journal: this.journal,
+      store: deps.store,
+      log: deps.log,
+      now: () => deps.clock.now(),
+      settings: deps.incidents?.settings ?? { linkedServices: [], autoFreeze: false, freezeMaxMs: 0, gate: 'on' },
+      ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
+      abort: (id, reason) => this.abort(id, SYSTEM, reason, 'incident'),
+    });
+    const s = deps.settings;
+    const reportTemplate = s.gameDayReportTemplate ?? path.join(path.dirname(s.postmortemTemplate), 'gameday-report.md.hbs');
+    this.gamedays = new GameDayService(this, {
+      clock: deps.clock,
+      log: deps.log,
+      gamedays: deps.gamedays ?? (() => new Map()),
+      random: this.random,
+      reportPath: (id) => gameDayReportPath(s.postmortemDir, id),
+      writeReport: (entry) => draftGameDayReport({ store: deps.store, clock: deps.clock, templatePath: reportTemplate, postmortemDir: s.postmortemDir }, entry.record),
+    });
+  }
+
+  get settings() {
+    return this.deps.settings;
+  }
+
+  get store() {
+    return this.deps.store;
+  }
+
+  /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
+  subscribe(listener: TransitionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A loaded playbook by name (a copy); `playbook_not_found` names the known ones. */
+  playbookSpec(name: string): Experiment {
+    return this.playbook(name);
+  }
+
+  private newId(): string {
+    for (;;) {
+      const id = `exp-${randomBytes(3).toString('hex')}`;
+      if (!this.repo.exists(id)) return id;
+    }
+  }
+
+  private playbook(name: string): Experiment {
+    const found = this.deps.playbooks().get(name);
+    if (!found) {
+      const invalid = this.deps.invalidPlaybooks?.().find((r) => r.name === name);
+      if (invalid) {
+        throw new FaultlineError('playbook_invalid', `playbook "${name}" (${path.basename(invalid.file)}) did not load: ${invalid.problems.join('; ')}`, { name, file: invalid.file });
+      }
+      const known = [...this.deps.playbooks().keys()].sort().join(', ') || '(none loaded)';
+      throw new FaultlineError('playbook_not_found', `no playbook named "${name}"; known: ${known}`, { name });
+    }
+    return structuredClone(found.playbook);
+  }
+
+  private applyOverrides(spec: Experiment, o: ProposeOverrides): Experiment {
+    if (o.duration !== undefined) spec.fault.duration = o.duration;
+    if (o.selector !== undefined) spec.target.selector = { ...o.selector };
+    if (o.blastRadius !== undefined) {
+      const b = parseBlastRadius(o.blastRadius);
+      if (!b) throw new FaultlineError('command_usage', `blastRadius=${o.blastRadius}: expected one | all | count:N | percent:P`, { field: 'blastRadius' });
+      spec.target.blastRadius = b;
+    }
+    return spec;
+  }
+
+  async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string; origin?: ProposeOrigin }): Promise<StoredExperiment> {
+    const spec = this.applyOverrides(this.playbook(input.playbook), input.overrides ?? {});
+    return this.proposeSpec(spec, { actor: input.actor, ...(input.channel ? { channel: input.channel } : {}), overrides: input.overrides ?? {}, origin: input.origin ?? {} });
+  }
+
+  /** Proposes an experiment from a spec already in hand (a game-day step, a scheduled run). */
+  async proposeSpec(spec: Experiment, input: { actor: Actor; channel?: string; overrides?: ProposeOverrides; origin?: ProposeOrigin }): Promise<StoredExperiment> {
+    const origin = input.origin ?? {};
+    const seed = origin.seed ?? Math.floor(this.random() * 2 ** 31);
+    const built = await buildPlan(spec, seed, this.deps);
+    const now = this.deps.clock.now();
+    // A game day checked its whole ladder when it was proposed; each step is checked again at its start.
+    if (this.deps.settings.ladderWindowMs !== undefined && !origin.gameDay) checkLadder(built.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, now);
+    const record: ExperimentRecord = {
+      id: this.newId(),
+      name: spec.name,
+      channel: input.channel ?? spec.channel,
+      state: 'proposed',
+      phase: null,
+      verdict: null,
+      plan: built.plan,
+      planHash: built.hash,
+      proposedBy: input.actor,
+      proposedAt: now,
+      approval: null,
+      closedBy: null,
+      startedBy: null,
+      startedAt: null,
+      injectedAt: null,
+      endsAt: null,
+      endedAt: null,
+      abort: null,
+      failure: null,
+      updatedAt: now,
+      ...(origin.gameDay ? { gameDay: origin.gameDay } : {}),
+      ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
+    };
+    // The spec as it runs: checks that read the target's cluster are bound to it (see bindSignals).
+    const entry: StoredExperiment = { record, spec: built.spec, card: null };
+    this.deps.store.transaction(() => {
+      this.repo.save(entry);
+      this.journal.record('proposed', record.id, input.actor, {
+        playbook: spec.name,
+        planHash: built.hash,
+        seed,
+        candidates: built.plan.candidates,
+        targets: built.plan.targets.map((t) => ({ id: t.id, name: t.name })),
+        protectedOut: built.protectedOut,
+        overrides: input.overrides ?? {},
+        ...(origin.gameDay ? { gameDay: origin.gameDay } : {}),
+        ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
+      });
+    });
+    // The card is posted on the chat's own time: a slow or absent chat never holds up the proposal.
+    void this.notifier
+      .postCard(record.id, record.channel, this.transitions.card(entry))
+      .then((card) => {
+        if (!card) return;
+        const current = this.repo.get(record.id);
+        this.repo.save({ ...current, card });
+        // Something happened while the card was on its way: bring it up to date.
+        if (current.record.updatedAt !== record.updatedAt) this.transitions.refreshCard({ ...current, card });
+      })
+      .catch((err: unknown) => this.deps.log.error({ experimentId: record.id, err }, 'saving the card reference failed'));
+    return entry;
+  }
+
+  /** Re-resolves the plan with the proposal's seed: the hash changes if anything drifted. */
+  private async currentHash(entry: StoredExperiment): Promise<string> {
+    return (await buildPlan(entry.spec, entry.record.plan.seed, this.deps)).hash;
+  }
+
+  async approve(id: string, actor: Actor): Promise<StoredExperiment> {
+    const entry = this.repo.get(id);
+    const policy = await this.approvalPolicy();
+    if (entry.record.state !== 'proposed') return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash: entry.record.planHash, policy }, actor).entry;
+    const currentPlanHash = await this.currentHash(entry).catch(() => 'unresolvable');
+    return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy }, actor).entry;
+  }
+
+  /** Resolves a spec's plan with a given seed (the same seed over the same targets gives the same hash). */
+  planFor(spec: Experiment, seed: number) {
+    return buildPlan(spec, seed, this.deps);
+  }
+
+  /** The configured approvers plus, when there is one, the members of the approver group right now. */
+  async approvalPolicy() {
+    const base = this.deps.settings.approval;
+    if (!this.deps.extraApprovers) return base;
+    this.knownGroup = await this.deps.extraApprovers.members();
+    return { ...base, approvers: this.approversNow() };
+  }
+
+  /**
+   * Looks the approver group up again (cached by the chat adapter), so the next decisions know its
+   * members. With `maxWaitMs`, waits at most that long; a later answer still updates what is known.
+   */
+  async refreshApprovers(maxWaitMs?: number): Promise<void> {
+    const lookup = this.approvalPolicy().then(
+      () => undefined,
+      (err: unknown) => this.deps.log.warn({ err: errorText(err) }, 'approver group lookup failed'),
+    );
+    if (maxWaitMs === undefined) return lookup;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxWaitMs);
+      timer.unref();
+    });
+    await Promise.race([lookup, waited]);
+    clearTimeout(timer);
+  }
+
+  /** Who counts as an approver without waiting: the configured list and the group's members as last looked up. */
+  approversNow(): readonly string[] {
+    const base = this.deps.settings.approval.approvers;
+    return [...base, ...this.knownGroup.filter((u) => !base.includes(u))];
+  }
+
+  /** Who may start, reject or cancel `record` besides its proposer: the approvers, and a game-day step's commander. */
+  authorityFor(record: ExperimentRecord): Authority {
+    const commander = record.gameDay ? this.gamedays.repo.find(record.gameDay.id)?.record.roles.commander : undefined;
+    return { approvers: this.approversNow(), ...(commander ? { commander } : {}) };
+  }
+
+  /** An approver only. Refused (`not_permitted`) for anyone else; a refused call changes nothing. */
+  reject(id: string, actor: Actor, reason: string): StoredExperiment {
+    const authority = this.authorityFor(this.repo.get(id).record);
+    return this.transitions.apply(id, { type: 'reject', actor, reason, authority }, actor).entry;
+  }
+
+  /** Closes a proposed or approved experiment: its proposer or an approver (a running one is aborted, by anyone). */
+  cancel(id: string, actor: Actor, reason: string): StoredExperiment {
+    const authority = this.authorityFor(this.repo.get(id).record);
+    return this.transitions.apply(id, { type: 'cancel', actor, reason, authority }, actor).entry;
+  }
+
+  /** The proposer or an approver (a game-day step: also its commander); the bot itself for schedules and game days. */
+  async start(id: string, actor: Actor): Promise<StoredExperiment> {
+    await this.refreshApprovers();
+    const entry = this.repo.get(id);
+    const authority = this.authorityFor(entry.record);
+    // Who asks is settled first: a start nobody may give touches no gate, lookup or target.
+    if (entry.record.state === 'proposed' || entry.record.state === 'approved') checkPermitted('start', entry.record, actor, authority);
+    // A halted org refuses before any target is touched; so does a service with an open incident.
+    if (entry.record.state === 'approved') {
+      checkOrgLimits(id, [], { ...this.limits(), running: [] });
+      const freeze = this.freezes.active();
+      if (freeze) {
+        throw new FaultlineError('frozen', `chaos is frozen until ${new Date(freeze.until).toISOString()}: ${freeze.window.reason} (${freeze.window.id}); /chaos halt still works`, {
+          window: freeze.window.id,
+          until: freeze.until,
+        });
+      }
+      if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(entry.record.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
+      await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
+    }
+    const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
+    const result = this.transitions.apply(
+      id,
+      { type: 'start', actor, currentPlanHash, limits: this.limits(), targetIds: heldTargetIds(entry.record.plan), authority },
+      actor,
+    );
+    this.runner.launch(id);
+    return result.entry;
+  }
+
+  private limits() {
+    const halt = this.killSwitch.state();
+    return {
+      halted: halt ? { reason: halt.reason, by: halt.by } : null,
+      maxConcurrent: this.deps.settings.caps.maxConcurrent,
+      running: this.repo.running().map((r) => ({ id: r.record.id, targetIds: heldTargetIds(r.record.plan) })),
+    };
+  }
+
+  /**
+   * Needs no approval and waits on nothing: the state changes now and the revert starts now. Anyone
+   * may abort a run; before it runs, an abort is a cancel (the proposer or an approver).
+   */
+  abort(id: string, actor: Actor, reason: string, code: 'manual' | 'halt' | 'shutdown' | 'incident' = 'manual'): StoredExperiment {
+    const authority = this.authorityFor(this.repo.get(id).record);
+    const { entry } = this.transitions.apply(id, { type: 'abort', actor, reason, code, authority }, actor);
+    this.journal.record('abort', id, actor, { reason, code });
+    this.deps.log.warn({ experimentId: id, actor: actor.id, reason, code }, 'experiment aborted');
+    if (entry.record.state === 'running') {
+      if (this.runner.isRunning(id)) this.runner.wake(id);
+      else this.runner.launch(id, 'revert');
+    }
+    return entry;
+  }
+
+  halt(actor: Actor, reason: string): StoredExperiment[] {
+    this.killSwitch.halt(actor.id, reason, this.deps.clock.now());
+    this.journal.record('halt', null, actor, { reason });
+    const aborted: StoredExperiment[] = [];
+    for (const entry of this.repo.list({ states: ['running', 'approved', 'proposed'] })) {
+      if (entry.record.state !== 'running') continue;
+      aborted.push(this.abort(entry.record.id, actor, `halt: ${reason}`, 'halt'));
+    }
+    return aborted;
+  }
+
+  resume(actor: Actor): void {
+    this.killSwitch.resume();
+    this.journal.record('resume', null, actor, {});
+  }
+
+  /** Closes proposals and approvals that outlived their time. */
+  expireStale(): string[] {
+    const now = this.deps.clock.now();
+    const expired: string[] = [];
+    for (const entry of this.repo.list({ states: ['proposed', 'approved'] })) {
+      const r = entry.record;
+      const late = r.state === 'approved' ? (r.approval?.expiresAt ?? 0) <= now : r.proposedAt + this.deps.settings.proposalTtlMs <= now;
+      if (late) {
+        this.transitions.apply(r.id, { type: 'expire' }, SYSTEM);
+        expired.push(r.id);
+      }
+    }
+    return expired;
+  }
+
+  /** Reverts what crashed runs and orphans left (`startup`), or what no live run holds (`running`). */
+  reconcile(mode: 'startup' | 'running' = 'startup'): Promise<ReconcileReport> {
+    return reconcile(this.reconcileDeps(), mode);
+  }
+
+  /** The running bot's reconcile, every `intervalMs`. */
+  startReconcileLoop(intervalMs: number) {
+    return startReconcileLoop(this.reconcileDeps(), intervalMs);
+  }
+
+  private reconcileDeps(): ReconcileDeps {
+    const { targets, log, settings } = this.deps;
+    return { repo: this.repo, journal: this.journal, transitions: this.transitions, runner: this.runner, notifier: this.notifier, targets, log, targetTimeoutMs: settings.targetTimeoutMs };
+  }
+
+  /** Finished runs (newest first, the last 1000) for the ladder and `/chaos history`. */
+  pastRuns(): PastRun[] {
+    return this.repo.list({ states: ['completed', 'aborted', 'failed'], limit: 1000 }).map(({ record: r }) => ({
+      id: r.id,
+      scope: targetScope(r.plan),
+      faultType: r.plan.fault.type,
+      blastRadius: r.plan.blastRadius,
+      targets: r.plan.targets.length,
+      candidates: r.plan.candidates,
+      verdict: r.verdict,
+      state: r.state,
+      endedAt: r.endedAt ?? r.updatedAt,
+    }));
+  }
+
+  playbookNames(): string[] {
+    return [...this.deps.playbooks().keys()].sort();
+  }
+
+  /** Drafts the post-mortem again from the journal (after edits to the template, say). */
+  async draftPostmortem(id: string): Promise<string> {
+    const entry = this.repo.get(id);
+    if (!isTerminal(entry.record.state)) {
+      throw new FaultlineError('illegal_transition', `${id} is still ${entry.record.state}; the post-mortem is drafted when it ends`, { experimentId: id });
+    }
+    return this.runner.writeDraft(id);
+  }
+
+  get(id: string): StoredExperiment {
+    return this.repo.get(id);
+  }
+
+  list(limit = 20): StoredExperiment[] {
+    return this.repo.list({ limit });
+  }
+}

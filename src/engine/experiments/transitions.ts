@@ -1,0 +1,63 @@
+import { SYSTEM, type Actor } from '../../core/actor.js';
+import type { Clock } from '../../core/clock.js';
+import { experimentCard } from '../../core/experiment-card.js';
+import type { ExperimentRecord } from '../../core/experiment.js';
+import type { GuardrailResult } from '../../core/guardrails.js';
+import { transition, type Effect, type LifecycleEvent } from '../../core/lifecycle.js';
+import { message } from '../../core/message.js';
+import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
+import type { Journal } from '../journal.js';
+import type { Notifier } from '../chat/notifier.js';
+
+const phaseOf = (r: ExperimentRecord) => (r.phase ? `${r.state}/${r.phase}` : r.state);
+
+/**
+ * The one place a transition is applied: decide in the core, then persist, journal and tell the
+ * channel. Synchronous up to the chat calls, so two callers can never interleave a transition.
+ */
+export class Transitions {
+  /** Latest guardrail results per experiment, shown on the live card. */
+  readonly liveGuardrails = new Map<string, GuardrailResult[]>();
+
+  constructor(
+    private readonly repo: ExperimentRepo,
+    private readonly journal: Journal,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+    private readonly approvers: () => readonly string[],
+    private readonly onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: StoredExperiment['card']) => void,
+  ) {}
+
+  apply(id: string, event: LifecycleEvent, actor: Actor = SYSTEM): { entry: StoredExperiment; effects: Effect[] } {
+    const entry = this.repo.get(id);
+    const now = this.clock.now();
+    const { state, effects } = transition(entry.record, event, now);
+    const next: StoredExperiment = { ...entry, record: state };
+    const reason = 'reason' in event ? event.reason : undefined;
+    this.repo.saveWith(next, () => this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) }));
+    for (const e of effects) {
+      if (e.type === 'notify') this.notifier.reply(id, next.card, state.channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
+    }
+    this.refreshCard(next, state.state !== 'running');
+    try {
+      this.onTransition?.(entry.record, state, next.card);
+    } catch {
+      // A listener's failure is its own; the transition has happened.
+    }
+    return { entry: next, effects };
+  }
+
+  refreshCard(entry: StoredExperiment, force = false): void {
+    this.notifier.updateCard(entry.record.id, entry.card, this.card(entry), force);
+  }
+
+  card(entry: StoredExperiment) {
+    return experimentCard(entry.record, {
+      hypothesis: entry.spec.hypothesis,
+      approvers: this.approvers(),
+      now: this.clock.now(),
+      guardrails: this.liveGuardrails.get(entry.record.id) ?? [],
+      pagerduty: entry.spec.pagerduty.services,
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import { dirname } from 'node:path';
+import { SYSTEM } from '../../core/actor.js';
+import { formatDuration } from '../../core/duration.js';
+import type { GameDayRecord } from '../../core/gameday-record.js';
+import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
+import { gameDayTimeline } from './gameday-report-timeline.js';
+import type { PostmortemEvent } from '../postmortem/postmortem-events.js';
+import { cell, isoUtc, namerFor, relTime } from '../report-format.js';
+import type { TimelineEntry } from '../postmortem/postmortem-timeline.js';
+
+export type { DetectionView, StepExperiment, StepView } from './gameday-report-steps.js';
+
+export interface GameDayReportInput {
+  record: GameDayRecord;
+  /** The experiments the steps ran, matched to steps by experiment id (order does not matter). */
+  experiments: readonly StepExperiment[];
+  /** The game day's own journal (kinds starting with `gameday-`). */
+  events: readonly PostmortemEvent[];
+  draftedAt: number;
+  /** Where the steps' post-mortem drafts are written (for steps whose journal does not name the file yet). */
+  postmortemDir: string;
+}
+
+export interface DecisionRow {
+  beforeStep: string;
+  choice: string;
+  who: string;
+  time: string;
+  rel: string;
+  reason: string;
+}
+
+export interface StepRow {
+  number: number;
+  name: string;
+  radius: string;
+  status: string;
+  experimentId: string;
+}
+
+/** Plain, pre-formatted data for the report template; every field is present (null when absent). */
+export interface GameDayReportView {
+  id: string;
+  name: string;
+  title: string;
+  channel: string;
+  draftedAt: string;
+  state: string;
+  outcome: string;
+  roles: { commander: string; scribe: string | null; observers: string | null };
+  proposed: { by: string; time: string };
+  approved: { by: string; time: string; planHash: string } | null;
+  planHash: string;
+  autoContinue: string;
+  started: string | null;
+  ended: string | null;
+  duration: string | null;
+  origin: string;
+  overview: StepRow[];
+  steps: StepView[];
+  decisions: DecisionRow[];
+  timeline: TimelineEntry[];
+  detection: DetectionView[];
+}
+
+function outcomeOf(gd: GameDayRecord, steps: readonly StepView[], who: (id: string) => string): string {
+  const ran = steps.filter((s) => s.ran).length;
+  const total = steps.length;
+  const closed = gd.closedBy ? ` by ${who(gd.closedBy.by.id)} at ${isoUtc(gd.closedBy.at)}: ${oneLine(gd.closedBy.reason)}` : '';
+  const stopped = steps.find((s) => s.ran && (s.status.startsWith('aborted') || s.status === 'failed' || s.status === 'refuted'));
+  switch (gd.state) {
+    case 'completed':
+      return `Completed: ${ran} of ${total} step${total === 1 ? '' : 's'} ran.`;
+    case 'aborted': {
+      const at = stopped ? ` at step ${stopped.number} (${stopped.name})` : '';
+      return `Aborted${at}${closed || (stopped?.abort ? ` by ${stopped.abort.by}: ${stopped.abort.reason}` : '')}. ${ran} of ${total} steps ran.`;
+    }
+    case 'interrupted':
+      return `Interrupted${closed || ': the bot stopped while the game day was in progress; start-up reconcile reverted what was injected'}. ${ran} of ${total} steps ran.`;
+    case 'rejected':
+    case 'expired':
+    case 'cancelled':
+      return `${gd.state.charAt(0).toUpperCase()}${gd.state.slice(1)}${closed}. ${ran} of ${total} steps ran.`;
+    case 'held':
+      return `Held${gd.holdReason ? `: ${oneLine(gd.holdReason)}` : ''}; this report is provisional. ${ran} of ${total} steps ran so far.`;
+    default:
+      return `Still ${gd.state}; this report is provisional. ${ran} of ${total} steps ran so far.`;
+  }
+}
+
+/** Everything the game-day report shows, from the game-day record, its journal and the steps' experiments. */
+export function buildGameDayReportView(input: GameDayReportInput): GameDayReportView {
+  const gd = input.record;
+  const who = namerFor([
+    gd.proposedBy,
+    gd.approval?.by,
+    gd.closedBy?.by,
+    ...gd.decisions.map((d) => d.by),
+    ...input.experiments.flatMap(({ record: r }) => [r.proposedBy, r.approval?.by, r.startedBy, r.closedBy?.by, r.abort?.by]),
+  ]);
+  const reportDir = dirname(gd.reportPath);
+  const byId = new Map(input.experiments.map((run) => [run.record.id, run]));
+  const byStep = new Map(input.experiments.filter((run) => run.record.gameDay?.id === gd.id).map((run) => [run.record.gameDay!.step, run]));
+  const digested = gd.steps.map((step) => {
+    const run = (step.experimentId !== null ? byId.get(step.experimentId) : undefined) ?? byStep.get(step.index);
+    return stepView(gd, step, run, { reportDir, postmortemDir: input.postmortemDir, draftedAt: input.draftedAt });
+  });
+  const steps = digested.map((d) => d.step);
+  const origin = gd.startedAt ?? gd.proposedAt;
+  const stepName = (index: number) => {
+    const s = steps[index];
+    return s ? `${s.number} — ${cell(s.name)}` : `${index + 1}`;
+  };
+  return {
+    id: gd.id,
+    name: gd.name,
+    title: oneLine(gd.title),
+    channel: gd.channel,
+    draftedAt: isoUtc(input.draftedAt),
+    state: gd.state,
+    outcome: outcomeOf(gd, steps, who),
+    roles: {
+      commander: who(gd.roles.commander),
+      scribe: gd.roles.scribe ? who(gd.roles.scribe) : null,
+      observers: gd.roles.observers.length ? gd.roles.observers.map(who).join(', ') : null,
+    },
+    proposed: { by: who(gd.proposedBy.id), time: isoUtc(gd.proposedAt) },
+    approved: gd.approval ? { by: who(gd.approval.by.id), time: isoUtc(gd.approval.at), planHash: gd.approval.planHash.slice(0, 12) } : null,
+    planHash: gd.planHash.slice(0, 12),
+    autoContinue: gd.autoContinue === 'whenHeld' ? 'continue without asking when a step held' : 'the commander decides at every checkpoint',
+    started: gd.startedAt !== null ? isoUtc(gd.startedAt) : null,
+    ended: gd.endedAt !== null ? isoUtc(gd.endedAt) : null,
+    duration: gd.startedAt !== null && gd.endedAt !== null ? formatDuration(gd.endedAt - gd.startedAt) : null,
+    origin: gd.startedAt !== null ? `the game-day start at ${isoUtc(gd.startedAt)}` : `the proposal at ${isoUtc(gd.proposedAt)}`,
+    overview: steps.map((s) => ({ number: s.number, name: cell(s.name), radius: s.blastRadius, status: s.status, experimentId: s.experimentId ?? '—' })),
+    steps,
+    decisions: gd.decisions.map((d) => ({
+      beforeStep: stepName(d.beforeStep),
+      choice: d.choice,
+      who: d.choice === 'auto' && d.by.id === SYSTEM.id ? `${SYSTEM.id} (bot, autoContinue)` : who(d.by.id),
+      time: isoUtc(d.at),
+      rel: relTime(d.at, origin),
+      reason: cell(d.reason ?? ''),
+    })),
+    timeline: gameDayTimeline(gd, input.events, input.experiments, steps, origin, who),
+    detection: digested.flatMap((d) => (d.detection ? [d.detection] : [])),
+  };
+}
