@@ -6,7 +6,7 @@ import type { ChatPort } from '../engine/chat-port.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import { ExperimentService } from '../engine/experiments/experiment-service.js';
 import type { ReconcileReport } from '../engine/experiments/reconcile.js';
-import type { EngineSettings } from '../engine/engine-deps.js';
+import { engineSettings } from './engine-settings.js';
 import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
@@ -149,28 +149,4 @@ export async function createApp(opts: {
     })());
 
   return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
-}
-
-function engineSettings(config: Config, cwd: string): EngineSettings {
-  return {
-    approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
-    proposalTtlMs: config.proposalTtl,
-    protection: config.protected,
-    caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },
-    guardrailIntervalMs: config.engine.guardrailInterval,
-    blindAfterMs: config.engine.blindAfter,
-    signalTimeoutMs: config.engine.signalTimeout,
-    statusIntervalMs: config.engine.statusInterval,
-    postcheckTimeoutMs: config.engine.postcheckTimeout,
-    targetTimeoutMs: config.engine.targetTimeout,
-    ...(config.caps.ladder ? { ladderWindowMs: config.caps.ladder.window } : {}),
-    freezeWindows: config.freezes.map((f, i) =>
-      'cron' in f
-        ? { id: `config-${i + 1}`, kind: 'recurring' as const, cron: f.cron, durationMs: f.duration, timeZone: f.timeZone, reason: f.reason, by: 'config' }
-        : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
-    ),
-    postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
-    gameDayReportTemplate: path.resolve(cwd, config.templates.gamedayReport),
-    postmortemDir: path.resolve(cwd, config.postmortems.dir),
-  };
 }
