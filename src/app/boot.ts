@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import path from 'node:path';
-import type { ChatPort } from '../engine/chat-port.js';
+import type { ChatPort } from '../core/ports.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import { createApp, playbookVars, type App } from './compose.js';
 import type { Config, LoadedConfig } from './config.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SignalSource, TargetDriver } from '../core/ports.js';
-import type { ChatPort } from '../engine/chat-port.js';
+import type { ChatPort } from '../core/ports.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import { ExperimentService } from '../engine/experiments/experiment-service.js';
 import type { ReconcileReport } from '../engine/experiments/reconcile.js';

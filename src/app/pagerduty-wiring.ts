@@ -3,10 +3,10 @@ import { formatDuration } from '../core/duration.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import { isTerminal } from '../core/experiment.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
-import type { ChatPort } from '../engine/chat-port.js';
+import type { ChatPort } from '../core/ports.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
 import type { ExperimentService } from '../engine/experiments/experiment-service.js';
-import type { IncidentSettings } from '../engine/guards/incident-watch.js';
+import type { IncidentSettings } from '../core/ports.js';
 import type { Config, LoadedConfig } from './config.js';
 import type { OpsRoute } from './ops-routes.js';
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Message } from './message.js';
 import type { Experiment, SignalQuery } from './playbook.js';
 
 /**
@@ -163,4 +164,69 @@ export interface SignalAdapter<C = unknown> {
   kind: string;
   configSchema: z.ZodType<C>;
   create(config: C, deps: AdapterDeps): SignalSource;
+}
+
+// ---- Chat: how the engine talks to people ----
+
+/** A file to post into a thread: where it lives on disk, and its text. */
+export interface ChatFile {
+  path: string;
+  filename: string;
+  title: string;
+  content: string;
+}
+
+/** How the engine talks to people. Implemented by the console and by Slack. */
+export interface ChatPort {
+  post(channel: string, msg: Message): Promise<MessageRef>;
+  update(ref: MessageRef, msg: Message): Promise<void>;
+  reply(ref: MessageRef, msg: Message): Promise<MessageRef>;
+  /** A link people can open to the message (and its thread), where the chat has one. */
+  permalink?(ref: MessageRef): Promise<string | undefined>;
+  /**
+   * Posts a file into the thread of `ref`, where the chat takes files (Slack: files:write). Rejects
+   * when the upload fails; the Notifier then replies with the path instead.
+   */
+  upload?(ref: MessageRef, file: ChatFile): Promise<void>;
+}
+
+// ---- Incidents: what the engine needs of an incident system ----
+
+/** An incident as the engine needs it, whatever system it came from. */
+export interface IncidentInfo {
+  id: string;
+  number?: number | undefined;
+  title: string;
+  status: 'triggered' | 'acknowledged' | 'resolved';
+  urgency: 'high' | 'low';
+  url: string;
+  serviceId: string;
+  createdAt: number;
+  acknowledgedAt?: number | null | undefined;
+  resolvedAt?: number | null | undefined;
+}
+
+/** Where open incidents can be asked for (PagerDuty's REST API). */
+export interface IncidentLookup {
+  openIncidents(serviceIds: readonly string[], signal?: AbortSignal): Promise<IncidentInfo[]>;
+}
+
+export interface IncidentSettings {
+  /** Services linked to every experiment, on top of each playbook's `pagerduty.services`. */
+  linkedServices: readonly string[];
+  /** While a high-urgency incident is open on a linked service, nothing new starts there. */
+  autoFreeze: boolean;
+  /** A freeze lifts by itself after this long even if nobody resolves the incident. */
+  freezeMaxMs: number;
+  /**
+   * `on` (default): a start on a linked service is refused when incidents cannot be learned
+   * (`incident_unknown`) or PagerDuty cannot be asked (`incident_lookup_failed`). `off`: those
+   * starts go ahead (with a warning); incidents known to be open still refuse.
+   */
+  gate?: 'on' | 'off';
+  /**
+   * Signed webhooks: `served` when a secret is set and this bot serves `POST /webhooks/pagerduty`,
+   * `not-served` when a secret is set but no HTTP server runs; absent without a secret.
+   */
+  webhooks?: 'served' | 'not-served';
 }

@@ -3,12 +3,10 @@ import type { BlastRadiusCaps, ProtectionPolicy } from '../core/blast-radius.js'
 import type { Clock } from '../core/clock.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import type { FreezeWindow } from '../core/freeze.js';
-import type { AdapterLogger, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
+import type { AdapterLogger, ChatPort, IncidentLookup, IncidentSettings, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
 import type { FileReport, LoadedGameDay, LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
-import type { ChatPort } from './chat-port.js';
 import type { EngineMetrics } from './engine-metrics.js';
-import type { IncidentLookup, IncidentSettings } from './guards/incident-watch.js';
 
 export interface EngineSettings {
   approval: ApprovalPolicy;

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConsoleChat } from '../../src/adapters/chat/console/console-chat.js';
 import { SlackChat } from '../../src/adapters/chat/slack/slack-chat.js';
 import { message } from '../../src/core/message.js';
-import type { ChatFile } from '../../src/engine/chat-port.js';
+import type { ChatFile } from '../../src/core/ports.js';
 import { Notifier } from '../../src/engine/chat/notifier.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { messageText, RecordingChat } from '../fakes/recording-chat.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { IncidentInfo, IncidentLookup } from '../../src/engine/guards/incident-watch.js';
+import type { IncidentInfo, IncidentLookup } from '../../src/core/ports.js';
 import { alice, engineFactory } from './engine-harness.js';
 
 const engine = engineFactory();

@@ -1,6 +1,6 @@
 import type { Message } from '../../src/core/message.js';
 import type { MessageRef } from '../../src/core/ports.js';
-import type { ChatPort } from '../../src/engine/chat-port.js';
+import type { ChatPort } from '../../src/core/ports.js';
 
 export type ChatMode = 'ok' | 'fail' | 'hang';
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { message, type Message } from '../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../core/ports.js';
-import type { ChatFile, ChatPort } from '../chat-port.js';
+import type { ChatFile, ChatPort } from '../../core/ports.js';
 import { errorText } from '../../core/errors.js';
 
 interface CardState {

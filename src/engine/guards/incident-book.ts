@@ -1,5 +1,5 @@
 import type { Store } from '../../store/index.js';
-import type { IncidentInfo } from './incident-watch.js';
+import type { IncidentInfo } from '../../core/ports.js';
 
 /** Where the engine learned an incident's state. */
 export type IncidentSource = 'webhook' | 'poll' | 'lookup';

@@ -1,49 +1,10 @@
 import { SYSTEM } from '../../core/actor.js';
 import { FaultlineError, errorText } from '../../core/errors.js';
-import type { AdapterLogger } from '../../core/ports.js';
+import type { AdapterLogger, IncidentInfo, IncidentLookup, IncidentSettings } from '../../core/ports.js';
 import type { ExperimentRepo, StoredExperiment } from '../experiments/experiment-repo.js';
 import type { Store } from '../../store/index.js';
 import { IncidentBook } from './incident-book.js';
 import type { Journal } from '../journal.js';
-
-/** An incident as the engine needs it, whatever system it came from. */
-export interface IncidentInfo {
-  id: string;
-  number?: number | undefined;
-  title: string;
-  status: 'triggered' | 'acknowledged' | 'resolved';
-  urgency: 'high' | 'low';
-  url: string;
-  serviceId: string;
-  createdAt: number;
-  acknowledgedAt?: number | null | undefined;
-  resolvedAt?: number | null | undefined;
-}
-
-/** Where open incidents can be asked for (PagerDuty's REST API). */
-export interface IncidentLookup {
-  openIncidents(serviceIds: readonly string[], signal?: AbortSignal): Promise<IncidentInfo[]>;
-}
-
-export interface IncidentSettings {
-  /** Services linked to every experiment, on top of each playbook's `pagerduty.services`. */
-  linkedServices: readonly string[];
-  /** While a high-urgency incident is open on a linked service, nothing new starts there. */
-  autoFreeze: boolean;
-  /** A freeze lifts by itself after this long even if nobody resolves the incident. */
-  freezeMaxMs: number;
-  /**
-   * `on` (default): a start on a linked service is refused when incidents cannot be learned
-   * (`incident_unknown`) or PagerDuty cannot be asked (`incident_lookup_failed`). `off`: those
-   * starts go ahead (with a warning); incidents known to be open still refuse.
-   */
-  gate?: 'on' | 'off';
-  /**
-   * Signed webhooks: `served` when a secret is set and this bot serves `POST /webhooks/pagerduty`,
-   * `not-served` when a secret is set but no HTTP server runs; absent without a secret.
-   */
-  webhooks?: 'served' | 'not-served';
-}
 
 export const describeIncident = (i: IncidentInfo) => `PagerDuty incident${i.number !== undefined ? ` #${i.number}` : ''} "${i.title}" (${i.status}, ${i.urgency} urgency) on service ${i.serviceId}: ${i.url}`;
 

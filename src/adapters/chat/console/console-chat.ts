@@ -1,6 +1,6 @@
 import type { Message } from '../../../core/message.js';
 import type { MessageRef } from '../../../core/ports.js';
-import type { ChatFile, ChatPort } from '../../../engine/chat-port.js';
+import type { ChatFile, ChatPort } from '../../../core/ports.js';
 import { renderMessage, renderReply, renderStatusLine } from './renderer.js';
 
 /** The chat port for a terminal: posts print a card, updates a status line, replies an indented line. */

@@ -2,7 +2,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
 import { wrapError, errorText } from '../../../core/errors.js';
-import type { ChatFile, ChatPort } from '../../../engine/chat-port.js';
+import type { ChatFile, ChatPort } from '../../../core/ports.js';
 import { messageToBlocks } from './blocks.js';
 
 /**
