@@ -29,7 +29,7 @@ describe('abort always wins (invariant 1)', () => {
     expect(e.kinds(id).filter((k) => k === 'reverted')).toHaveLength(1);
     expect(e.kinds(id).filter((k) => k === 'abort')).toHaveLength(2); // both are on the record
     expect(e.target.faults.size).toBe(0);
-    expect(r.endedAt! - r.abort!.at).toBeLessThan(1000); // did not sit out the 5 s
+    expect(r.endedAt!).toBeLessThan(r.endsAt!); // the abort ended it, not the 5 s duration: it was over before its fault's end
   });
 
   it('abort during a slow inject: the fault is reverted as soon as inject returns, final state aborted', async () => {
@@ -38,16 +38,17 @@ describe('abort always wins (invariant 1)', () => {
     const id = await e.launch();
     await waitFor('inject to be called', () => e.target.injectCalls.length === 1);
     expect(e.service.get(id).record.phase).toBe('injecting');
-    const abortedAt = Date.now();
     e.service.abort(id, carol, 'wrong day');
+    // The abort really landed mid-inject: the inject has not returned, nothing is reverted yet.
+    expect(e.target.injectCalls[0]!.returnedAt).toBeUndefined();
+    expect(e.target.revertCalls).toHaveLength(0);
     await e.service.runner.settle();
 
     const call = e.target.injectCalls[0]!;
     expect(call.outcome).toBe('ok');
-    expect(call.returnedAt! - abortedAt).toBeGreaterThan(200); // the abort really landed mid-inject
     expect(e.target.revertCalls).toHaveLength(1);
     expect(e.target.revertCalls[0]!.handleId).toBe(call.handleId);
-    expect(e.target.revertCalls[0]!.at - call.returnedAt!).toBeLessThan(200);
+    expect(e.target.revertCalls[0]!.at).toBeGreaterThanOrEqual(call.returnedAt!); // reverted what the late answer applied
     expect(e.target.faults.size).toBe(0);
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');

@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { type KubeClients, kubeClients, kubeError } from '../fakes/kube-clients.js';
 
@@ -221,15 +221,19 @@ describe('Kubernetes API stand-in: writes, auth and injected behaviour', () => {
   });
 
   it('slowNext delays only the matching request', async () => {
-    api.slowNext({ method: 'GET', pathIncludes: 'namespaces/shop/pods' }, 300);
-    const t0 = Date.now();
-    await k.core.listNamespacedPod({ namespace: 'shop' });
-    const slow = Date.now() - t0;
-    const t1 = Date.now();
-    await k.core.listNamespacedPod({ namespace: 'shop' });
-    const fast = Date.now() - t1;
-    expect(slow).toBeGreaterThanOrEqual(290);
-    expect(fast).toBeLessThan(slow - 150); // the rule was used up by the first request
+    // A delay longer than the test's own timeout: the first request can only finish when the test ends the delay.
+    api.slowNext({ method: 'GET', pathIncludes: 'namespaces/shop/pods' }, 120_000);
+    let slowDone = false;
+    const slow = k.core.listNamespacedPod({ namespace: 'shop' }).then(() => (slowDone = true));
+    await vi.waitFor(() => expect(api.delayedRequests).toBe(1));
+    await k.core.listNamespacedPod({ namespace: 'shop' }); // the rule was used up by the first request
+    await k.core.listNode();
+    expect(slowDone).toBe(false);
+    expect(api.delayedRequests).toBe(1);
+    expect(api.requests.map((r) => r.path)).toEqual(['/api/v1/namespaces/shop/pods', '/api/v1/nodes']);
+    api.wakeDelayed();
+    await slow;
+    expect(api.requests.map((r) => r.path)).toEqual(['/api/v1/namespaces/shop/pods', '/api/v1/nodes', '/api/v1/namespaces/shop/pods']);
   });
 
   it('records requests with method, path, query, content type and body', async () => {

@@ -194,6 +194,16 @@ export class KubeApiStandIn {
     this.slowRules.add(match, delayMs, times);
   }
 
+  /** How many requests a slowNext rule holds right now. */
+  get delayedRequests(): number {
+    return this.sleeper.size;
+  }
+
+  /** Ends every slowNext delay now: the held requests are handled at once. */
+  wakeDelayed(): void {
+    this.sleeper.wakeAll();
+  }
+
   /** Turns the Deployment/StatefulSet controller (and its scheduler and kubelet) on or off. */
   setController(on: boolean): void {
     this.controller.setEnabled(on);

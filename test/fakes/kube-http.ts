@@ -70,4 +70,9 @@ export class Sleeper {
   wakeAll(): void {
     for (const s of [...this.sleeping]) s.wake();
   }
+
+  /** How many delays are running now. */
+  get size(): number {
+    return this.sleeping.size;
+  }
 }
