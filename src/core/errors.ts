@@ -30,7 +30,10 @@ export const ERROR_CODES = [
   'command_unknown',
   'command_usage',
   'adapter_unknown',
+  /** A target, signal, chat or incident adapter's call failed (the engine wraps port calls with it). */
   'adapter_error',
+  /** Something failed that is not Faultline's to name: a bug, or a foreign error outside any port call. */
+  'internal_error',
   'signal_error',
   'inject_failed',
   'revert_failed',
@@ -69,11 +72,30 @@ export function isFaultlineError(err: unknown, code?: ErrorCode): err is Faultli
 /** Wraps a foreign error at an adapter boundary, keeping the original as `cause`. */
 export function wrapError(code: ErrorCode, message: string, cause: unknown, details: Record<string, unknown> = {}): FaultlineError {
   if (cause instanceof FaultlineError) return cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new FaultlineError(code, `${message}: ${reason}`, details, { cause });
+  return new FaultlineError(code, `${message}: ${errorText(cause)}`, details, { cause });
+}
+
+/**
+ * Anything thrown, as a FaultlineError: a FaultlineError is returned as it is; anything else keeps
+ * its text, gets `fallbackCode` and the original as `cause`. The fallback is `internal_error`: an
+ * error Faultline did not name is not known to be an adapter's. Pass `adapter_error` only where the
+ * caller wraps a port call (target, signal, chat, incident) on purpose.
+ */
+export function asFaultlineError(err: unknown, fallbackCode: ErrorCode = 'internal_error'): FaultlineError {
+  if (err instanceof FaultlineError) return err;
+  return new FaultlineError(fallbackCode, errorText(err), {}, { cause: err });
 }
 
 /** The text of anything thrown: an Error's message, or the value itself as a string. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The most telling text of a network failure: fetch (undici) throws "fetch failed" and puts the real
+ * reason (ECONNREFUSED, a DNS failure) in `cause`. Falls back to the error's own message.
+ */
+export function causeText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return (err.cause as { message?: string } | undefined)?.message ?? err.message;
 }
