@@ -69,6 +69,7 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
       const summary = changeSummary(before, after);
       if (!summary) return;
       // Link the chat thread when the chat can give a link; never wait long for it.
+      // A permalink that cannot be had is left out: the change event goes without the link.
       const link = card && chat?.permalink ? chat.permalink(card).catch(() => undefined) : Promise.resolve(undefined);
       void link.then((href) =>
         integration.changeEvents.send({

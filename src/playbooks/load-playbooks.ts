@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors.js';
 import type { Experiment } from '../core/playbook.js';
 import { scanPlaybookPaths } from './find-playbook-files.js';
 import { DEFAULT_MAX_FILE_BYTES, MAX_PROBLEMS_PER_FILE, type LoadOptions } from './limits.js';
@@ -37,7 +38,7 @@ export function checkPlaybookFile(file: string, adapters: AdapterSchemas, vars: 
   try {
     return checkFile(file, adapters, vars, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   } catch (err) {
-    return refused(file, [`could not be checked: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`]);
+    return refused(file, [`could not be checked: ${errorText(err).split('\n')[0]}`]);
   }
 }
 

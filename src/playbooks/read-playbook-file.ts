@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
+import { errorText } from '../core/errors.js';
 import { formatBytes } from './limits.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; problem: string };
@@ -19,7 +20,7 @@ export function describeFsError(err: unknown, file: string): string {
     case 'ENAMETOOLONG':
       return 'path too long (ENAMETOOLONG)';
     default:
-      return `cannot read it: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      return `cannot read it: ${errorText(err).split('\n')[0]}`;
   }
 }
 

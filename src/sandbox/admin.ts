@@ -10,7 +10,6 @@ import { NewFaultBody } from './fault-spec.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';
 import type { TrafficStats } from './traffic-stats.js';
-import { errorText } from '../core/errors.js';
 
 export interface AdminServerOptions {
   host: string;
@@ -134,7 +133,7 @@ export function createAdminServer(opts: AdminServerOptions): AdminServer {
   const server: Server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       if (err instanceof BadRequest) return send(res, err.status, { error: err.message, field: err.field });
-      log.error({ err: errorText(err), url: req.url }, 'admin request failed');
+      log.error({ err, url: req.url }, 'admin request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal_error' });
     });
   });

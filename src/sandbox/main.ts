@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     void (sandbox?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
       (err: unknown) => {
-        log.error({ err: errorText(err) }, 'sandbox stop failed');
+        log.error({ err }, 'sandbox stop failed');
         process.exit(1);
       },
     );

@@ -8,7 +8,6 @@ import { closeServer, listenOn } from '../lib/listen.js';
 import type { FaultTable } from './fault-table.js';
 import type { ReplicaInfo } from './supervisor.js';
 import type { TrafficStats } from './traffic-stats.js';
-import { errorText } from '../core/errors.js';
 
 export interface FaultProxyOptions {
   host: string;
@@ -197,7 +196,7 @@ export function createFaultProxy(opts: FaultProxyOptions): FaultProxy {
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      log.error({ err: errorText(err) }, 'proxy request failed');
+      log.error({ err }, 'proxy request failed');
       answer(res, 500, { error: 'proxy_error' });
     });
   });

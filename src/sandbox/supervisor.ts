@@ -112,7 +112,7 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       log.info({ replica: info.id, pid: info.pid, port: info.port }, 'replica up');
       for (const w of slot.waiters.splice(0)) w();
     });
-    child.on('error', (err) => log.error({ replica: info.id, err: err.message }, 'replica process error'));
+    child.on('error', (err) => log.error({ replica: info.id, err }, 'replica process error'));
     child.once('exit', (code, signal) => {
       if (slot.child !== child) return;
       slot.child = undefined;

@@ -36,7 +36,7 @@ export class Notifier {
   private enqueue<T>(channel: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
     const prev = this.chains.get(channel) ?? Promise.resolve();
     const next = prev.then(fn).catch((err: unknown) => {
-      this.log.warn({ channel, what, err: errorText(err) }, 'chat call failed');
+      this.log.warn({ channel, what, err }, 'chat call failed');
       this.onError(what);
       return undefined;
     });

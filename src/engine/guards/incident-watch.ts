@@ -121,7 +121,7 @@ export class IncidentWatch {
       }
     } catch (err) {
       // The store failing must not keep a run on a service with a new incident from aborting.
-      log.error({ incident: incident.id, err: errorText(err) }, 'pagerduty incident not recorded');
+      log.error({ incident: incident.id, err }, 'pagerduty incident not recorded');
     }
     for (const entry of this.deps.repo.running()) {
       if (!this.linkedServices(entry).includes(incident.serviceId)) continue;

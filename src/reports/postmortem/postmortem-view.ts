@@ -138,7 +138,7 @@ function guardrailRows(record: ExperimentRecord, spec: Experiment, readings: Ret
 }
 
 function reverts(events: readonly PostmortemEvent[], origin: number, targetName: (id: string) => string): RevertRow[] {
-  return eventsOf(events, 'inject-intent').map(({ event, data }) => {
+  return eventsOf(events, 'inject-intent').map(({ data }) => {
     const mine = (e: { data: { handleId?: string | null } }) => e.data.handleId === data.handleId;
     const injected = eventsOf(events, 'injected').find(mine);
     const failedInject = eventsOf(events, 'inject-failed').find(mine);

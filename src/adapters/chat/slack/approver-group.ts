@@ -1,6 +1,5 @@
 import type { WebClient } from '@slack/web-api';
 import type { AdapterLogger } from '../../../core/ports.js';
-import { errorText } from '../../../core/errors.js';
 
 /** Errors that mean "this workspace or token cannot read user groups", not "try again later". */
 const REFUSALS = new Set(['paid_teams_only', 'missing_scope', 'not_allowed_token_type', 'no_such_subteam', 'subteam_not_found', 'invalid_auth']);
@@ -36,7 +35,7 @@ export class ApproverGroup {
         return [];
       }
       // A passing failure: keep what we knew (possibly stale) rather than lock approvers out.
-      this.log.warn({ usergroup: this.groupId, err: errorText(err) }, 'approver user group lookup failed; using the last known members');
+      this.log.warn({ usergroup: this.groupId, err }, 'approver user group lookup failed; using the last known members');
       return this.cached?.users ?? [];
     }
   }

@@ -9,7 +9,7 @@ import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
 import { AfterAckQueue } from './after-ack-queue.js';
-import { FaultlineError, errorText } from '../../../core/errors.js';
+import { FaultlineError } from '../../../core/errors.js';
 import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-guard.js';
 import { isRequestRefusal } from './slack-app.js';
 
@@ -28,12 +28,12 @@ export interface SlackHandlerDeps {
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { service, registry, log } = deps;
-  const queue = new AfterAckQueue(2, (err) => log.error({ err: errorText(err) }, 'slack work after ack failed'));
+  const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
   const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
 
   // Our own errors out of the middleware: refusals are answered 401 by the receiver, not logged as failures.
   app.error(async (err) => {
-    if (!isRequestRefusal(err)) log.error({ err: errorText(err), code: (err as { code?: string }).code }, 'slack request failed');
+    if (!isRequestRefusal(err)) log.error({ err, code: (err as { code?: string }).code }, 'slack request failed');
     throw err;
   });
 
@@ -66,7 +66,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     if (/^propose$/i.test(text)) {
       await client.views
         .open({ trigger_id: command.trigger_id, view: proposeModal({ playbooks: deps.playbookChoices(), channelId: command.channel_id, maxDurationMs: deps.maxDurationMs }) })
-        .catch((err: unknown) => log.error({ user: actor.id, err: errorText(err) }, 'opening the propose modal failed'));
+        .catch((err: unknown) => log.error({ user: actor.id, err }, 'opening the propose modal failed'));
       return;
     }
     const work = async () => {
@@ -75,7 +75,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
       await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: fallback, blocks });
     };
     // Abort (and halt) never wait behind other people's work.
-    if (/^(abort|halt|gameday\s+abort)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err: errorText(err) }, 'slash command answer failed'));
+    if (/^(abort|halt|gameday\s+abort)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err }, 'slash command answer failed'));
     else queue.push(work);
   });
 
@@ -96,7 +96,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
     };
-    if (ABORT_BUTTONS.has(verb)) await work().catch((err: unknown) => log.error({ user: actor.id, verb, err: errorText(err) }, 'button answer failed'));
+    if (ABORT_BUTTONS.has(verb)) await work().catch((err: unknown) => log.error({ user: actor.id, verb, err }, 'button answer failed'));
     else queue.push(work);
   });
 

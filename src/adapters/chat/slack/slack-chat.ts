@@ -1,7 +1,7 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
-import { wrapError, errorText } from '../../../core/errors.js';
+import { wrapError } from '../../../core/errors.js';
 import type { ChatFile, ChatPort } from '../../../core/ports.js';
 import { messageToBlocks } from './blocks.js';
 
@@ -49,7 +49,7 @@ export class SlackChat implements ChatPort {
       const res = await this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts });
       return res.permalink;
     } catch (err) {
-      this.opts.log.debug({ ...ref, err: errorText(err) }, 'no permalink for the card');
+      this.opts.log.debug({ ...ref, err }, 'no permalink for the card');
       return undefined;
     }
   }

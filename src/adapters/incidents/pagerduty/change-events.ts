@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { causeText } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import type { PagerDutyConfig } from './schema.js';
@@ -63,6 +64,7 @@ export class ChangeEvents {
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.cfg.requestTimeoutMs),
       });
+      // A body that cannot be read is an empty one: the status still says what happened.
       const text = await res.text().catch(() => '');
       if (res.status === 202 || res.ok) {
         this.log.debug({ status: res.status }, 'pagerduty change event sent');
@@ -73,9 +75,7 @@ export class ChangeEvents {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const reason = timedOut
         ? `no answer within ${this.cfg.requestTimeoutMs} ms`
-        : err instanceof Error
-          ? ((err.cause as Error | undefined)?.message ?? err.message)
-          : String(err);
+        : causeText(err);
       this.log.warn({ err: reason }, 'pagerduty change event failed');
     }
   }

@@ -1,7 +1,6 @@
 import type { AdapterLogger } from '../../../core/ports.js';
 import type { PagerDutyRest } from './rest.js';
 import type { Incident } from './schema.js';
-import { errorText } from '../../../core/errors.js';
 
 export interface IncidentPollerOptions {
   rest: PagerDutyRest;
@@ -73,7 +72,7 @@ export class IncidentPoller {
     try {
       services = [...new Set(this.opts.services())];
     } catch (err) {
-      this.opts.log.error({ err: errorText(err) }, 'pagerduty poll skipped (services unknown)');
+      this.opts.log.error({ err }, 'pagerduty poll skipped (services unknown)');
       return [];
     }
     if (services.length === 0) return [];
@@ -96,7 +95,7 @@ export class IncidentPoller {
     } catch (err) {
       if (signal.aborted) return [];
       this.failures += 1;
-      log.warn({ services, failures: this.failures, err: errorText(err) }, 'pagerduty poll failed');
+      log.warn({ services, failures: this.failures, err }, 'pagerduty poll failed');
       return [];
     }
     if (signal.aborted) return [];
@@ -117,7 +116,7 @@ export class IncidentPoller {
 
   private report(incident: Incident): void {
     const meta = { incidentId: incident.id, status: incident.status, serviceId: incident.serviceId };
-    const failed = (err: unknown) => this.opts.log.error({ ...meta, err: errorText(err) }, 'pagerduty incident handler failed');
+    const failed = (err: unknown) => this.opts.log.error({ ...meta, err }, 'pagerduty incident handler failed');
     this.opts.log.info(meta, 'pagerduty incident seen by poll');
     try {
       const result = this.opts.onIncident(incident);

@@ -151,7 +151,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
     try {
       event = parseWebhookBody(raw.toString('utf8'));
     } catch (err) {
-      log.error({ webhookId, err: errorText(err) }, 'pagerduty webhook unreadable');
+      log.error({ webhookId, err }, 'pagerduty webhook unreadable');
       return;
     }
     if (!event) {
@@ -202,7 +202,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
           setImmediate(() => handle(raw, webhookId));
         },
         (err: unknown) => {
-          log.warn({ webhookId, err: errorText(err) }, 'pagerduty webhook body not read');
+          log.warn({ webhookId, err }, 'pagerduty webhook body not read');
           if (!res.headersSent) answer(res, 400, { error: 'body_not_read' });
         },
       );

@@ -1,3 +1,4 @@
+import { causeText } from '../../../core/errors.js';
 import type { SampleContext, AdapterDeps, Reading, SignalSource } from '../../../core/ports.js';
 import type { SignalQuery } from '../../../core/playbook.js';
 import { prometheusSignalSchema, type PrometheusSignalConfig, type PrometheusSignalQuery } from './schema.js';
@@ -58,7 +59,7 @@ export function createPrometheusSource(config: PrometheusSignalConfig, _deps: Ad
         res = await fetch(new URL('api/v1/query', config.url.endsWith('/') ? config.url : `${config.url}/`), { method: 'POST', headers, body, signal: AbortSignal.any(signals) });
       } catch (err) {
         const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-        return unknown(timedOut ? `Prometheus did not answer within ${timeoutMs} ms` : `Prometheus unreachable: ${err instanceof Error ? (err.cause as Error | undefined)?.message ?? err.message : String(err)}`);
+        return unknown(timedOut ? `Prometheus did not answer within ${timeoutMs} ms` : `Prometheus unreachable: ${causeText(err)}`);
       }
       let parsed: PromResponse;
       try {

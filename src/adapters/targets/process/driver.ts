@@ -41,9 +41,8 @@ function targetFromId(id: string): ResolvedTarget {
   return toTarget({ id, service: m?.[1] ?? id, replica: Number(m?.[2] ?? 0) });
 }
 
-export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDeps): TargetDriver {
+export function createProcessDriver(config: ProcessTargetConfig, _deps: AdapterDeps): TargetDriver {
   const baseUrl = config.adminUrl.replace(/\/+$/, '');
-  const { log } = deps;
 
   async function call(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<AdminResponse> {
     const timeout = AbortSignal.timeout(config.requestTimeoutMs);
@@ -63,6 +62,7 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
           : causeOf(err);
       throw new NetworkError(`${method} ${url} failed: ${reason}`, { cause: err });
     }
+    // A body that cannot be read is an empty one: the status still says what happened.
     const text = await res.text().catch(() => '');
     let parsed: unknown = text;
     try {
@@ -205,7 +205,7 @@ export function createProcessDriver(config: ProcessTargetConfig, deps: AdapterDe
           if (ctx.signal?.aborted) break;
         }
         if (attempt < config.revertAttempts) {
-          ctx.log.warn({ handleId: handle.handleId, faultId, adminUrl, attempt, retryInMs: wait, err: String((lastError as Error)?.message ?? lastError) }, 'revert attempt failed; retrying');
+          ctx.log.warn({ handleId: handle.handleId, faultId, adminUrl, attempt, retryInMs: wait, err: lastError }, 'revert attempt failed; retrying');
           await sleep(wait);
           wait *= 2;
         }
