@@ -83,7 +83,7 @@ export async function benchLateInject(log: (line: string) => void): Promise<void
     caps: { maxPercent: 100 },
     sandbox: { autoStart: false },
     engine: { guardrailInterval: '100ms', statusInterval: '10s', postcheckTimeout: '1s', signalTimeout: '1s', targetTimeout: `${DEADLINE_MS}ms` },
-    adapters: { targets: { process: { adminUrl: proxy.url, requestTimeoutMs: 5000 } } },
+    adapters: { targets: { process: { adminUrl: proxy.url, requestTimeout: '5s' } } },
   });
   const app = await createApp({ config, chat: new ConsoleChat(() => {}), log: createLogger({ level: 'silent' }), vars: playbookVars(config, sandbox), cwd: ROOT });
   const alice = { id: 'alice' };

@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 
 /** The connection settings the pods signal takes from the kubernetes target unless it sets them itself. */
-const SHARED_CONNECTION = ['kubeconfig', 'context', 'requestTimeoutMs', 'pageSize', 'inClusterServer', 'homeDir', 'serviceAccountDir'] as const;
+const SHARED_CONNECTION = ['kubeconfig', 'context', 'requestTimeout', 'pageSize', 'inClusterServer', 'homeDir', 'serviceAccountDir'] as const;
 
 const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 

@@ -57,7 +57,7 @@ export async function janitorAction(opts: JanitorCliOptions, env: NodeJS.Process
   // A cluster that cannot be read throws (adapter_error): the CLI prints the reason and exits 2.
   const summary = await runJanitor(
     client,
-    { graceMs, protectedNamespaces, dryRun: opts.dryRun, now: Date.now, policy: { attempts: kube.revertAttempts, backoffMs: kube.revertBackoffMs } },
+    { graceMs, protectedNamespaces, dryRun: opts.dryRun, now: Date.now, policy: { attempts: kube.revertAttempts, backoffMs: kube.revertBackoff } },
     write,
   );
   if (!summary.ok) process.exitCode = 1;

@@ -9,6 +9,7 @@ import { FaultlineError } from '../core/errors.js';
 import { formatIssues } from '../core/format-issues.js';
 import { parseCron } from '../core/cron-match.js';
 import { SlackSettings } from '../adapters/chat/slack/schema.js';
+import { PagerDutySettings } from '../adapters/incidents/pagerduty/schema.js';
 import { ScheduleSettings } from '../core/schedule.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
@@ -106,23 +107,8 @@ export const Config = z.strictObject({
     })
     .prefault({}),
   slack: SlackSettings.prefault({}),
-  /** PagerDuty: token, webhook secrets and routing key come from the environment only. */
-  pagerduty: z
-    .strictObject({
-      linkedServices: z.array(z.string().min(1)).default([]).describe('PagerDuty service ids linked to every experiment'),
-      apiUrl: z.string().url().default('https://api.pagerduty.com'),
-      eventsUrl: z.string().url().default('https://events.pagerduty.com'),
-      pollInterval: Duration.default(15_000),
-      requestTimeoutMs: z.number().int().positive().default(5_000),
-      autoFreeze: z.boolean().default(true).describe('block new starts on a service while a high-urgency incident is open there'),
-      freezeMax: Duration.default(2 * 3_600_000).describe('a freeze lifts by itself after this long'),
-      gate: z
-        .union([z.enum(['on', 'off']), z.boolean()])
-        .transform((v) => (v === true || v === 'on' ? ('on' as const) : ('off' as const)))
-        .default('on')
-        .describe('on: a start on a linked service is refused while PagerDuty cannot be asked or incidents cannot be learned; off: it goes ahead'),
-    })
-    .prefault({}),
+  /** PagerDuty: the adapter's schema; token, webhook secrets and routing key come from the environment only. */
+  pagerduty: PagerDutySettings.prefault({}),
   /** `/chaos schedule`: whether schedules fire, and how long a standing approval may last. */
   schedules: ScheduleSettings.prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),

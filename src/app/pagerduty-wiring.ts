@@ -48,15 +48,14 @@ export function incidentSettings(config: Config, env: LoadedConfig['env'], httpS
 export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: AdapterLogger, chat?: ChatPort, opts: { httpServed?: boolean } = {}): PagerDutyWiring | undefined {
   const { autoFreeze: _autoFreeze, freezeMax: _freezeMax, gate: _gate, ...rest } = config.pagerduty;
   if (!env.pagerdutyApiToken && !env.pagerdutyWebhookSecrets?.length && !env.pagerdutyRoutingKey && rest.linkedServices.length === 0) return undefined;
+  // The block was parsed by the adapter's own schema (PagerDutySettings) in the app's config; the secrets are non-empty there too.
   const integration = pagerDutyAdapter.create(
-    pagerDutyAdapter.configSchema.parse({
+    {
       ...rest,
-      // Already parsed to ms by the app's config; the adapter's schema reads durations as text.
-      pollInterval: `${rest.pollInterval}ms`,
+      webhookSecrets: env.pagerdutyWebhookSecrets ?? [],
       ...(env.pagerdutyApiToken ? { apiToken: env.pagerdutyApiToken } : {}),
-      ...(env.pagerdutyWebhookSecrets ? { webhookSecrets: env.pagerdutyWebhookSecrets } : {}),
       ...(env.pagerdutyRoutingKey ? { routingKey: env.pagerdutyRoutingKey } : {}),
-    }),
+    },
     { log, now: Date.now },
   );
   return {

@@ -25,14 +25,31 @@ export function formatDuration(ms: number): string {
   return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].join('');
 }
 
+// A bare number is refused with a hint: it would be read as milliseconds by some and seconds by others.
+const durationText = (example: string) =>
+  z.string({
+    error: (issue) => (issue.input === undefined ? undefined : `expected a duration written with its unit, like "${example}", got ${JSON.stringify(issue.input)}`),
+  });
+
 /** A duration written as text in YAML ("30s"), parsed to milliseconds. */
-export const Duration = z
-  .string()
+export const Duration = durationText('30s')
   .describe('a duration such as "500ms", "30s", "5m", "1h" or "1m30s"')
   .transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms === undefined || ms <= 0) {
       ctx.addIssue({ code: 'custom', message: `expected a positive duration like "30s" or "5m", got "${text}"` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** Like `Duration`, but "0s" is allowed too (a backoff that does not wait). */
+export const DurationOrZero = durationText('200ms')
+  .describe('a duration such as "0s", "200ms" or "2s"')
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like "200ms" or "0s", got "${text}"` });
       return z.NEVER;
     }
     return ms;

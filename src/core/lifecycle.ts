@@ -31,14 +31,13 @@ export type LifecycleEvent =
   | { type: 'revert-failed'; reason: string }
   | { type: 'postchecked'; passed: boolean };
 
-export type Effect =
-  | { type: 'run-prechecks' }
-  | { type: 'inject' }
-  | { type: 'observe'; until: number }
-  | { type: 'revert'; reason: string }
-  | { type: 'run-postchecks' }
-  | { type: 'draft-postmortem' }
-  | { type: 'notify'; tone: 'info' | 'success' | 'warning' | 'danger'; text: string };
+/**
+ * What the engine does because of a transition, besides persisting it: every effect returned here is
+ * performed (engine/experiments/transitions.ts, an exhaustive switch). The run's steps (pre-check, inject,
+ * observe, revert, post-check, post-mortem) are not effects: the persisted `state`/`phase` is their one
+ * source, and the runner takes its next step from it, so a restart resumes from the stored phase.
+ */
+export type Effect = { type: 'notify'; tone: 'info' | 'success' | 'warning' | 'danger'; text: string };
 
 export interface TransitionResult {
   state: ExperimentRecord;
@@ -111,12 +110,11 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       checkOrgLimits(exp.id, event.targetIds, event.limits);
       return next({ state: 'running', phase: 'prechecking', startedBy: event.actor, startedAt: now }, [
         notify('info', `started by ${actorLabel(event.actor)}; checking steady state`),
-        { type: 'run-prechecks' },
       ]);
     }
     case 'precheck-passed': {
       if (state !== 'running' || phase !== 'prechecking') illegal(exp, event);
-      return next({ phase: 'injecting' }, [{ type: 'inject' }]);
+      return next({ phase: 'injecting' });
     }
     case 'precheck-failed': {
       if (state !== 'running' || phase !== 'prechecking') illegal(exp, event);
@@ -124,30 +122,24 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
         event.code === 'preflight_failed'
           ? { by: SYSTEM, at: now, reason: `pre-flight failed: ${event.reason}`, code: 'preflight_failed' }
           : { by: SYSTEM, at: now, reason: `steady state failed before injection: ${event.reason}`, code: 'steady_state_failed' };
-      return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [
-        notify('warning', `not started: ${abort.reason}. Nothing was injected.`),
-        { type: 'draft-postmortem' },
-      ]);
+      return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [notify('warning', `not started: ${abort.reason}. Nothing was injected.`)]);
     }
     case 'injected': {
       if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
       const endsAt = event.endsAt;
       if (event.partial) {
         const text = `fault injected, but ${partialApplied(event.partial)}; watching guardrails (the verdict can be no better than inconclusive)`;
-        return next({ phase: 'observing', injectedAt: now, endsAt, partial: event.partial }, [notify('warning', text), { type: 'observe', until: endsAt }]);
+        return next({ phase: 'observing', injectedAt: now, endsAt, partial: event.partial }, [notify('warning', text)]);
       }
-      return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails'), { type: 'observe', until: endsAt }]);
+      return next({ phase: 'observing', injectedAt: now, endsAt }, [notify('info', 'fault injected; watching guardrails')]);
     }
     case 'inject-failed': {
       if (state !== 'running' || phase !== 'injecting') illegal(exp, event);
-      return next({ phase: 'reverting', failure: `inject failed: ${event.reason}` }, [
-        notify('danger', `inject failed: ${event.reason}; reverting whatever was applied`),
-        { type: 'revert', reason: 'inject failed' },
-      ]);
+      return next({ phase: 'reverting', failure: `inject failed: ${event.reason}` }, [notify('danger', `inject failed: ${event.reason}; reverting whatever was applied`)]);
     }
     case 'duration-elapsed': {
       if (state !== 'running' || phase !== 'observing') illegal(exp, event);
-      return next({ phase: 'reverting' }, [notify('info', 'duration elapsed; reverting the fault'), { type: 'revert', reason: 'duration elapsed' }]);
+      return next({ phase: 'reverting' }, [notify('info', 'duration elapsed; reverting the fault')]);
     }
     case 'abort': {
       const abort: AbortInfo = { by: event.actor, at: now, reason: event.reason, code: event.code };
@@ -161,27 +153,20 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       if (phase === 'prechecking') {
         return next({ state: 'aborted', phase: null, abort, verdict: 'inconclusive', endedAt: now }, [
           notify('danger', `aborted by ${actorLabel(event.actor)} before injection: ${event.reason}`),
-          { type: 'draft-postmortem' },
         ]);
       }
       // Already on the way out: nothing changes (the first reason, or a clean end, stands); abort is idempotent.
       if (phase === 'reverting' || phase === 'postchecking') return next({});
-      return next({ phase: 'reverting', abort }, [
-        notify('danger', `aborted by ${actorLabel(event.actor)}: ${event.reason}; reverting`),
-        { type: 'revert', reason: event.reason },
-      ]);
+      return next({ phase: 'reverting', abort }, [notify('danger', `aborted by ${actorLabel(event.actor)}: ${event.reason}; reverting`)]);
     }
     case 'reverted': {
       if (state !== 'running' || phase !== 'reverting') illegal(exp, event);
-      return next({ phase: 'postchecking' }, [notify('success', 'fault reverted; checking steady state again'), { type: 'run-postchecks' }]);
+      return next({ phase: 'postchecking' }, [notify('success', 'fault reverted; checking steady state again')]);
     }
     case 'revert-failed': {
       if (state !== 'running' || phase !== 'reverting') illegal(exp, event);
       const failure = `revert failed: ${event.reason}`;
-      return next({ state: 'failed', phase: null, failure, verdict: 'inconclusive', endedAt: now }, [
-        notify('danger', `${failure}. A person must undo it by hand.`),
-        { type: 'draft-postmortem' },
-      ]);
+      return next({ state: 'failed', phase: null, failure, verdict: 'inconclusive', endedAt: now }, [notify('danger', `${failure}. A person must undo it by hand.`)]);
     }
     case 'postchecked': {
       if (state !== 'running' || phase !== 'postchecking') illegal(exp, event);
@@ -190,7 +175,6 @@ export function transition(exp: ExperimentRecord, event: LifecycleEvent, now: nu
       const why = verdict === 'inconclusive' && exp.partial && !exp.failure && !exp.abort ? ` (the fault went in only in part: ${partialApplied(exp.partial)})` : '';
       return next({ state: finalState, phase: null, verdict, endedAt: now }, [
         notify(verdict === 'held' ? 'success' : 'warning', `post-check ${event.passed ? 'passed' : 'failed'}; ${finalState}, verdict: ${verdict}${why}`),
-        { type: 'draft-postmortem' },
       ]);
     }
   }

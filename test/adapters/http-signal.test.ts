@@ -57,7 +57,7 @@ const unknownReason = (r: Reading) => (r.status === 'unknown' ? r.reason : `ok $
 describe('http signal: schema and description', () => {
   it('parses queries strictly; json needs a path', () => {
     expect(httpSignalAdapter.kind).toBe('http');
-    expect(httpSignalAdapter.configSchema.parse({})).toEqual({ defaultTimeoutMs: 2000 });
+    expect(httpSignalAdapter.configSchema.parse({})).toEqual({ defaultTimeout: 2000 });
     expect(httpSignalSchema.parse({ source: 'http', url: 'http://a/stats', path: 'errorRate' })).toEqual({ source: 'http', url: 'http://a/stats', measure: 'json', path: 'errorRate' });
     expect(httpSignalSchema.safeParse({ source: 'http', url: 'http://a/stats' }).error?.issues[0]?.path).toEqual(['path']);
     expect(httpSignalSchema.safeParse({ source: 'http', url: 'http://a/stats', measure: 'status' }).success).toBe(true);

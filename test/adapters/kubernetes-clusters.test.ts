@@ -25,7 +25,7 @@ const log = new RecordingLog();
 const drivers: TargetDriver[] = [];
 
 const driver = (over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver => {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, context: 'prod', clusters: ['other'], revertBackoffMs: 10, ...over }), { log, now: Date.now });
+  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, context: 'prod', clusters: ['other'], revertBackoff: '10ms', ...over }), { log, now: Date.now });
   drivers.push(d);
   return d;
 };

@@ -20,7 +20,7 @@ const log = new RecordingLog();
 const OPT_IN = { 'faultline.dev/chaos': 'enabled' };
 
 const driver = (): TargetDriver =>
-  kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, optInNamespaces: true, revertBackoffMs: 10 }), { log, now: Date.now });
+  kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, optInNamespaces: true, revertBackoff: '10ms' }), { log, now: Date.now });
 const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
 const fault = kubernetesFaultSchema.parse({ type: 'node-drain', duration: '1m' });
 const ctx = (notes: Array<[string, Record<string, unknown>]>): TargetContext => ({

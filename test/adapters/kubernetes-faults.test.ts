@@ -20,7 +20,7 @@ const log = new RecordingLog();
 const drivers: TargetDriver[] = [];
 
 function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoffMs: 10, ...over }), { log, now: Date.now });
+  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '10ms', ...over }), { log, now: Date.now });
   drivers.push(d);
   return d;
 }

@@ -52,7 +52,7 @@ let dir: string;
 let kubeconfig: string;
 
 function driver(): TargetDriver {
-  return kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoffMs: 5 }), { log: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now });
+  return kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '5ms' }), { log: { debug() {}, info() {}, warn() {}, error() {} }, now: Date.now });
 }
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 let n = 0;

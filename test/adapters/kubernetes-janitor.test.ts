@@ -28,7 +28,7 @@ const log = new RecordingLog();
 const drivers: TargetDriver[] = [];
 
 function driver(): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoffMs: 5, revertAttempts: 3 }), { log, now: Date.now });
+  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '5ms', revertAttempts: 3 }), { log, now: Date.now });
   drivers.push(d);
   return d;
 }

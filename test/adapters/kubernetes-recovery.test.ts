@@ -20,7 +20,7 @@ const log = new RecordingLog();
 const drivers: TargetDriver[] = [];
 
 function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoffMs: 5, revertAttempts: 4, ...over }), { log, now: Date.now });
+  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '5ms', revertAttempts: 4, ...over }), { log, now: Date.now });
   drivers.push(d);
   return d;
 }
@@ -128,7 +128,7 @@ describe('revert under API errors', () => {
   });
 
   it('retries a call that times out', async () => {
-    const d = driver({ requestTimeoutMs: 150 });
+    const d = driver({ requestTimeout: '150ms' });
     const handle = await scaled(d);
     api.slowNext({ method: 'PATCH', pathIncludes: '/deployments/checkout' }, 600);
     await d.revert(handle, { log });
@@ -182,7 +182,7 @@ describe('evictions and inject failures', () => {
   });
 
   it('a create whose answer was lost is not made twice (409 AlreadyExists counts as done)', async () => {
-    const d = driver({ requestTimeoutMs: 150 });
+    const d = driver({ requestTimeout: '150ms' });
     const pods = (await d.preview(target({ selector: { app: 'checkout' } }), { log })).slice(0, 1);
     api.slowNext({ method: 'POST', pathIncludes: '/networkpolicies' }, 400);
     const c = ctx();

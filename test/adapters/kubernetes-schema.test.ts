@@ -36,7 +36,7 @@ describe('kubernetes adapter: config and schemas', () => {
   it('has config defaults and is strict', () => {
     expect(kubernetesTargetAdapter.kind).toBe('kubernetes');
     expect(kubernetesTargetAdapter.configSchema.parse({})).toEqual({
-      requestTimeoutMs: 10_000,
+      requestTimeout: 10_000,
       pageSize: 500,
       inClusterServer: 'https://kubernetes.default.svc',
       serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
@@ -44,7 +44,7 @@ describe('kubernetes adapter: config and schemas', () => {
       clusters: [],
       optInNamespaces: false,
       revertAttempts: 5,
-      revertBackoffMs: 250,
+      revertBackoff: 250,
       protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
       protectedLabels: ['faultline.dev/protected=true'],
     });

@@ -19,7 +19,7 @@ describe('PagerDutyConfig', () => {
       apiUrl: 'https://api.pagerduty.com',
       eventsUrl: 'https://events.pagerduty.com',
       pollInterval: 15_000,
-      requestTimeoutMs: 5_000,
+      requestTimeout: 5_000,
       linkedServices: [],
     });
     expect(PagerDutyConfig.parse({ pollInterval: '1m' }).pollInterval).toBe(60_000);

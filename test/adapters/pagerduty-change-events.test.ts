@@ -7,7 +7,7 @@ const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefabcdef';
 let pd: PagerDutyStandIn;
 let log: RecordingLog;
 
-const events = (cfg: Partial<PagerDutyConfigInput> = {}) => new ChangeEvents(PagerDutyConfig.parse({ routingKey: ROUTING_KEY, eventsUrl: pd.url, requestTimeoutMs: 1_000, ...cfg }), log);
+const events = (cfg: Partial<PagerDutyConfigInput> = {}) => new ChangeEvents(PagerDutyConfig.parse({ routingKey: ROUTING_KEY, eventsUrl: pd.url, requestTimeout: '1s', ...cfg }), log);
 const started = Date.parse('2026-03-04T10:15:00.250Z');
 
 beforeAll(async () => {
@@ -70,7 +70,7 @@ describe('ChangeEvents.send', () => {
     await expect(events().send({ summary: 'aborted', timestamp: started })).resolves.toBeUndefined();
     // An answer later than the test's own timeout: only the 200 ms request timeout can end this send.
     pd.slowNext(120_000);
-    await expect(events({ requestTimeoutMs: 200 }).send({ summary: 'aborted', timestamp: started })).resolves.toBeUndefined();
+    await expect(events({ requestTimeout: '200ms' }).send({ summary: 'aborted', timestamp: started })).resolves.toBeUndefined();
     await expect(events({ eventsUrl: 'http://127.0.0.1:9' }).send({ summary: 'aborted', timestamp: started })).resolves.toBeUndefined();
     const warns = log.lines.filter((l) => l.level === 'warn');
     expect(warns.map((l) => l.msg)).toEqual(['pagerduty change event refused', 'pagerduty change event refused', 'pagerduty change event failed', 'pagerduty change event failed']);

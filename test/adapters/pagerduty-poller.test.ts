@@ -10,7 +10,7 @@ let poller: IncidentPoller | undefined;
 
 const reported: Incident[] = [];
 const make = (opts: { services?: () => readonly string[]; intervalMs?: number; onIncident?: (i: Incident) => void } = {}) => {
-  const rest = new PagerDutyRest(PagerDutyConfig.parse({ apiToken: TOKEN, apiUrl: pd.url, requestTimeoutMs: 1_000 }), log);
+  const rest = new PagerDutyRest(PagerDutyConfig.parse({ apiToken: TOKEN, apiUrl: pd.url, requestTimeout: '1s' }), log);
   poller = new IncidentPoller({
     rest,
     intervalMs: opts.intervalMs ?? 50,

@@ -8,7 +8,7 @@ const TOKEN = 'u+pdtest-token-0001';
 let pd: PagerDutyStandIn;
 let log: RecordingLog;
 
-const rest = (cfg: Partial<PagerDutyConfigInput> = {}) => new PagerDutyRest(PagerDutyConfig.parse({ apiToken: TOKEN, apiUrl: pd.url, requestTimeoutMs: 2_000, ...cfg }), log);
+const rest = (cfg: Partial<PagerDutyConfigInput> = {}) => new PagerDutyRest(PagerDutyConfig.parse({ apiToken: TOKEN, apiUrl: pd.url, requestTimeout: '2s', ...cfg }), log);
 const failure = async (p: Promise<unknown>) => {
   const err = await p.then(
     () => undefined,
@@ -86,17 +86,17 @@ describe('PagerDutyRest.openIncidents (real pdjs against the stand-in)', () => {
     expect(pd.requests).toHaveLength(0);
   });
 
-  it('gives up after requestTimeoutMs when PagerDuty answers slowly', async () => {
+  it('gives up after requestTimeout when PagerDuty answers slowly', async () => {
     pd.incidents.addIncident({ serviceId: 'PA' });
     // An answer later than the test's own timeout: only the 300 ms request timeout can end this call.
     pd.slowNext(120_000);
-    expect(await failure(rest({ requestTimeoutMs: 300 }).openIncidents(['PA']))).toMatch(/did not answer GET \/incidents within 300 ms/);
+    expect(await failure(rest({ requestTimeout: '300ms' }).openIncidents(['PA']))).toMatch(/did not answer GET \/incidents within 300 ms/);
   });
 
   it("stops when the caller's signal aborts", async () => {
     // Neither the answer nor the request timeout comes before the test's own timeout: only the caller's signal can end it.
     pd.slowNext(120_000);
-    expect(await failure(rest({ requestTimeoutMs: 120_000 }).openIncidents(['PA'], AbortSignal.timeout(150)))).toMatch(/aborted/);
+    expect(await failure(rest({ requestTimeout: '120s' }).openIncidents(['PA'], AbortSignal.timeout(150)))).toMatch(/aborted/);
   });
 
   it('wraps a 5xx as adapter_error with the status and PagerDuty’s message', async () => {
@@ -117,10 +117,10 @@ describe('PagerDutyRest.openIncidents (real pdjs against the stand-in)', () => {
   it('paces pdjs’s 429 retries inside the request budget', async () => {
     pd.incidents.addIncident({ id: 'Q429', serviceId: 'PA' });
     pd.failNext(429, 1, JSON.stringify({ error: { message: 'Rate Limit Exceeded', code: 2020 } }));
-    expect((await rest({ requestTimeoutMs: 1_000 }).openIncidents(['PA'])).map((i) => i.id)).toEqual(['Q429']);
+    expect((await rest({ requestTimeout: '1s' }).openIncidents(['PA'])).map((i) => i.id)).toEqual(['Q429']);
     expect(pd.requests).toHaveLength(2);
     pd.failNext(429, 10, JSON.stringify({ error: { message: 'Rate Limit Exceeded', code: 2020 } }));
-    expect(await failure(rest({ requestTimeoutMs: 1_600 }).openIncidents(['PA']))).toMatch(/HTTP 429.*Rate Limit Exceeded/);
+    expect(await failure(rest({ requestTimeout: '1600ms' }).openIncidents(['PA']))).toMatch(/HTTP 429.*Rate Limit Exceeded/);
     // One request and pdjs's three retries.
     expect(pd.requests).toHaveLength(2 + 4);
   });

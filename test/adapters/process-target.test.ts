@@ -45,7 +45,7 @@ afterAll(async () => {
 describe('process target adapter: schemas', () => {
   it('has config defaults', () => {
     expect(processTargetAdapter.kind).toBe('process');
-    expect(processTargetAdapter.configSchema.parse({})).toEqual({ adminUrl: 'http://127.0.0.1:7071', requestTimeoutMs: 3000, revertAttempts: 5, revertBackoffMs: 200 });
+    expect(processTargetAdapter.configSchema.parse({})).toEqual({ adminUrl: 'http://127.0.0.1:7071', requestTimeout: 3000, revertAttempts: 5, revertBackoff: 200 });
     expect(processTargetAdapter.configSchema.safeParse({ adminUrl: 'not a url' }).success).toBe(false);
     expect(processTargetAdapter.configSchema.safeParse({ adminUrl: 'http://x', extra: 1 }).success).toBe(false);
   });
@@ -140,7 +140,7 @@ describe('process target driver against a real sandbox', () => {
     const noTargets = await driver.inject(processFaultSchema.parse({ type: 'blackhole', duration: '30s' }), [], ctx()).catch((e: unknown) => e);
     expect(isFaultlineError(noTargets, 'no_targets')).toBe(true);
     const deadUrl = `http://127.0.0.1:${await closedPort()}`;
-    const dead = make({ adminUrl: deadUrl, requestTimeoutMs: 500, revertBackoffMs: 10 });
+    const dead = make({ adminUrl: deadUrl, requestTimeout: '500ms', revertBackoff: '10ms' });
     const perr = await dead.preview(spec(), { log: silentLogger }).catch((e: unknown) => e);
     expect(isFaultlineError(perr, 'adapter_error')).toBe(true);
     expect(String((perr as Error).message)).toBe(`could not list sandbox targets at ${deadUrl}/targets: GET ${deadUrl}/targets failed: ECONNREFUSED`);
@@ -176,7 +176,7 @@ describe('process target driver: revert when the admin API is unreachable', () =
   });
 
   it('retries 5xx with backoff, then fails with revert_failed naming the fault and the URL', async () => {
-    const d = make({ adminUrl: flakyUrl, revertAttempts: 3, revertBackoffMs: 20 });
+    const d = make({ adminUrl: flakyUrl, revertAttempts: 3, revertBackoff: '20ms' });
     const t0 = performance.now();
     const err = await d.revert(handle(flakyUrl), { log: silentLogger }).catch((e: unknown) => e);
     expect(isFaultlineError(err, 'revert_failed')).toBe(true);
@@ -188,7 +188,7 @@ describe('process target driver: revert when the admin API is unreachable', () =
 
   it('retries a dead admin URL, then fails with revert_failed', async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    const d = make({ adminUrl: dead, revertAttempts: 3, revertBackoffMs: 10, requestTimeoutMs: 500 });
+    const d = make({ adminUrl: dead, revertAttempts: 3, revertBackoff: '10ms', requestTimeout: '500ms' });
     const err = await d.revert(handle(dead), { log: silentLogger }).catch((e: unknown) => e);
     expect(isFaultlineError(err, 'revert_failed')).toBe(true);
     expect((err as Error).message).toContain(`could not revert fault f-deadbeef at ${dead} after 3 tries`);

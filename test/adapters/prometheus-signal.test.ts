@@ -30,7 +30,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const vector = (...values: string[]) => ({ status: 'success', data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { replica: `r${i}` }, value: [1700000000.1, v] })) } });
 const ctx = { now: () => Date.now(), timeoutMs: 1000 };
 const q = (extra: Record<string, unknown> = {}) => prometheusSignalSchema.parse({ source: 'prometheus', query: 'up', ...extra });
-const source = (cfg: Record<string, unknown> = {}) => createPrometheusSource({ url, defaultTimeoutMs: 500, ...cfg }, { log: console as never, now: Date.now });
+const source = (cfg: Record<string, unknown> = {}) => createPrometheusSource({ url, defaultTimeout: 500, ...cfg }, { log: console as never, now: Date.now });
 
 describe('prometheus signal', () => {
   it('reads a vector, reduced by max by default or as asked', async () => {
@@ -63,7 +63,7 @@ describe('prometheus signal', () => {
   it('is unknown when Prometheus is unreachable or not configured', async () => {
     const dead = await source({ url: 'http://127.0.0.1:1' }).sample(q(), ctx);
     expect(dead).toMatchObject({ status: 'unknown' });
-    expect(await createPrometheusSource({ defaultTimeoutMs: 500 }, { log: console as never, now: Date.now }).sample(q(), ctx)).toMatchObject({
+    expect(await createPrometheusSource({ defaultTimeout: 500 }, { log: console as never, now: Date.now }).sample(q(), ctx)).toMatchObject({
       status: 'unknown',
       reason: expect.stringContaining('PROMETHEUS_URL'),
     });

@@ -9,8 +9,8 @@ const withAdapters = (adapters: Record<string, unknown>) => Config.parse({ adapt
 
 describe('adapter settings', () => {
   it('the pods signal takes kubeconfig, context, timeouts and pageSize from the kubernetes target', () => {
-    const config = withAdapters({ targets: { kubernetes: { kubeconfig: '/k', context: 'prod', requestTimeoutMs: 4000, pageSize: 50, optInNamespaces: true } } });
-    expect(signalSettings(config).pods).toEqual({ kubeconfig: '/k', context: 'prod', requestTimeoutMs: 4000, pageSize: 50 });
+    const config = withAdapters({ targets: { kubernetes: { kubeconfig: '/k', context: 'prod', requestTimeout: '4s', pageSize: 50, optInNamespaces: true } } });
+    expect(signalSettings(config).pods).toEqual({ kubeconfig: '/k', context: 'prod', requestTimeout: '4s', pageSize: 50 });
     expect(targetSettings(config).kubernetes).toMatchObject({ kubeconfig: '/k', context: 'prod', protectedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'] });
   });
 

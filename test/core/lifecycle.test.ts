@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SYSTEM } from '../../src/core/actor.js';
+import { actorLabel, SYSTEM } from '../../src/core/actor.js';
 import { FaultlineError, type ErrorCode } from '../../src/core/errors.js';
 import type { AbortInfo, ExperimentRecord } from '../../src/core/experiment.js';
 import { decideVerdict, transition, type LifecycleEvent } from '../../src/core/lifecycle.js';
@@ -77,7 +77,7 @@ describe('start', () => {
     const exp = approved();
     const { state, effects } = transition(exp, startEvent(exp), T0 + MIN);
     expect(state).toMatchObject({ state: 'running', phase: 'prechecking', startedBy: carol, startedAt: T0 + MIN });
-    expect(effects.map((e) => e.type)).toEqual(['notify', 'run-prechecks']);
+    expect(effects).toEqual([{ type: 'notify', tone: 'info', text: `started by ${actorLabel(carol)}; checking steady state` }]);
   });
 
   it('without an approval → approval_missing', () => {
@@ -134,14 +134,15 @@ describe('abort', () => {
   it('prechecking → aborted, inconclusive, nothing to revert', () => {
     const { state, effects } = transition(makeRecord('running', 'prechecking'), abortEvent(), T0 + MIN);
     expect(state).toMatchObject({ state: 'aborted', phase: null, verdict: 'inconclusive', abort: { by: carol, reason: 'stop', code: 'manual' } });
-    expect(effects.some((e) => e.type === 'revert')).toBe(false);
-    expect(effects.some((e) => e.type === 'draft-postmortem')).toBe(true);
+    // Ended (the runner drafts the post-mortem of every run that ended), and never at a phase that reverts.
+    expect(state.endedAt).toBe(T0 + MIN);
+    expect(effects).toEqual([{ type: 'notify', tone: 'danger', text: `aborted by ${actorLabel(carol)} before injection: stop` }]);
   });
 
-  it.each(['injecting', 'observing'] as const)('%s → reverting with a revert effect carrying the reason', (phase) => {
+  it.each(['injecting', 'observing'] as const)('%s → reverting, with the reason recorded and said', (phase) => {
     const { state, effects } = transition(makeRecord('running', phase), abortEvent('error rate', 'guardrail_breach', SYSTEM), T0 + MIN);
     expect(state).toMatchObject({ state: 'running', phase: 'reverting', abort: { by: SYSTEM, at: T0 + MIN, reason: 'error rate', code: 'guardrail_breach' } });
-    expect(effects).toContainEqual({ type: 'revert', reason: 'error rate' });
+    expect(effects).toEqual([{ type: 'notify', tone: 'danger', text: expect.stringContaining('error rate; reverting') }]);
   });
 
   it.each(['reverting', 'postchecking'] as const)('%s → no effects and the first abort reason is kept', (phase) => {
@@ -171,27 +172,28 @@ describe('failures on the way', () => {
     const { state, effects } = transition(makeRecord('running', 'prechecking'), { type: 'precheck-failed', reason: 'p99 900ms' }, T0 + MIN);
     expect(state).toMatchObject({ state: 'aborted', phase: null, verdict: 'inconclusive', endedAt: T0 + MIN, abort: { by: SYSTEM, code: 'steady_state_failed' } });
     expect(state.abort?.reason).toContain('p99 900ms');
-    expect(effects.some((e) => e.type === 'inject' || e.type === 'revert')).toBe(false);
+    expect(state.injectedAt).toBeNull();
+    expect(effects.map((e) => e.type)).toEqual(['notify']);
   });
 
   it('precheck-failed with preflight_failed (a guardrail could not watch) → aborted with that code, nothing injected', () => {
     const reason = 'guardrail "error rate" unknown: no data: the query returned an empty result';
     const { state, effects } = transition(makeRecord('running', 'prechecking'), { type: 'precheck-failed', reason, code: 'preflight_failed' }, T0 + MIN);
     expect(state).toMatchObject({ state: 'aborted', phase: null, verdict: 'inconclusive', abort: { by: SYSTEM, code: 'preflight_failed', reason: `pre-flight failed: ${reason}` } });
-    expect(effects).toContainEqual({ type: 'notify', tone: 'warning', text: `not started: pre-flight failed: ${reason}. Nothing was injected.` });
-    expect(effects.some((e) => e.type === 'inject' || e.type === 'revert')).toBe(false);
+    expect(effects).toEqual([{ type: 'notify', tone: 'warning', text: `not started: pre-flight failed: ${reason}. Nothing was injected.` }]);
+    expect(state.injectedAt).toBeNull();
   });
 
   it('inject-failed → reverting with the failure recorded', () => {
     const { state, effects } = transition(makeRecord('running', 'injecting'), { type: 'inject-failed', reason: 'ENOENT' }, T0 + MIN);
     expect(state).toMatchObject({ state: 'running', phase: 'reverting', failure: 'inject failed: ENOENT' });
-    expect(effects).toContainEqual({ type: 'revert', reason: 'inject failed' });
+    expect(effects).toEqual([{ type: 'notify', tone: 'danger', text: 'inject failed: ENOENT; reverting whatever was applied' }]);
   });
 
   it('revert-failed → failed, inconclusive', () => {
     const { state, effects } = transition(makeRecord('running', 'reverting'), { type: 'revert-failed', reason: 'EPERM' }, T0 + MIN);
     expect(state).toMatchObject({ state: 'failed', phase: null, verdict: 'inconclusive', failure: 'revert failed: EPERM', endedAt: T0 + MIN });
-    expect(effects.map((e) => e.type)).toEqual(['notify', 'draft-postmortem']);
+    expect(effects).toEqual([{ type: 'notify', tone: 'danger', text: 'revert failed: EPERM. A person must undo it by hand.' }]);
   });
 
   it('inject-failed, reverted, post-checked → failed and inconclusive', () => {
@@ -210,7 +212,7 @@ describe('verdicts', () => {
   it('injected sets injectedAt, and endsAt is the journaled expiry (a slow inject does not stretch the window)', () => {
     const { state, effects } = transition(makeRecord('running', 'injecting'), { type: 'injected', endsAt: T0 + 90_000 }, T0 + MIN);
     expect(state).toMatchObject({ phase: 'observing', injectedAt: T0 + MIN, endsAt: T0 + 90_000 });
-    expect(effects).toContainEqual({ type: 'observe', until: T0 + 90_000 });
+    expect(effects).toEqual([{ type: 'notify', tone: 'info', text: 'fault injected; watching guardrails' }]);
   });
 
   it('held: duration elapsed, reverted, post-check passed → completed', () => {
@@ -220,7 +222,7 @@ describe('verdicts', () => {
       [{ type: 'postchecked', passed: true }, T0 + 10 * MIN],
     ]);
     expect(end.state).toMatchObject({ state: 'completed', verdict: 'held', phase: null, endedAt: T0 + 10 * MIN });
-    expect(end.effects.map((e) => e.type)).toEqual(['notify', 'draft-postmortem']);
+    expect(end.effects).toEqual([{ type: 'notify', tone: 'success', text: 'post-check passed; completed, verdict: held' }]);
   });
 
   it('refuted when the post-check fails', () => {

@@ -54,7 +54,7 @@ describe('the PagerDuty start gate fails closed and remembers incidents across r
       await o.after.e.close();
     }
     const config = Config.parse({
-      pagerduty: { linkedServices: [SERVICE], apiUrl: pd.url, eventsUrl: pd.url, pollInterval: '1h', requestTimeoutMs: 300, autoFreeze: false, ...o.pagerduty },
+      pagerduty: { linkedServices: [SERVICE], apiUrl: pd.url, eventsUrl: pd.url, pollInterval: '1h', requestTimeout: '300ms', autoFreeze: false, ...o.pagerduty },
     });
     const env = { ...(o.token ? { pagerdutyApiToken: 'pd-token' } : {}), ...(o.secret ? { pagerdutyWebhookSecrets: [SECRET] } : {}) };
     const served = o.served ?? true;

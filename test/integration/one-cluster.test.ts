@@ -61,7 +61,7 @@ beforeAll(async () => {
       postmortems: { dir: path.join(dir, 'postmortems') },
       playbooks: { dirs: [path.join(dir, 'playbooks')] },
       engine: { guardrailInterval: '200ms', statusInterval: '200ms', postcheckTimeout: '10s', signalTimeout: '2s' },
-      adapters: { targets: { kubernetes: { context: 'prod', clusters: ['other'], optInNamespaces: true, revertBackoffMs: 10 } } },
+      adapters: { targets: { kubernetes: { context: 'prod', clusters: ['other'], optInNamespaces: true, revertBackoff: '10ms' } } },
     }),
   );
   const { config } = readConfig({ file, env: { KUBECONFIG: kubeconfig }, cwd: ROOT });

@@ -25,7 +25,9 @@ const checkData = (results: CheckResult[]) =>
 
 /**
  * Drives one started experiment through pre-check → inject → observe → revert → post-check →
- * verdict. Every step is a core transition; the runner only performs the effects.
+ * verdict. Every step ends in a core transition; which step comes next is read from the stored phase
+ * (the core returns no step effects), so a run resumed after a restart or an abort picks up where the
+ * record says. The notices a transition returns are performed by Transitions.
  */
 export class Runner {
   private readonly runs = new Map<string, RunControl>();

@@ -5,6 +5,7 @@ import type { ExperimentRecord } from '../../core/experiment.js';
 import type { GuardrailResult } from '../../core/guardrails.js';
 import { transition, type Effect, type LifecycleEvent } from '../../core/lifecycle.js';
 import { message } from '../../core/message.js';
+import type { AdapterLogger } from '../../core/ports.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Journal } from '../journal.js';
 import type { Notifier } from '../chat/notifier.js';
@@ -12,8 +13,9 @@ import type { Notifier } from '../chat/notifier.js';
 const phaseOf = (r: ExperimentRecord) => (r.phase ? `${r.state}/${r.phase}` : r.state);
 
 /**
- * The one place a transition is applied: decide in the core, then persist, journal and tell the
- * channel. Synchronous up to the chat calls, so two callers can never interleave a transition.
+ * The one place a transition is applied: decide in the core, then persist, journal and perform every
+ * effect the core returned (`perform`). Synchronous up to the chat calls, so two callers can never
+ * interleave a transition. The run's steps are not effects: the runner takes them from the stored phase.
  */
 export class Transitions {
   /** Latest guardrail results per experiment, shown on the live card. */
@@ -26,6 +28,7 @@ export class Transitions {
     private readonly clock: Clock,
     private readonly approvers: () => readonly string[],
     private readonly onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: StoredExperiment['card']) => void,
+    private readonly log?: AdapterLogger,
   ) {}
 
   apply(id: string, event: LifecycleEvent, actor: Actor = SYSTEM): { entry: StoredExperiment; effects: Effect[] } {
@@ -35,9 +38,7 @@ export class Transitions {
     const next: StoredExperiment = { ...entry, record: state };
     const reason = 'reason' in event ? event.reason : undefined;
     this.repo.saveWith(next, () => this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) }));
-    for (const e of effects) {
-      if (e.type === 'notify') this.notifier.reply(id, next.card, state.channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
-    }
+    for (const e of effects) this.perform(next, e);
     this.refreshCard(next, state.state !== 'running');
     try {
       this.onTransition?.(entry.record, state, next.card);
@@ -45,6 +46,20 @@ export class Transitions {
       // A listener's failure is its own; the transition has happened.
     }
     return { entry: next, effects };
+  }
+
+  /** Performs one effect of a transition. Exhaustive: an effect type added to the core and not performed here fails the typecheck. */
+  private perform(entry: StoredExperiment, e: Effect): void {
+    const { id, channel } = entry.record;
+    switch (e.type) {
+      case 'notify':
+        this.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
+        return;
+      default: {
+        const unperformed: never = e.type;
+        this.log?.error({ experimentId: id, effect: unperformed }, 'effect not performed');
+      }
+    }
   }
 
   refreshCard(entry: StoredExperiment, force = false): void {

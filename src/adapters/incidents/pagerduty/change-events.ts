@@ -62,7 +62,7 @@ export class ChangeEvents {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.cfg.requestTimeoutMs),
+        signal: AbortSignal.timeout(this.cfg.requestTimeout),
       });
       // A body that cannot be read is an empty one: the status still says what happened.
       const text = await res.text().catch(() => '');
@@ -74,7 +74,7 @@ export class ChangeEvents {
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const reason = timedOut
-        ? `no answer within ${this.cfg.requestTimeoutMs} ms`
+        ? `no answer within ${this.cfg.requestTimeout} ms`
         : causeText(err);
       this.log.warn({ err: reason }, 'pagerduty change event failed');
     }

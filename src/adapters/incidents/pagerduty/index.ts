@@ -52,7 +52,7 @@ export const pagerDutyAdapter = {
 export { ChangeEventInput, ChangeEvents, MAX_SUMMARY_CHARS } from './change-events.js';
 export { IncidentPoller, type IncidentPollerOptions } from './poller.js';
 export { PagerDutyRest } from './rest.js';
-export { Incident, IncidentStatus, PagerDutyConfig, type PagerDutyConfigInput } from './schema.js';
+export { Incident, IncidentStatus, PagerDutyConfig, type PagerDutyConfigInput, PagerDutySettings } from './schema.js';
 export { verifyPagerDutySignature } from './signature.js';
 export {
   MAX_WEBHOOK_BYTES,

@@ -63,7 +63,7 @@ export class PagerDutyRest {
     // requestTimeout: 0 — pdjs's own timeout only starts an empty timer (it never aborts); the
     // AbortSignal below is what bounds a request. pdjs retries a 429 three times after
     // `retryTimeout` (default 20 s, past any sane budget): pace it so the retries fit in ours.
-    this.pd = cfg.apiToken ? api({ token: cfg.apiToken, requestTimeout: 0, retryTimeout: Math.floor(cfg.requestTimeoutMs / 4) }) : undefined;
+    this.pd = cfg.apiToken ? api({ token: cfg.apiToken, requestTimeout: 0, retryTimeout: Math.floor(cfg.requestTimeout / 4) }) : undefined;
   }
 
   /** Triggered and acknowledged incidents on these services, every page of them. */
@@ -87,7 +87,7 @@ export class PagerDutyRest {
   }
 
   private async page(pd: PdCall, serviceIds: readonly string[], offset: number, outer?: AbortSignal): Promise<RestIncidentPage> {
-    const timeout = AbortSignal.timeout(this.cfg.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(this.cfg.requestTimeout);
     const signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
     const url = new URL('incidents', this.cfg.apiUrl.endsWith('/') ? this.cfg.apiUrl : `${this.cfg.apiUrl}/`).toString();
     const where = { url, offset, services: serviceIds.length };
@@ -124,7 +124,7 @@ export class PagerDutyRest {
 
   private failure(err: unknown, timedOut: boolean, where: Record<string, unknown>): FaultlineError {
     if (timedOut) {
-      return new FaultlineError('adapter_error', `PagerDuty did not answer GET /incidents within ${this.cfg.requestTimeoutMs} ms`, { ...where, timeout: true }, { cause: err });
+      return new FaultlineError('adapter_error', `PagerDuty did not answer GET /incidents within ${this.cfg.requestTimeout} ms`, { ...where, timeout: true }, { cause: err });
     }
     // pdjs rejects with the Response itself (not an Error) when a body is not JSON.
     if (typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number') {

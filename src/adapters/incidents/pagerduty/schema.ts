@@ -34,19 +34,35 @@ export const Incident = z.strictObject({
 });
 export type Incident = z.infer<typeof Incident>;
 
-/** Adapter settings; the token, secrets, routing key and URLs come from the environment (see README). */
-export const PagerDutyConfig = z.strictObject({
+/**
+ * The `pagerduty` block of the bot's config file: the one schema of it (the app imports it). The
+ * token, webhook secrets and routing key are never here: they come from the environment (see README).
+ */
+export const PagerDutySettings = z.strictObject({
+  linkedServices: z.array(z.string().min(1)).default([]).describe('PagerDuty service ids linked to every experiment'),
+  apiUrl: z.string().url().default('https://api.pagerduty.com').describe('PAGERDUTY_API_URL overrides it'),
+  eventsUrl: z.string().url().default('https://events.pagerduty.com').describe('PAGERDUTY_EVENTS_URL overrides it'),
+  pollInterval: Duration.default(15_000).describe('how often open incidents on linked services are polled (parsed to ms)'),
+  requestTimeout: Duration.default(5_000).describe('timeout of each REST and Events API call, e.g. "5s" (parsed to ms)'),
+  // The start gate's settings: read by the engine, not by the adapter.
+  autoFreeze: z.boolean().default(true).describe('block new starts on a service while a high-urgency incident is open there'),
+  freezeMax: Duration.default(2 * 3_600_000).describe('a freeze lifts by itself after this long'),
+  gate: z
+    .union([z.enum(['on', 'off']), z.boolean()])
+    .transform((v) => (v === true || v === 'on' ? ('on' as const) : ('off' as const)))
+    .default('on')
+    .describe('on: a start on a linked service is refused while PagerDuty cannot be asked or incidents cannot be learned; off: it goes ahead'),
+});
+export type PagerDutySettings = z.infer<typeof PagerDutySettings>;
+
+/** The adapter's config: the block's connection fields plus the secrets from the environment. */
+export const PagerDutyConfig = PagerDutySettings.omit({ autoFreeze: true, freezeMax: true, gate: true }).extend({
   apiToken: z.string().min(1).optional().describe('PAGERDUTY_API_TOKEN: REST API token with read access'),
   webhookSecrets: z
     .array(z.string().min(1))
     .default([])
     .describe('PAGERDUTY_WEBHOOK_SECRET (comma-separated): v3 signing secrets; two during a rotation'),
   routingKey: z.string().min(1).optional().describe('PAGERDUTY_ROUTING_KEY: Events API v2 integration key for change events'),
-  apiUrl: z.string().url().default('https://api.pagerduty.com').describe('PAGERDUTY_API_URL'),
-  eventsUrl: z.string().url().default('https://events.pagerduty.com').describe('PAGERDUTY_EVENTS_URL'),
-  pollInterval: Duration.default(15_000).describe('how often open incidents on linked services are polled (parsed to ms)'),
-  requestTimeoutMs: z.number().int().positive().default(5_000),
-  linkedServices: z.array(z.string().min(1)).default([]).describe('PagerDuty service ids linked to every experiment'),
 });
 export type PagerDutyConfig = z.infer<typeof PagerDutyConfig>;
 /** What a caller writes: every defaulted field may be left out. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { Duration } from '../../../core/duration.js';
 
 /** Adapter settings (`adapters.signals.http` in the bot's config). */
 export const HttpSignalConfig = z.strictObject({
-  defaultTimeoutMs: z.number().int().positive().default(2_000).describe('timeout of a probe whose query sets none'),
+  defaultTimeout: Duration.default(2_000).describe('timeout of a probe whose query sets none, e.g. "2s"'),
 });
 export type HttpSignalConfig = z.infer<typeof HttpSignalConfig>;
 

@@ -75,7 +75,7 @@ export function createHttpSource(config: HttpSignalConfig, deps: AdapterDeps): S
     }
     const q = parsed.data;
     const url = displayUrl(q.url);
-    const wanted = q.timeoutMs ?? config.defaultTimeoutMs;
+    const wanted = q.timeoutMs ?? config.defaultTimeout;
     const timeoutMs = ctx.timeoutMs > 0 ? Math.min(wanted, ctx.timeoutMs) : wanted;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;

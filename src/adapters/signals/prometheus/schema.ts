@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Duration } from '../../../core/duration.js';
 import { promqlSyntaxError } from './promql.js';
 
 /** Adapter settings (`adapters.signals.prometheus`); the URL and credentials come from the environment. */
@@ -6,7 +7,7 @@ export const PrometheusSignalConfig = z.strictObject({
   url: z.string().url().optional().describe('PROMETHEUS_URL, e.g. http://prometheus.monitoring:9090'),
   bearerToken: z.string().min(1).optional().describe('PROMETHEUS_BEARER_TOKEN'),
   basicAuth: z.strictObject({ username: z.string(), password: z.string() }).optional().describe('PROMETHEUS_USERNAME / PROMETHEUS_PASSWORD'),
-  defaultTimeoutMs: z.number().int().positive().default(3_000),
+  defaultTimeout: Duration.default(3_000).describe('timeout of a query that sets none, e.g. "3s" (the engine\'s signal timeout still caps it)'),
 });
 export type PrometheusSignalConfig = z.infer<typeof PrometheusSignalConfig>;
 

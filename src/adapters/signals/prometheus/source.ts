@@ -51,7 +51,7 @@ export function createPrometheusSource(config: PrometheusSignalConfig, _deps: Ad
       const q = raw as PrometheusSignalQuery;
       const unknown = (reason: string): Reading => ({ status: 'unknown', reason, at: ctx.now() });
       if (!config.url) return unknown('no Prometheus URL configured (set PROMETHEUS_URL)');
-      const timeoutMs = Math.min(q.timeoutMs ?? config.defaultTimeoutMs, ctx.timeoutMs);
+      const timeoutMs = Math.min(q.timeoutMs ?? config.defaultTimeout, ctx.timeoutMs);
       const signals = [AbortSignal.timeout(timeoutMs), ...(ctx.signal ? [ctx.signal] : [])];
       const body = new URLSearchParams({ query: q.query, time: (ctx.now() / 1000).toFixed(3), timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` });
       let res: Response;

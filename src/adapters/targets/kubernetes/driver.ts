@@ -61,7 +61,7 @@ const isNodeTarget = (t: { nodeSelector?: unknown; zone?: unknown }) => t.nodeSe
 
 export function createClusterDriver(config: KubernetesTargetConfig, deps: AdapterDeps): ClusterDriver {
   const client = createKubeClient(config, KUBERNETES_CONFIG_PATH);
-  const policy = { attempts: config.revertAttempts, backoffMs: config.revertBackoffMs };
+  const policy = { attempts: config.revertAttempts, backoffMs: config.revertBackoff };
   const faultDeps: FaultDeps = { client, config, policy, log: deps.log, now: deps.now };
   const killers = new PodKillers(client, deps.log, deps.now, config);
 

@@ -178,7 +178,7 @@ export function createKubeClient(conn: KubeConnection, configPath: string): Kube
 
   const call: CallFn = async (what, fn, opts = {}) => {
     const api = apis();
-    const timeout = AbortSignal.timeout(conn.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(conn.requestTimeout);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const middleware: ObservableMiddleware[] = [
       {
@@ -194,7 +194,7 @@ export function createKubeClient(conn: KubeConnection, configPath: string): Kube
       return await fn(api, { middleware, middlewareMergeStrategy: 'append' });
     } catch (err) {
       if (err instanceof ApiException) throw err;
-      if (timeout.aborted) throw new KubeTimeoutError(`${what}: no answer from ${api.server} within ${conn.requestTimeoutMs} ms`, { cause: err });
+      if (timeout.aborted) throw new KubeTimeoutError(`${what}: no answer from ${api.server} within ${conn.requestTimeout} ms`, { cause: err });
       if (opts.signal?.aborted) throw new KubeTimeoutError(`${what}: cancelled`, { cause: err });
       throw new Error(`${what}: ${errorText(err)}`, { cause: err });
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlastRadius } from '../../../core/blast-radius-spec.js';
-import { Duration, parseDuration } from '../../../core/duration.js';
+import { Duration, DurationOrZero, parseDuration } from '../../../core/duration.js';
 import { ContextName, KubeConnection } from './connection.js';
 
 export const KUBERNETES_FAULT_TYPES = [
@@ -27,7 +27,7 @@ export const KubernetesTargetConfig = KubeConnection.extend({
     .default(false)
     .describe('only namespaces (and, for node faults, nodes) labelled faultline.dev/chaos=enabled can be targeted'),
   revertAttempts: z.number().int().min(1).max(20).default(5).describe('tries of each revert step (5xx, 409, timeouts) before it is reported as failed'),
-  revertBackoffMs: z.number().int().min(0).max(60_000).default(250).describe('first wait between revert tries; doubles each time'),
+  revertBackoff: DurationOrZero.refine((ms) => ms <= 60_000, 'at most "1m"').default(250).describe('first wait between revert tries, e.g. "250ms"; doubles each time'),
   evictionGracePeriodSeconds: z.number().int().min(0).max(3_600).optional().describe("grace period of drained pods; unset: each pod's own"),
   // The core keeps protected targets out of every plan; these reach what the adapter picks on its own:
   // the pods a node drain evicts and the successors an interval pod-delete kills.

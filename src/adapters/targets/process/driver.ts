@@ -45,7 +45,7 @@ export function createProcessDriver(config: ProcessTargetConfig, _deps: AdapterD
   const baseUrl = config.adminUrl.replace(/\/+$/, '');
 
   async function call(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<AdminResponse> {
-    const timeout = AbortSignal.timeout(config.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(config.requestTimeout);
     let res: Response;
     try {
       res = await fetch(url, {
@@ -56,7 +56,7 @@ export function createProcessDriver(config: ProcessTargetConfig, _deps: AdapterD
       });
     } catch (err) {
       const reason = timeout.aborted
-        ? `timed out after ${config.requestTimeoutMs} ms`
+        ? `timed out after ${config.requestTimeout} ms`
         : signal?.aborted
           ? 'aborted'
           : causeOf(err);
@@ -168,7 +168,7 @@ export function createProcessDriver(config: ProcessTargetConfig, _deps: AdapterD
           if (!(err instanceof NetworkError) || ctx.signal?.aborted) throw wrapError('inject_failed', 'could not inject the fault', err, { adminUrl: baseUrl });
           lastError = err;
         }
-        if (attempt < 3) await sleep(config.revertBackoffMs * attempt);
+        if (attempt < 3) await sleep(config.revertBackoff * attempt);
       }
       throw wrapError('inject_failed', `could not inject the fault through ${baseUrl}`, lastError, { adminUrl: baseUrl });
     },
@@ -176,7 +176,7 @@ export function createProcessDriver(config: ProcessTargetConfig, _deps: AdapterD
     async revert(handle: FaultHandle, ctx: DiscoverContext) {
       const adminUrl = typeof handle.data.adminUrl === 'string' ? handle.data.adminUrl.replace(/\/+$/, '') : baseUrl;
       let faultId = typeof handle.data.faultId === 'string' ? handle.data.faultId : null;
-      let wait = config.revertBackoffMs;
+      let wait = config.revertBackoff;
       let lastError: unknown;
       for (let attempt = 1; attempt <= config.revertAttempts; attempt += 1) {
         try {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlastRadius } from '../../../core/blast-radius-spec.js';
-import { Duration } from '../../../core/duration.js';
+import { Duration, DurationOrZero } from '../../../core/duration.js';
 import { BlackholeParams, HttpErrorParams, LatencyParams, ProcessKillParams, SANDBOX_FAULT_TYPES } from '../../../sandbox/fault-spec.js';
 
 export const PROCESS_FAULT_TYPES = SANDBOX_FAULT_TYPES;
@@ -8,9 +8,9 @@ export const PROCESS_FAULT_TYPES = SANDBOX_FAULT_TYPES;
 /** Adapter settings (`adapters.targets.process` in the bot's config). */
 export const ProcessTargetConfig = z.strictObject({
   adminUrl: z.string().url().default('http://127.0.0.1:7071').describe("the sandbox fault proxy's admin API"),
-  requestTimeoutMs: z.number().int().positive().default(3_000).describe('timeout of each admin API call'),
+  requestTimeout: Duration.default(3_000).describe('timeout of each admin API call, e.g. "3s"'),
   revertAttempts: z.number().int().min(1).max(20).default(5).describe('tries before a revert is reported as failed'),
-  revertBackoffMs: z.number().int().min(0).max(60_000).default(200).describe('first wait between revert tries; doubles each time'),
+  revertBackoff: DurationOrZero.refine((ms) => ms <= 60_000, 'at most "1m"').default(200).describe('first wait between revert tries, e.g. "200ms"; doubles each time'),
 });
 export type ProcessTargetConfig = z.infer<typeof ProcessTargetConfig>;
 export type ProcessTargetConfigInput = z.input<typeof ProcessTargetConfig>;
