@@ -97,4 +97,15 @@ describe('Transitions performs every effect of a transition', () => {
     }
     expect(log.messages('error')).toEqual([]);
   });
+
+  it('a listener that throws is logged with its Error, and the transition stands', () => {
+    const failure = new Error('listener broke');
+    const { apply, log, repo } = setUp(() => {
+      throw failure;
+    });
+    const { entry } = apply(makeRecord('running', 'observing'), { type: 'duration-elapsed' });
+    expect(entry.record.phase).toBe('reverting');
+    expect(repo.get(entry.record.id).record.phase).toBe('reverting');
+    expect(log.lines.filter((l) => l.level === 'warn')).toEqual([{ level: 'warn', msg: 'transition listener failed', obj: { err: failure, experimentId: entry.record.id } }]);
+  });
 });

@@ -216,7 +216,7 @@ export class Runner {
       this.journal.record('postmortem', id, SYSTEM, { path });
       this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
     } catch (err) {
-      this.deps.log.error({ experimentId: id, err: errorText(err) }, 'post-mortem draft failed');
+      this.deps.log.error({ experimentId: id, err }, 'post-mortem draft failed');
     }
     this.transitions.refreshCard(this.current(id), true);
     this.transitions.liveGuardrails.delete(id);

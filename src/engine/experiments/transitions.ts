@@ -42,8 +42,9 @@ export class Transitions {
     this.refreshCard(next, state.state !== 'running');
     try {
       this.onTransition?.(entry.record, state, next.card);
-    } catch {
+    } catch (err) {
       // A listener's failure is its own; the transition has happened.
+      this.log?.warn({ err, experimentId: id }, 'transition listener failed');
     }
     return { entry: next, effects };
   }
