@@ -11,15 +11,20 @@ import { parseCron } from '../core/cron-match.js';
 import { SlackSettings } from '../adapters/chat/slack/schema.js';
 import { PagerDutySettings } from '../adapters/incidents/pagerduty/schema.js';
 import { ScheduleSettings } from '../core/schedule.js';
+import { checkAdapterOverrides, envIssueLine, envOverrides, mergeEnv, overrideAt } from './config-env.js';
+import { renamedFields } from './config-renamed.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
+
+// Said the same way whether the file or PORT gave the value.
+const PORT_RANGE = 'expected a port number 0..65535';
 
 /** Everything Faultline reads at start. Secrets are never here: they come from the environment only. */
 export const Config = z.strictObject({
   approvers: z
     .array(z.string().regex(/^([A-Za-z0-9_-]+\/)?[A-Za-z0-9._-]+$/, 'a chat user id, or TEAM/USER to pin it to one workspace'))
     .default(['alice', 'bob', 'carol'])
-    .describe('chat user ids allowed to approve'),
+    .describe('chat user ids allowed to approve (FAULTLINE_APPROVERS, comma-separated, overrides it)'),
   approvalTtl: Duration.default(DEFAULT_APPROVAL_TTL_MS),
   proposalTtl: Duration.default(24 * 3_600_000),
   protected: z
@@ -103,7 +108,7 @@ export const Config = z.strictObject({
   server: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
-      port: z.number().int().min(0).max(65535).default(3000),
+      port: z.number({ error: PORT_RANGE }).int(PORT_RANGE).min(0, PORT_RANGE).max(65535, PORT_RANGE).default(3000),
     })
     .prefault({}),
   slack: SlackSettings.prefault({}),
@@ -134,7 +139,8 @@ export interface LoadedConfig {
 
 /**
  * Reads the configuration once: the file (flag, FAULTLINE_CONFIG, or ./faultline.config.yaml), or
- * the embedded defaults that run the local sandbox. FAULTLINE_DB overrides the database path.
+ * the embedded defaults that run the local sandbox, with the environment's fields (FAULTLINE_DB,
+ * FAULTLINE_APPROVERS, PORT, …: config-env.ts) set over it, all in one parse. Secrets go to `env`.
  */
 export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {
   const env = opts.env ?? process.env;
@@ -158,20 +164,26 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
     }
     source = full;
   }
-  const parsed = Config.safeParse(raw);
-  if (!parsed.success) {
-    throw new FaultlineError('config_invalid', `invalid configuration in ${source}:\n${formatIssues(parsed.error.issues)}`, { file: source });
+  // The environment's values go in before the one parse, so the schema checks them and an error names the variable.
+  const renamed = renamedFields(raw);
+  const overrides = envOverrides(env, renamed.rest);
+  const parsed = Config.safeParse(mergeEnv(renamed.rest, overrides));
+  const fromFile = [...renamed.lines];
+  const fromEnv = checkAdapterOverrides(overrides, env);
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
+    const o = overrideAt(issue.path, overrides);
+    if (o) fromEnv.push({ variable: o.variable, line: envIssueLine(o, env, issue.path, issue.message) });
+    else fromFile.push(formatIssues([issue]));
+  }
+  if (fromFile.length + fromEnv.length > 0 || !parsed.success) {
+    const where = [...(fromFile.length > 0 ? [source] : []), ...(fromEnv.length > 0 ? ['the environment'] : [])].join(' and ');
+    const variables = [...new Set(fromEnv.map((p) => p.variable))];
+    throw new FaultlineError('config_invalid', `invalid configuration in ${where}:\n${[...fromFile, ...fromEnv.map((p) => p.line)].join('\n')}`, {
+      file: source,
+      ...(variables.length > 0 ? { variables } : {}),
+    });
   }
   const config = parsed.data;
-  if (env.FAULTLINE_DB) config.store.path = env.FAULTLINE_DB;
-  applySignalEnv(config, env);
-  if (env.PAGERDUTY_API_URL) config.pagerduty.apiUrl = env.PAGERDUTY_API_URL;
-  if (env.PAGERDUTY_EVENTS_URL) config.pagerduty.eventsUrl = env.PAGERDUTY_EVENTS_URL;
-  if (env.PORT) {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FaultlineError('config_invalid', `PORT=${env.PORT}: expected a port number 0..65535`);
-    config.server.port = port;
-  }
   if (!file && !explicit) {
     // The embedded defaults point the process target at the sandbox they start.
     config.adapters.targets.process ??= { adminUrl: `http://${config.sandbox.host}:${config.sandbox.adminPort}` };
@@ -208,18 +220,4 @@ function scrub(value: unknown): unknown {
 export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
   const secrets = Object.fromEntries(Object.entries(loaded.env).map(([k, v]) => [k, v ? '[redacted]' : undefined]));
   return { source: loaded.source, ...(scrub(loaded.config) as Record<string, unknown>), secrets };
-}
-
-/** Prometheus' address and credentials come from the environment, never from the file. */
-function applySignalEnv(config: Config, env: NodeJS.ProcessEnv): void {
-  const prom = { ...((config.adapters.signals.prometheus as Record<string, unknown> | undefined) ?? {}) };
-  if (env.PROMETHEUS_URL) prom.url = env.PROMETHEUS_URL;
-  if (env.PROMETHEUS_BEARER_TOKEN) prom.bearerToken = env.PROMETHEUS_BEARER_TOKEN;
-  if (env.PROMETHEUS_USERNAME && env.PROMETHEUS_PASSWORD) prom.basicAuth = { username: env.PROMETHEUS_USERNAME, password: env.PROMETHEUS_PASSWORD };
-  if (Object.keys(prom).length > 0) config.adapters.signals.prometheus = prom;
-  // The cluster: KUBECONFIG unless the file names one. The pods signal takes the target's (compose.ts).
-  if (env.KUBECONFIG) {
-    const current = (config.adapters.targets.kubernetes as Record<string, unknown> | undefined) ?? {};
-    if (current.kubeconfig === undefined) config.adapters.targets.kubernetes = { ...current, kubeconfig: env.KUBECONFIG };
-  }
 }
