@@ -33,7 +33,7 @@ export class GameDaySteps {
 
   private enqueue(id: string, fn: () => Promise<void>): void {
     const prev = this.chains.get(id) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err: unknown) => this.deps.log.error({ gameDayId: id, err: errorText(err) }, 'game-day step work failed'));
+    const next = prev.then(fn).catch((err: unknown) => this.deps.log.error({ gameDayId: id, err }, 'game-day step work failed'));
     this.chains.set(id, next);
     void next.then(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);
@@ -62,7 +62,7 @@ export class GameDaySteps {
       this.experiments.abort(experimentId, SYSTEM, reason);
     } catch (err) {
       this.closing.delete(experimentId);
-      this.deps.log.warn({ experimentId, err: errorText(err) }, 'closing a game-day step failed');
+      this.deps.log.warn({ experimentId, err }, 'closing a game-day step failed');
     }
   }
 
@@ -135,7 +135,7 @@ export class GameDaySteps {
       this.experiments.abort(experimentId, pending ? SYSTEM : actor, reason);
     } catch (err) {
       // Already over (it ended as the abort came in): its end reaches the game day the usual way.
-      this.deps.log.info({ experimentId, err: errorText(err) }, 'game-day abort found the step already ending');
+      this.deps.log.info({ experimentId, err }, 'game-day abort found the step already ending');
     }
   }
 
