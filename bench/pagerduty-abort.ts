@@ -22,6 +22,7 @@ export async function benchPagerDutyAbort(log: (line: string) => void): Promise<
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-bench-pd-'));
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 20 });
   const config = Config.parse({
+    approvers: ['bob'],
     store: { path: path.join(dir, 'bench.db') },
     postmortems: { dir: path.join(dir, 'postmortems') },
     playbooks: { dirs: [path.join(ROOT, 'bench', 'playbooks')] },

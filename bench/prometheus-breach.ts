@@ -112,6 +112,7 @@ export async function benchPrometheusBreach(log: (line: string) => void): Promis
   // A fault that never trips the guardrail: only blindness ends the run early.
   writeFileSync(path.join(dir, 'playbooks', 'bench-prom-hung.yaml'), playbook('bench-prom-hung', 1, 2));
   const config = Config.parse({
+    approvers: ['bob'],
     store: { path: path.join(dir, 'bench.db') },
     postmortems: { dir: path.join(dir, 'postmortems') },
     playbooks: { dirs: [path.join(dir, 'playbooks')] },

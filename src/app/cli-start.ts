@@ -1,7 +1,7 @@
 import { ConsoleChat, runConsole } from '../adapters/chat/console/index.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot, logFileFor } from './boot.js';
-import { readConfig, redactedConfig, type LoadedConfig } from './config.js';
+import { readConfig, redactedConfig, withDemoApprovers, type LoadedConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { App } from './compose.js';
 import { installLastResort } from './last-resort.js';
@@ -10,8 +10,10 @@ import { startOpsServer } from './ops-server.js';
 
 /** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
 export async function startAction(opts: { config?: string; user: string }): Promise<void> {
-  const loaded = readConfig(opts.config ? { file: opts.config } : {});
-  if (loaded.env.slackBotToken) return startSlack(loaded);
+  const read = readConfig(opts.config ? { file: opts.config } : {});
+  if (read.env.slackBotToken) return startSlack(read);
+  // The console is for trying things out: with no approvers configured, its demo users approve.
+  const loaded = { ...read, config: withDemoApprovers(read.config) };
   const { config } = loaded;
   const interactive = Boolean(process.stdin.isTTY);
   const logFile = logFileFor(config);

@@ -16,6 +16,9 @@ import { renamedFields } from './config-renamed.js';
 
 export const DEFAULT_CONFIG_FILE = 'faultline.config.yaml';
 
+/** The console's and the demo's users: who approves there when the config names nobody. Never Slack's. */
+export const DEMO_APPROVERS: readonly string[] = ['alice', 'bob', 'carol'];
+
 // Said the same way whether the file or PORT gave the value.
 const PORT_RANGE = 'expected a port number 0..65535';
 
@@ -23,8 +26,8 @@ const PORT_RANGE = 'expected a port number 0..65535';
 export const Config = z.strictObject({
   approvers: z
     .array(z.string().regex(/^([A-Za-z0-9_-]+\/)?[A-Za-z0-9._-]+$/, 'a chat user id, or TEAM/USER to pin it to one workspace'))
-    .default(['alice', 'bob', 'carol'])
-    .describe('chat user ids allowed to approve (FAULTLINE_APPROVERS, comma-separated, overrides it)'),
+    .default([])
+    .describe('chat user ids allowed to approve (FAULTLINE_APPROVERS, comma-separated, overrides it); Slack refuses to start with none'),
   approvalTtl: Duration.default(DEFAULT_APPROVAL_TTL_MS),
   proposalTtl: Duration.default(24 * 3_600_000),
   protected: z
@@ -119,6 +122,11 @@ export const Config = z.strictObject({
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
 });
 export type Config = z.infer<typeof Config>;
+
+/** The console's approvers: the config's, or the demo users when it names nobody (Slack never gets these). */
+export function withDemoApprovers(config: Config): Config {
+  return config.approvers.length > 0 ? config : { ...config, approvers: [...DEMO_APPROVERS] };
+}
 
 /** Where the config came from and what the environment added. */
 export interface LoadedConfig {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConsoleChat, ConsoleSession } from '../adapters/chat/console/index.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot } from './boot.js';
-import { Config } from './config.js';
+import { Config, withDemoApprovers } from './config.js';
 import { createLogger } from './logger.js';
 
 export const DEMO_PLAYBOOK = 'checkout-errors';
@@ -28,12 +28,14 @@ async function waitForTraffic(adminUrl: string, minRequests: number, timeoutMs: 
 export async function demoAction(opts: { fast?: boolean; dataDir?: string } = {}): Promise<void> {
   const started = Date.now();
   const dataDir = opts.dataDir ?? 'data';
-  const config = Config.parse({
-    store: { path: path.join(dataDir, 'demo.db') },
-    postmortems: { dir: path.join(dataDir, 'postmortems') },
-    sandbox: { proxyPort: 0, adminPort: 0, autoStart: true },
-    engine: { guardrailInterval: '1s', statusInterval: '2s', postcheckTimeout: '40s', signalTimeout: '2s' },
-  });
+  const config = withDemoApprovers(
+    Config.parse({
+      store: { path: path.join(dataDir, 'demo.db') },
+      postmortems: { dir: path.join(dataDir, 'postmortems') },
+      sandbox: { proxyPort: 0, adminPort: 0, autoStart: true },
+      engine: { guardrailInterval: '1s', statusInterval: '2s', postcheckTimeout: '40s', signalTimeout: '2s' },
+    }),
+  );
   const log = createLogger({ level: 'info', file: path.join(dataDir, 'demo.log') });
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const chat = new ConsoleChat(out);

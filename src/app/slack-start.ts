@@ -10,7 +10,7 @@ import { FaultlineError, errorText } from '../core/errors.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot } from './boot.js';
 import type { App } from './compose.js';
-import type { LoadedConfig } from './config.js';
+import { DEFAULT_CONFIG_FILE, type LoadedConfig } from './config.js';
 import { botRoutes, type OpsRoute } from './ops-routes.js';
 import { startOpsServer } from './ops-server.js';
 import type { LaunchedSandbox } from './sandbox-launcher.js';
@@ -24,10 +24,26 @@ export interface SlackBot {
   stop(reason: string): Promise<void>;
 }
 
+/**
+ * In Slack nobody approves by default (the console's demo users are not real people there): with no
+ * approvers and no approver group the bot would take proposals no one could approve, so it does not start.
+ */
+export function refuseWithoutApprovers({ config, source }: Pick<LoadedConfig, 'config' | 'source'>): void {
+  if (config.approvers.length > 0 || config.slack.approverGroup) return;
+  const file = source === 'embedded defaults' ? `a config file (--config, FAULTLINE_CONFIG or ./${DEFAULT_CONFIG_FILE})` : source;
+  throw new FaultlineError(
+    'config_invalid',
+    `no approvers for Slack: set approvers in ${file}, e.g. \`approvers: [U0123ABCD, U0456EFGH]\` (Slack user ids), ` +
+      'or FAULTLINE_APPROVERS=U0123ABCD,U0456EFGH in the environment; slack.approverGroup: S0123ABCD lets the members of a user group approve too',
+    { file: source, field: 'approvers' },
+  );
+}
+
 /** `faultline start` with a Slack token: the same engine and commands, with Slack as the chat. */
 export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<SlackBot> {
   const { config, env } = loaded;
   if (!env.slackBotToken) throw new FaultlineError('config_invalid', 'SLACK_BOT_TOKEN is not set');
+  refuseWithoutApprovers(loaded);
   const secrets = {
     botToken: env.slackBotToken,
     ...(env.slackAppToken ? { appToken: env.slackAppToken } : {}),

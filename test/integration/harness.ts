@@ -60,6 +60,7 @@ export async function startHarness(overrides: Record<string, unknown> = {}, sand
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, ...sandboxOpts });
   await waitForSteadySandbox(sandbox.adminUrl);
   const config = Config.parse({
+    approvers: ['alice', 'bob', 'carol'],
     store: { path: path.join(dir, 'faultline.db') },
     postmortems: { dir: path.join(dir, 'postmortems') },
     playbooks: { dirs: [path.join(ROOT, 'playbooks')] },

@@ -57,6 +57,7 @@ beforeAll(async () => {
   writeFileSync(
     file,
     stringify({
+      approvers: ['bob'],
       store: { path: path.join(dir, 'faultline.db') },
       postmortems: { dir: path.join(dir, 'postmortems') },
       playbooks: { dirs: [path.join(dir, 'playbooks')] },

@@ -57,6 +57,7 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
     writeFileSync(path.join(dir, 'playbooks', 'prom-syntax.yaml'), playbook('prom-syntax', '2s', SYNTAX_ERROR));
     writeFileSync(path.join(dir, 'playbooks', 'prom-empty.yaml'), playbook('prom-empty', '2s', EMPTY_VECTOR));
     const config = Config.parse({
+      approvers: ['bob'],
       store: { path: path.join(dir, 'faultline.db') },
       postmortems: { dir: path.join(dir, 'postmortems') },
       playbooks: { dirs: [path.join(dir, 'playbooks')] },
