@@ -270,6 +270,7 @@ export class GameDayService {
     return next;
   }
 
+  /** Performs one effect of a transition; every effect the game-day machine returns is performed here. */
   private effect(entry: StoredGameDay, e: GameDayEffect, actor: Actor): void {
     const { id, channel } = entry.record;
     switch (e.type) {
@@ -288,6 +289,11 @@ export class GameDayService {
       case 'write-report':
         this.steps.report(id);
         return;
+      default: {
+        // Exhaustive: an effect type added to the core and not performed here fails the typecheck.
+        const unperformed: never = e;
+        this.deps.log.error({ gameDayId: id, effect: unperformed }, 'effect not performed');
+      }
     }
   }
 
