@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { isFaultlineError } from '../core/errors.js';
+import { errorText, isFaultlineError } from '../core/errors.js';
 import { auditVerifyAction } from './cli-audit.js';
 import { demoAction } from './demo.js';
 import { DEFAULT_JANITOR_GRACE, janitorAction } from './cli-janitor.js';
@@ -82,6 +82,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`faultline: ${err.message} [${err.code}]\n`);
     process.exit(2);
   }
-  process.stderr.write(`faultline: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // Not Faultline's to name: the stack says where it came from.
+  process.stderr.write(`faultline: ${err instanceof Error && err.stack !== undefined ? err.stack : errorText(err)}\n`);
   process.exit(1);
 });
