@@ -43,20 +43,20 @@ export async function benchAbortLatency(log: (line: string) => void): Promise<vo
     await new Promise((r) => setTimeout(r, 1500));
     for (let i = 0; i < RUNS * 2; i++) {
       const manual = i % 2 === 1;
-      const { record } = await app.service.propose({ playbook: 'bench-abort', actor: alice });
-      await app.service.approve(record.id, bob);
-      await app.service.start(record.id, alice);
+      const { record } = await app.engine.experiments.propose({ playbook: 'bench-abort', actor: alice });
+      await app.engine.experiments.approve(record.id, bob);
+      await app.engine.experiments.start(record.id, alice);
       if (manual) {
         while ((await faultsFor(sandbox.adminUrl, record.id)) === 0) await new Promise((r) => setTimeout(r, 5));
-        while (app.service.get(record.id).record.phase !== 'observing') await new Promise((r) => setTimeout(r, 2));
+        while (app.engine.experiments.get(record.id).record.phase !== 'observing') await new Promise((r) => setTimeout(r, 2));
         const t0 = performance.now();
-        app.service.abort(record.id, alice, 'bench');
+        app.engine.experiments.abort(record.id, alice, 'bench');
         while ((await faultsFor(sandbox.adminUrl, record.id)) > 0) await new Promise((r) => setTimeout(r, 1));
         manualToCleared.push(performance.now() - t0);
       }
-      await app.service.runner.settle();
+      await app.engine.runner.settle();
       if (!manual) {
-        const events = app.service.journal.of(record.id);
+        const events = app.engine.journal.of(record.id);
         const breach = events.find((e) => e.kind === 'breach');
         const reverted = events.find((e) => e.kind === 'reverted');
         if (!breach || !reverted) throw new Error(`run ${i}: no breach/revert in the journal`);

@@ -93,11 +93,11 @@ export async function benchLateInject(log: (line: string) => void): Promise<void
     for (const mode of ['late', 'lost'] as const) {
       proxy.mode = mode;
       for (let i = 0; i < RUNS; i++) {
-        const { record } = await app.service.propose({ playbook: 'bench-abort', actor: alice });
-        await app.service.approve(record.id, bob);
-        await app.service.start(record.id, alice);
-        await app.service.runner.settle();
-        const handleId = app.service.journal.of(record.id).find((e) => e.kind === 'inject-intent')!.data.handleId as string;
+        const { record } = await app.engine.experiments.propose({ playbook: 'bench-abort', actor: alice });
+        await app.engine.experiments.approve(record.id, bob);
+        await app.engine.experiments.start(record.id, alice);
+        await app.engine.runner.settle();
+        const handleId = app.engine.journal.of(record.id).find((e) => e.kind === 'inject-intent')!.data.handleId as string;
         const deadline = Date.now() + 10_000;
         for (;;) {
           const faults = (await (await fetch(`${sandbox.adminUrl}/faults`)).json()) as Array<{ handleId: string; id: string }>;

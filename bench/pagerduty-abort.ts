@@ -37,17 +37,17 @@ export async function benchPagerDutyAbort(log: (line: string) => void): Promise<
   const times: number[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
-      const { record } = await app.service.propose({ playbook: 'bench-incident', actor: { id: 'alice' } });
-      await app.service.approve(record.id, { id: 'bob' });
-      await app.service.start(record.id, { id: 'alice' });
-      while (app.service.get(record.id).record.phase !== 'observing') await new Promise((r) => setTimeout(r, 5));
+      const { record } = await app.engine.experiments.propose({ playbook: 'bench-incident', actor: { id: 'alice' } });
+      await app.engine.experiments.approve(record.id, { id: 'bob' });
+      await app.engine.experiments.start(record.id, { id: 'alice' });
+      while (app.engine.experiments.get(record.id).record.phase !== 'observing') await new Promise((r) => setTimeout(r, 5));
       const body = webhookBody('incident.triggered', { serviceId: 'PBENCH', eventId: `EV${i}`, incidentId: `PINC${i}` });
       const t0 = Date.now();
       const res = await postWebhook(`${ops.url}/webhooks/pagerduty`, body, { 'x-pagerduty-signature': signPagerDuty(body, SECRET), 'x-webhook-id': `w-${i}` });
       if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      while (!app.service.journal.of(record.id).some((e) => e.kind === 'reverted')) await new Promise((r) => setTimeout(r, 1));
-      times.push(app.service.journal.of(record.id).find((e) => e.kind === 'reverted')!.at - t0);
-      await app.service.runner.settle();
+      while (!app.engine.journal.of(record.id).some((e) => e.kind === 'reverted')) await new Promise((r) => setTimeout(r, 1));
+      times.push(app.engine.journal.of(record.id).find((e) => e.kind === 'reverted')!.at - t0);
+      await app.engine.runner.settle();
     }
     log(summary(`pagerduty webhook received → fault reverted (${RUNS} runs)`, times, 'ms'));
   } finally {

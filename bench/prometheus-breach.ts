@@ -85,15 +85,15 @@ function startHangingProxy(promUrl: string): Promise<HangingProxy> {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startRun(app: App, name: string): Promise<string> {
-  const { record } = await app.service.propose({ playbook: name, actor: { id: 'alice' } });
-  await app.service.approve(record.id, { id: 'bob' });
-  await app.service.start(record.id, { id: 'alice' });
+  const { record } = await app.engine.experiments.propose({ playbook: name, actor: { id: 'alice' } });
+  await app.engine.experiments.approve(record.id, { id: 'bob' });
+  await app.engine.experiments.start(record.id, { id: 'alice' });
   return record.id;
 }
 
 function revertStartedAt(app: App, id: string, run: number): number {
-  const started = app.service.journal.of(id).find((e) => e.kind === 'revert-started');
-  if (!started) throw new Error(`run ${run}: no revert (${app.service.get(id).record.state}: ${app.service.get(id).record.abort?.reason ?? ''})`);
+  const started = app.engine.journal.of(id).find((e) => e.kind === 'revert-started');
+  if (!started) throw new Error(`run ${run}: no revert (${app.engine.experiments.get(id).record.state}: ${app.engine.experiments.get(id).record.abort?.reason ?? ''})`);
   return started.at;
 }
 
@@ -137,18 +137,18 @@ export async function benchPrometheusBreach(log: (line: string) => void): Promis
         if ((await ratio()) > 0.05) visibleAt = Date.now();
         else await pause(50);
       }
-      await app.service.runner.settle();
+      await app.engine.runner.settle();
       times.push(Math.max(0, revertStartedAt(app, id, i) - visibleAt));
     }
     log(summary(`prometheus breach visible in a query → revert started (${RUNS} runs, default interval ${interval} ms; goal ≤ ${interval + 250} ms)`, times, 'ms'));
     for (let i = 0; i < HUNG_RUNS; i++) {
       while ((await ratio()) > 0.01) await pause(250);
       const id = await startRun(app, 'bench-prom-hung');
-      while (app.service.get(id).record.phase !== 'observing' && app.service.get(id).record.state === 'running') await pause(20);
+      while (app.engine.experiments.get(id).record.phase !== 'observing' && app.engine.experiments.get(id).record.state === 'running') await pause(20);
       await pause(Math.random() * interval);
       proxy.hang = true;
       const hungAt = Date.now();
-      await app.service.runner.settle();
+      await app.engine.runner.settle();
       proxy.hang = false;
       proxy.release();
       hung.push(revertStartedAt(app, id, i) - hungAt);

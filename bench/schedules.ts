@@ -10,8 +10,7 @@ import { ConsoleChat } from '../src/adapters/chat/console/index.js';
 import { createApp } from '../src/app/compose.js';
 import { Config } from '../src/app/config.js';
 import { createLogger } from '../src/app/logger.js';
-import { ScheduleSettings } from '../src/core/schedule.js';
-import { createSchedules, LAST_TICK_KEY } from '../src/engine/schedules/schedule-runner.js';
+import { LAST_TICK_KEY } from '../src/engine/schedules/schedule-runner.js';
 import { summary } from './stats.js';
 
 const SCHEDULES = Number(process.env.BENCH_SCHEDULES ?? 500);
@@ -39,7 +38,8 @@ export async function benchSchedules(log: (line: string) => void): Promise<void>
   const vars = { sandboxAdmin: 'http://127.0.0.1:9', sandboxProxy: 'http://127.0.0.1:9' };
   const app = await createApp({ config, chat: new ConsoleChat(() => {}), log: logger, clock, cwd: ROOT, vars });
   try {
-    const { book, runner } = createSchedules({ service: app.service, store: app.store, clock, log: logger, settings: ScheduleSettings.parse({}) });
+    // The app's own book and runner: the config turns schedules off, so only these ticks fire.
+    const { schedules: book, scheduleRunner: runner } = app.engine;
     const t0 = performance.now();
     for (let i = 0; i < SCHEDULES; i++) {
       book.add({ names: ['checkout-latency', 'checkout-errors'], cron: `${i % 60} 3 * * *`, timeZone: ZONES[i % ZONES.length]!, rotate: 'in-turn', channel: '#chaos' }, { id: 'alice' });

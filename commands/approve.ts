@@ -9,7 +9,7 @@ export const approveCommand = defineCommand({
   summary: 'approve a proposed experiment (not your own)',
   args: z.tuple([ExperimentId]),
   async run([id], ctx) {
-    const { record } = await ctx.service.approve(id, ctx.actor);
+    const { record } = await ctx.engine.experiments.approve(id, ctx.actor);
     const until = new Date(record.approval!.expiresAt).toISOString();
     return message({ title: `${id} approved by ${actorLabel(ctx.actor)}`, tone: 'success', sections: [`Start it before ${until}: /chaos start ${id}`] });
   },

@@ -9,7 +9,7 @@ export const cancelCommand = defineCommand({
   summary: 'withdraw a proposed or approved experiment (its proposer or an approver); a running one: abort it',
   args: z.tuple([ExperimentId], z.string()).transform(([id, ...rest]) => ({ id, reason: restText('cancelled').parse(rest) })),
   async run({ id, reason }, ctx) {
-    await withApprovers(ctx, () => ctx.service.cancel(id, ctx.actor, reason));
+    await withApprovers(ctx, () => ctx.engine.experiments.cancel(id, ctx.actor, reason));
     return message({ title: `${id} cancelled`, tone: 'warning', sections: [reason] });
   },
 });

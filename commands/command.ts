@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import type { Actor } from '../src/core/actor.js';
 import type { Message } from '../src/core/message.js';
-import type { ExperimentService } from '../src/engine/experiments/experiment-service.js';
+import type { AdapterLogger } from '../src/core/ports.js';
+import type { EngineFacade } from '../src/engine/facade.js';
 
-export interface CommandContext {
+/** What a chat adapter hands the dispatcher for one line. */
+export interface CommandSource {
   actor: Actor;
   channel: string;
-  service: ExperimentService;
+  engine: EngineFacade;
+  log: AdapterLogger;
 }
+
+/** What a command runs with: the source, its `log` bound to the command, actor and channel. */
+export type CommandContext = CommandSource;
 
 /** One chat verb. `args` parses the words after the verb; a failed parse answers with `usage`. */
 export interface Command<A = unknown> {

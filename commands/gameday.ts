@@ -21,7 +21,7 @@ export const gamedayCommand = defineCommand({
   summary: 'game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts)',
   args: Args,
   async run(args, ctx) {
-    const days = ctx.service.gamedays;
+    const days = ctx.engine.gamedays;
     switch (args[0]) {
       case 'start': {
         const { record: r } = await days.propose({ name: args[1], actor: ctx.actor, channel: ctx.channel });

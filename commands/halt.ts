@@ -8,7 +8,7 @@ export const haltCommand = defineCommand({
   summary: 'kill switch: abort everything running and block new starts',
   args: restText('halted by hand'),
   async run(reason, ctx) {
-    const aborted = ctx.service.halt(ctx.actor, reason);
+    const aborted = ctx.engine.experiments.halt(ctx.actor, reason);
     const list = aborted.map((e) => e.record.id).join(', ') || 'nothing was running';
     return message({ title: 'Chaos halted', tone: 'danger', sections: [`Aborted: ${list}.`, 'No experiment starts until /chaos resume.'] });
   },

@@ -11,7 +11,7 @@ export const historyCommand = defineCommand({
   args: z.array(z.string()).max(1),
   async run([filter], ctx) {
     const now = Date.now();
-    const groups = historyByScope(ctx.service.pastRuns()).filter((g) => !filter || g.scope.includes(filter));
+    const groups = historyByScope(ctx.engine.experiments.pastRuns()).filter((g) => !filter || g.scope.includes(filter));
     if (groups.length === 0) return message({ title: 'No finished runs yet', sections: [filter ? `Nothing matches "${filter}".` : 'Run an experiment first.'], ephemeral: true });
     const sections = groups.slice(0, 20).map((g) => {
       const best = g.largestHeld ? `largest radius that held: ${g.largestHeld.blastRadius} (${g.largestHeld.targets} of ${g.largestHeld.candidates}, ${g.largestHeld.id})` : 'nothing has held yet';

@@ -1,10 +1,11 @@
 import { actorLabel } from '../src/core/actor.js';
-import { FaultlineError, isFaultlineError, errorText } from '../src/core/errors.js';
+import { asFaultlineError, isFaultlineError } from '../src/core/errors.js';
+import { withBindings } from './command-log.js';
 import { errorMessage, type Message } from '../src/core/message.js';
 import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
 import { cancelCommand } from './cancel.js';
-import type { Command, CommandContext } from './command.js';
+import type { Command, CommandContext, CommandSource } from './command.js';
 import { freezeCommand } from './freeze.js';
 import { gamedayCommand } from './gameday.js';
 import { scheduleCommand } from './schedule.js';
@@ -19,7 +20,7 @@ import { resumeCommand } from './resume.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 
-export type { Command, CommandContext } from './command.js';
+export type { Command, CommandContext, CommandSource } from './command.js';
 
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
@@ -41,18 +42,20 @@ export function tokenize(text: string): string[] {
  * Runs one `/chaos …` line for an actor. Every line is audited with its outcome; a refused line
  * changes nothing else. Errors come back as messages with their code, never as stack traces.
  */
-export async function dispatch(text: string, ctx: CommandContext, registry: ReadonlyMap<string, Command>): Promise<Message> {
+export async function dispatch(text: string, source: CommandSource, registry: ReadonlyMap<string, Command>): Promise<Message> {
   const words = tokenize(text.replace(/^\s*\/chaos\b/, ''));
   const verb = words[0] ?? 'help';
   const command = registry.get(verb);
+  const ctx: CommandContext = { ...source, log: withBindings(source.log, { command: verb, actor: source.actor.id, channel: source.channel }) };
   // Any word from a game day's commander shows they are still there (a silent one makes the day hold).
   try {
-    ctx.service.gamedays.seen(ctx.actor);
-  } catch {
-    // Never let this bookkeeping stand in the way of a command (an abort above all).
+    ctx.engine.seen(ctx.actor);
+  } catch (err) {
+    // Never let this bookkeeping stand in the way of a command (an abort above all); it is logged.
+    ctx.log.warn({ err }, 'noting the commander as seen failed');
   }
   const audit = (ok: boolean, code?: string, error?: string) =>
-    ctx.service.journal.record(ok ? 'command' : 'refused', experimentIdIn(words), ctx.actor, {
+    ctx.engine.audit(ok ? 'command' : 'refused', experimentIdIn(words), ctx.actor, {
       text: text.trim(),
       command: verb,
       channel: ctx.channel,
@@ -78,7 +81,9 @@ export async function dispatch(text: string, ctx: CommandContext, registry: Read
       audit(false, err.code, err.message);
       return errorMessage(err.code, `${verb} refused for ${actorLabel(ctx.actor)}`, [err.message]);
     }
-    const wrapped = new FaultlineError('adapter_error', errorText(err));
+    // Not ours to name: a bug or a failure nobody coded for. The audit keeps the code, the log the stack.
+    const wrapped = asFaultlineError(err);
+    ctx.log.error({ err, line: text.trim() }, 'command failed unexpectedly');
     audit(false, wrapped.code, wrapped.message);
     return errorMessage(wrapped.code, `${verb} failed`, [wrapped.message]);
   }

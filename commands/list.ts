@@ -8,11 +8,11 @@ export const listCommand = defineCommand({
   summary: 'recent experiments and the playbooks you can propose',
   args: z.tuple([]),
   async run(_args, ctx) {
-    const recent = ctx.service.list(15).map((e) => {
+    const recent = ctx.engine.experiments.list(15).map((e) => {
       const r = e.record;
       return `${r.id}  ${r.name.padEnd(24)} ${(r.state + (r.phase ? `/${r.phase}` : '')).padEnd(22)} ${r.verdict ?? ''}`;
     });
-    const playbooks = ctx.service.playbookNames();
+    const playbooks = ctx.engine.experiments.playbookNames();
     return message({
       title: 'Experiments',
       sections: [recent.length > 0 ? recent.join('\n') : 'None yet.', `Playbooks: ${playbooks.join(', ') || '(none loaded)'}`],

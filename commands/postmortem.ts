@@ -8,7 +8,7 @@ export const postmortemCommand = defineCommand({
   summary: 'where the post-mortem draft of a finished experiment is (drafts it again)',
   args: z.tuple([ExperimentId]),
   async run([id], ctx) {
-    const path = await ctx.service.draftPostmortem(id);
+    const path = await ctx.engine.experiments.draftPostmortem(id);
     return message({ title: `Post-mortem draft for ${id}`, sections: [path], ephemeral: true });
   },
 });

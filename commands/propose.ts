@@ -26,7 +26,7 @@ export const proposeCommand = defineCommand({
     return { playbook, overrides };
   }),
   async run({ playbook, overrides }, ctx) {
-    const { record } = await ctx.service.propose({ playbook, overrides, actor: ctx.actor, channel: ctx.channel });
+    const { record } = await ctx.engine.experiments.propose({ playbook, overrides, actor: ctx.actor, channel: ctx.channel });
     const names = record.plan.targets.map((t) => t.name).join(', ');
     return message({
       title: `Proposed ${record.id} (${record.name})`,

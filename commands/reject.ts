@@ -9,7 +9,7 @@ export const rejectCommand = defineCommand({
   summary: 'reject a proposed or approved experiment (approvers only)',
   args: z.tuple([ExperimentId], z.string()).transform(([id, ...rest]) => ({ id, reason: restText('no reason given').parse(rest) })),
   async run({ id, reason }, ctx) {
-    await withApprovers(ctx, () => ctx.service.reject(id, ctx.actor, reason));
+    await withApprovers(ctx, () => ctx.engine.experiments.reject(id, ctx.actor, reason));
     return message({ title: `${id} rejected`, tone: 'warning', sections: [reason] });
   },
 });

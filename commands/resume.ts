@@ -8,8 +8,8 @@ export const resumeCommand = defineCommand({
   summary: 'lift the halt; approved experiments may start again',
   args: z.tuple([]),
   async run(_args, ctx) {
-    const was = ctx.service.killSwitch.state();
-    ctx.service.resume(ctx.actor);
+    const was = ctx.engine.experiments.haltState();
+    ctx.engine.experiments.resume(ctx.actor);
     return message({ title: was ? 'Chaos resumed' : 'Chaos was not halted', tone: 'success', sections: was ? [`The halt by ${was.by} (${was.reason}) is lifted.`] : [] });
   },
 });

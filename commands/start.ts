@@ -9,7 +9,7 @@ export const startCommand = defineCommand({
   summary: 'start an approved experiment (its proposer or an approver; checks steady state first)',
   args: z.tuple([ExperimentId]),
   async run([id], ctx) {
-    const { record } = await ctx.service.start(id, ctx.actor);
+    const { record } = await ctx.engine.experiments.start(id, ctx.actor);
     return message({
       title: `${id} starting`,
       tone: 'warning',

@@ -15,7 +15,7 @@ export async function withApprovers<T>(ctx: CommandContext, decide: () => T): Pr
     return decide();
   } catch (err) {
     if (!isFaultlineError(err, 'not_permitted')) throw err;
-    await ctx.service.refreshApprovers(GROUP_WAIT_MS);
+    await ctx.engine.experiments.refreshApprovers(GROUP_WAIT_MS);
     return decide();
   }
 }

@@ -22,14 +22,14 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const chat = new ConsoleChat(out);
   let booted: App | undefined;
-  installLastResort({ log, faults: () => booted?.service.runner.faults });
+  installLastResort({ log, faults: () => booted?.engine.runner.faults });
   // The console serves HTTP (webhooks, /metrics, /healthz) only when a port is configured.
   const serveHttp = loaded.portConfigured === true;
   const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env, httpServed: serveHttp });
   booted = app;
   let ops: { url: string; close(): Promise<void> } | undefined;
   if (serveHttp) {
-    const status = () => ({ mode: 'console', running: app.service.repo.running().length, halted: app.service.killSwitch.state() !== null });
+    const status = () => ({ mode: 'console', running: app.engine.experiments.running().length, halted: app.engine.killSwitch.state() !== null });
     try {
       ops = await startOpsServer(botRoutes(() => app, status), config.server.host, config.server.port);
     } catch (err) {
@@ -71,7 +71,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     out(`! recovered after restart: ${[...app.reconcileReport.recovered, ...app.reconcileReport.orphansReverted.map((o) => o.handleId)].join(', ')}`);
   }
   out('ready');
-  await runConsole({ input: process.stdin, output: process.stdout, interactive, service: app.service, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' }, chat, onInterrupt: () => void stop('interrupted', 130) });
+  await runConsole({ input: process.stdin, output: process.stdout, interactive, engine: app.engine.facade, log, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' }, chat, onInterrupt: () => void stop('interrupted', 130) });
   stopping = true;
   await app.shutdown('console closed');
   await ops?.close();
@@ -84,7 +84,7 @@ async function startSlack(loaded: LoadedConfig): Promise<void> {
   // Loaded only when Slack is used, so the console does not carry Bolt in memory.
   const { startSlackBot } = await import('./slack-start.js');
   let booted: App | undefined;
-  installLastResort({ log, faults: () => booted?.service.runner.faults });
+  installLastResort({ log, faults: () => booted?.engine.runner.faults });
   const bot = await startSlackBot(loaded, log);
   booted = bot.app;
   await new Promise<void>((resolve) => {

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { SignalSource, TargetDriver } from '../core/ports.js';
 import type { ChatPort } from '../core/ports.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
-import { ExperimentService } from '../engine/experiments/experiment-service.js';
+import { createEngine, type Engine } from '../engine/index.js';
 import type { ReconcileReport } from '../engine/experiments/reconcile.js';
 import { engineSettings } from './engine-settings.js';
 import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
@@ -16,12 +16,12 @@ import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
 import { signalSettings, targetSettings } from './adapter-settings.js';
-import { errorText } from '../core/errors.js';
 
 export interface App {
   config: Config;
   store: Store;
-  service: ExperimentService;
+  /** The engine as built (src/engine/index.ts). */
+  engine: Engine;
   targets: Map<string, TargetDriver>;
   signals: Map<string, SignalSource>;
   playbooks: Map<string, LoadedPlaybook>;
@@ -75,7 +75,7 @@ export async function createApp(opts: {
   const signals = buildSignals(signalSettings(config), adapterDeps);
   // Filled after recovery: the engine reads playbooks through these getters, and a revert never needs one.
   let loaded: { playbooks: Map<string, LoadedPlaybook>; gamedays: Map<string, LoadedGameDay>; reports: FileReport[] } = { playbooks: new Map(), gamedays: new Map(), reports: [] };
-  const service = new ExperimentService({
+  const engine = createEngine({
     store,
     targets,
     signals,
@@ -91,33 +91,33 @@ export async function createApp(opts: {
     incidents: pagerduty?.incidents ?? { settings: incidentSettings(config, opts.env ?? {}, httpServed) },
     ...(pagerduty ? { onTransition: pagerduty.onTransition } : {}),
     settings: engineSettings(config, cwd),
+    schedules: config.schedules,
   });
 
   // Recovery first: before playbooks, chat or anything else that can fail on input.
   try {
     // A game day cut off mid-step is interrupted first, so the step's recovery does not read as its verdict.
-    const interrupted = service.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`);
+    const interrupted = engine.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`);
     if (interrupted.length > 0) log.warn({ gameDays: interrupted }, 'game days interrupted by a restart');
   } catch (err) {
     log.error({ err }, 'interrupting game days at start-up failed');
   }
-  const reconcileReport = await service.reconcile('startup');
+  const reconcileReport = await engine.reconcile('startup');
   if (reconcileReport.recovered.length + reconcileReport.orphansReverted.length > 0) log.warn({ ...reconcileReport }, 'reconciled faults left by a previous run');
 
   // File by file; a bad file is its own report and never stops the bot.
   loaded = loadPlaybooks(config.playbooks.dirs.map((d) => path.resolve(cwd, d)), { targets, signals }, opts.vars, { maxFileBytes: config.playbooks.maxFileBytes });
   const { playbooks, reports } = loaded;
   for (const r of reports.filter((x) => !x.ok)) log.warn({ file: r.file, problems: r.problems }, 'playbook skipped: invalid');
-  const attached = pagerduty?.attach(service);
+  const attached = pagerduty?.attach(engine.incidents);
   // After the reconcile: slots missed while the bot was down are handled by the runner's first tick.
-  const schedules = wireSchedules({ config, service, store, clock, log, gameDays: service.gamedays.forSchedules() });
-  const reconciler = service.startReconcileLoop(config.engine.reconcileInterval);
+  const schedules = wireSchedules({ settings: config.schedules, runner: engine.scheduleRunner, store, log });
+  const reconciler = engine.startReconcileLoop(config.engine.reconcileInterval);
   const sweeper = setInterval(() => {
     try {
-      service.expireStale();
-      service.gamedays.expireStale();
+      engine.expireStale();
     } catch (err) {
-      log.error({ err: errorText(err) }, 'expiry sweep failed');
+      log.error({ err }, 'expiry sweep failed');
     }
   }, 30_000);
   sweeper.unref();
@@ -130,23 +130,23 @@ export async function createApp(opts: {
       attached?.stop();
       await schedules.stop();
       try {
-        service.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
+        engine.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
       } catch (err) {
-        log.error({ err: errorText(err) }, 'interrupting game days at shutdown failed');
+        log.error({ err }, 'interrupting game days at shutdown failed');
       }
-      for (const entry of service.repo.running()) {
+      for (const entry of engine.experiments.running()) {
         try {
-          service.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
+          engine.experiments.abort(entry.record.id, { id: 'faultline', name: 'Faultline' }, reason, 'shutdown');
         } catch (err) {
-          log.error({ experimentId: entry.record.id, err: errorText(err) }, 'abort at shutdown failed');
+          log.error({ experimentId: entry.record.id, err }, 'abort at shutdown failed');
         }
       }
-      await service.runner.settle();
-      service.runner.faults.stop();
-      await service.gamedays.settle();
-      await service.notifier.flush();
+      await engine.runner.settle();
+      engine.runner.faults.stop();
+      await engine.gamedays.settle();
+      await engine.notifier.flush();
       store.close();
     })());
 
-  return { config, store, service, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
+  return { config, store, engine, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
 }

@@ -45,12 +45,12 @@ export async function demoAction(opts: { fast?: boolean; dataDir?: string } = {}
   try {
     out(`Sandbox up: traffic ${sandbox!.proxyUrl}, stats ${sandbox!.adminUrl}/stats. Waiting for steady traffic…\n`);
     await waitForTraffic(sandbox!.adminUrl, 40, 20_000);
-    const session = new ConsoleSession({ service: app.service, registry: commandRegistry(), config: { user: 'alice', channel: '#chaos' }, write: out, echo: true });
+    const session = new ConsoleSession({ engine: app.engine.facade, log, registry: commandRegistry(), config: { user: 'alice', channel: '#chaos' }, write: out, echo: true });
     const pause = (ms: number) => new Promise((r) => setTimeout(r, opts.fast ? 0 : ms));
 
     await session.handle('/as alice');
     await session.handle(`/chaos propose ${DEMO_PLAYBOOK}`);
-    const proposed = app.service.list(5).find((e) => e.record.proposedBy.id === 'alice' && e.record.state === 'proposed');
+    const proposed = app.engine.experiments.list(5).find((e) => e.record.proposedBy.id === 'alice' && e.record.state === 'proposed');
     if (!proposed) throw new Error('the demo proposal was not recorded');
     const id = proposed.record.id;
     await pause(500);
@@ -63,12 +63,12 @@ export async function demoAction(opts: { fast?: boolean; dataDir?: string } = {}
     out('\n# alice starts it. The fault makes 60 % of requests to two of three replicas fail; the guardrail will trip.');
     await session.handle('/as alice');
     await session.handle(`/chaos start ${id}`);
-    await app.service.runner.settle();
-    await app.service.notifier.flush();
+    await app.engine.runner.settle();
+    await app.engine.notifier.flush();
 
-    const final = app.service.get(id).record;
-    const draft = app.service.journal.of(id).find((e) => e.kind === 'postmortem')?.data.path as string | undefined;
-    const reverted = app.service.journal.of(id).some((e) => e.kind === 'reverted');
+    const final = app.engine.experiments.get(id).record;
+    const draft = app.engine.journal.of(id).find((e) => e.kind === 'postmortem')?.data.path as string | undefined;
+    const reverted = app.engine.journal.of(id).some((e) => e.kind === 'reverted');
     out('');
     await session.handle(`/chaos status ${id}`);
     out('');

@@ -5,7 +5,7 @@ import { isTerminal } from '../core/experiment.js';
 import type { AdapterLogger, MessageRef } from '../core/ports.js';
 import type { ChatPort } from '../core/ports.js';
 import type { EngineDeps } from '../engine/engine-deps.js';
-import type { ExperimentService } from '../engine/experiments/experiment-service.js';
+import type { IncidentWatch } from '../engine/guards/incident-watch.js';
 import type { IncidentSettings } from '../core/ports.js';
 import type { Config, LoadedConfig } from './config.js';
 import type { OpsRoute } from './ops-routes.js';
@@ -15,7 +15,7 @@ export interface PagerDutyWiring {
   incidents: NonNullable<EngineDeps['incidents']>;
   onTransition: NonNullable<EngineDeps['onTransition']>;
   /** Connects the webhook and the poller to the engine; returns what to stop at shutdown. */
-  attach(service: ExperimentService): { route: OpsRoute; stop(): void };
+  attach(incidents: IncidentWatch): { route: OpsRoute; stop(): void };
 }
 
 /** A change event for starts and ends, so responders see "a chaos experiment is running here" without a page. */
@@ -80,10 +80,10 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
         }),
       ).catch((err: unknown) => log.warn({ experimentId: after.id, err }, 'pagerduty change event failed'));
     },
-    attach(service) {
-      const poller = integration.poller({ services: () => service.incidents.watchedServices(), onIncident: (i) => service.incidents.observe(i, 'poll') });
+    attach(incidents) {
+      const poller = integration.poller({ services: () => incidents.watchedServices(), onIncident: (i) => incidents.observe(i, 'poll') });
       poller?.start();
-      const route = integration.webhookRoute({ onEvent: (e) => service.incidents.observe(e.incident, 'webhook', e.eventType, e.occurredAt) });
+      const route = integration.webhookRoute({ onEvent: (e) => incidents.observe(e.incident, 'webhook', e.eventType, e.occurredAt) });
       return { route: route as unknown as OpsRoute, stop: () => poller?.stop() };
     },
   };

@@ -56,7 +56,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     () => app,
     () => {
       if (!app) return { starting: true };
-      return { mode: slack.mode, running: app.service.repo.running().length, halted: app.service.killSwitch.state() !== null };
+      return { mode: slack.mode, running: app.engine.experiments.running().length, halted: app.engine.killSwitch.state() !== null };
     },
   );
   const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
@@ -72,7 +72,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   app = booted.app;
   const live = booted.app;
   const handlers = registerSlackHandlers(slack.bolt, {
-    service: live.service,
+    engine: live.engine.facade,
     registry: commandRegistry(),
     log,
     // Kept in SQLite: a request handled before a restart is still known after it.

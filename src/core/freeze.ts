@@ -1,4 +1,5 @@
 import { parseCron, recurringWindowStart } from './cron-match.js';
+import type { IncidentInfo } from './ports.js';
 
 /** A span during which nothing starts: one-off (`from`–`to`) or recurring (`cron` + duration). */
 export type FreezeWindow =
@@ -24,4 +25,12 @@ export function activeFreeze(windows: readonly FreezeWindow[], now: number): Act
     if (until !== null && (!best || until > best.until)) best = { window: w, until };
   }
   return best;
+}
+
+/** A service frozen by a high-urgency incident: only experiments linked to it are held back. */
+export interface IncidentFreeze {
+  serviceId: string;
+  incident: IncidentInfo;
+  from: number;
+  until: number;
 }

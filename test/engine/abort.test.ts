@@ -17,7 +17,7 @@ describe('abort always wins (invariant 1)', () => {
     const second = e.service.abort(id, bob, 'me too');
     expect(first.record.phase).toBe('reverting');
     expect(second.record.phase).toBe('reverting');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -42,7 +42,7 @@ describe('abort always wins (invariant 1)', () => {
     // The abort really landed mid-inject: the inject has not returned, nothing is reverted yet.
     expect(e.target.injectCalls[0]!.returnedAt).toBeUndefined();
     expect(e.target.revertCalls).toHaveLength(0);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const call = e.target.injectCalls[0]!;
     expect(call.outcome).toBe('ok');
@@ -69,7 +69,7 @@ describe('abort always wins (invariant 1)', () => {
     expect(returned.record.phase).toBe('reverting');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
     expect(e.chat.calls.filter((c) => c.outcome === 'ok' && c.at >= e.target.revertCalls[0]!.at)).toEqual([]);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('aborted');
     expect(existsSync(postmortemPath(e, id)!)).toBe(true);
     expect(e.chat.calls.filter((c) => c.outcome === 'hung').length).toBeGreaterThan(0);
@@ -82,7 +82,7 @@ describe('abort always wins (invariant 1)', () => {
     await e.waitForPhase(id, 'observing');
     e.service.abort(id, alice, 'done');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 1000);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('aborted');
     // Not one chat call was ever answered, and the whole run went through regardless.
     expect(e.chat.calls.length).toBeGreaterThan(0);
@@ -100,7 +100,7 @@ describe('abort always wins (invariant 1)', () => {
     const readings = e.kinds(id).filter((k) => k === 'reading').length;
     e.service.abort(id, carol, 'stop');
     await waitFor('the fault to be gone', () => e.target.faults.size === 0, 3000);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.kinds(id).filter((k) => k === 'reading').length).toBe(readings); // the hung round never completed
   });
 });

@@ -28,11 +28,11 @@ describe('approval binds to the plan (invariant 4)', () => {
     e.target.removeCandidate('web-5');
     const r2 = await refusal(e.service.start(fresh.record.id, alice));
     expect(r2.code).toBe('approval_plan_changed');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(fresh.record.id).record.state).toBe('approved');
     expect(e.target.injectCalls).toHaveLength(0);
     expect(e.kinds(fresh.record.id)).not.toContain('inject-intent');
-    expect(e.service.runner.isBusy()).toBe(false);
+    expect(e.engine.runner.isBusy()).toBe(false);
   });
 
   it('a protected target appearing after approval changes the plan, so start is refused and it is never touched', async () => {
@@ -53,8 +53,8 @@ describe('approval binds to the plan (invariant 4)', () => {
     expect(again.record.plan.targets.map((t) => t.id)).not.toContain(selected[0]);
     expect(e2.journal(again.record.id).find((j) => j.kind === 'proposed')?.data.protectedOut).toEqual([selected[0]]);
 
-    await e.service.runner.settle();
-    await e2.service.runner.settle();
+    await e.engine.runner.settle();
+    await e2.engine.runner.settle();
     expect(e.target.injectCalls).toHaveLength(0);
     expect(e2.target.injectCalls).toHaveLength(0);
   });
@@ -100,7 +100,7 @@ describe('approval binds to the plan (invariant 4)', () => {
     expect(starts.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
     const refused = starts.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     expect(refused.map((s) => s.reason.code)).toEqual(['illegal_transition']);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(transitionsOf(e, record.id, 'start')).toHaveLength(1);
     expect(e.target.injectCalls).toHaveLength(1);
     expect(e.kinds(record.id).filter((k) => k === 'inject-intent')).toHaveLength(1);

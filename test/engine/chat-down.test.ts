@@ -9,8 +9,8 @@ describe('chat down (the Slack-outage equivalent)', () => {
     const e = engine();
     e.chat.mode = 'fail';
     const id = await e.launch();
-    await e.service.runner.settle();
-    await e.service.notifier.flush();
+    await e.engine.runner.settle();
+    await e.engine.notifier.flush();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('completed');
@@ -36,8 +36,8 @@ describe('chat down (the Slack-outage equivalent)', () => {
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
     e.chat.mode = 'ok';
-    await e.service.runner.settle();
-    await e.service.notifier.flush();
+    await e.engine.runner.settle();
+    await e.engine.notifier.flush();
     expect(e.service.get(id).record.state).toBe('completed');
     expect(e.chat.transcript()).toContain('post-mortem draft written to');
   });

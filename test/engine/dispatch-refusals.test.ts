@@ -30,14 +30,14 @@ describe('refusals through dispatch change nothing but one audit row (invariants
     const e = engine();
     const registry = commandRegistry();
     const { record } = await e.service.propose({ playbook: 'web-latency', actor: alice });
-    await e.service.notifier.flush();
+    await e.engine.notifier.flush();
     const text = line(record.id);
     const before = snapshot(e);
     const rows = e.store.events().length;
 
-    const reply = await dispatch(text, { actor, channel: '#chaos', service: e.service }, registry);
-    await e.service.runner.settle();
-    await e.service.notifier.flush();
+    const reply = await dispatch(text, { actor, channel: '#chaos', engine: e.engine.facade, log: e.log }, registry);
+    await e.engine.runner.settle();
+    await e.engine.notifier.flush();
 
     expect(reply.errorCode).toBe(code);
     expect(reply.ephemeral).toBe(true);

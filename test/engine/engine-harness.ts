@@ -12,7 +12,10 @@ import type { Clock } from '../../src/core/clock.js';
 import type { ExperimentState } from '../../src/core/experiment.js';
 import { Experiment } from '../../src/core/playbook.js';
 import type { EngineSettings } from '../../src/engine/engine-deps.js';
-import { ExperimentService } from '../../src/engine/experiments/experiment-service.js';
+import type { ExperimentService } from '../../src/engine/experiments/experiment-service.js';
+import { createEngine, type Engine as BuiltEngine } from '../../src/engine/index.js';
+import type { ScheduleSettings as ScheduleSettingsType } from '../../src/core/schedule.js';
+import { ScheduleSettings } from '../../src/core/schedule.js';
 import type { ReconcileReport } from '../../src/engine/experiments/reconcile.js';
 import type { LoadedGameDay, LoadedPlaybook } from '../../src/playbooks/load-playbooks.js';
 import { GameDaySpec, isInlineStep } from '../../src/core/gameday.js';
@@ -118,12 +121,17 @@ export interface EngineOptions {
   gamedays?: string[];
   /** Approvers beyond the configured list (an approver group). */
   extraApprovers?: EngineDeps['extraApprovers'];
+  /** The schedules' settings (default: the config's defaults). */
+  scheduleSettings?: ScheduleSettingsType;
 }
 
 export interface Engine {
   dir: string;
   dbPath: string;
   store: Store;
+  /** The engine as createEngine built it: its parts and the facade commands see. */
+  engine: BuiltEngine;
+  /** The experiments API (`engine.experiments`). */
   service: ExperimentService;
   target: MemoryTarget;
   signal: ScriptedSignal;
@@ -193,7 +201,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     const loaded = parseGameDay(text, target, signal);
     gamedays.set(loaded.gameday.name, loaded);
   }
-  const service = new ExperimentService({
+  const built = createEngine({
     store,
     targets: new Map([[target.kind, opts.driver ?? target]]),
     signals: new Map([[signal.kind, signal]]),
@@ -206,12 +214,15 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     random: seededRandom(42),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
+    schedules: opts.scheduleSettings ?? ScheduleSettings.parse({}),
   });
+  const service = built.experiments;
   const state = (id: string) => service.get(id).record;
   const engine: Engine = {
     dir,
     dbPath,
     store,
+    engine: built,
     service,
     target,
     signal,
@@ -231,15 +242,15 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
       await service.start(id, alice);
       return id;
     },
-    reconcile: (mode) => service.reconcile(mode),
+    reconcile: (mode) => built.reconcile(mode),
     journal: (id) => store.journal(id),
     kinds: (id) => store.journal(id).map((e) => e.kind),
     waitForPhase: (id, phase, timeoutMs) => waitFor(`${id} to reach phase ${phase}`, () => state(id).phase === phase, timeoutMs),
     waitForState: (id, s, timeoutMs) => waitFor(`${id} to reach state ${s}`, () => state(id).state === s, timeoutMs),
     async close() {
-      await service.runner.settle();
-      service.runner.faults.stop();
-      await service.gamedays.settle();
+      await built.runner.settle();
+      built.runner.faults.stop();
+      await built.gamedays.settle();
       store.close();
     },
     cleanup() {
@@ -269,9 +280,9 @@ export function engineFactory(defaults: EngineOptions = {}): (o?: EngineOptions)
   const made: Engine[] = [];
   afterEach(async () => {
     for (const e of made.splice(0)) {
-      await e.service.runner.settle();
-      await e.service.gamedays.settle();
-      e.service.runner.faults.stop();
+      await e.engine.runner.settle();
+      await e.engine.gamedays.settle();
+      e.engine.runner.faults.stop();
       e.cleanup();
     }
   });

@@ -4,7 +4,7 @@ import { alice, bob, carol, makeEngine, engineFactory, type Engine } from './eng
 
 const engine = engineFactory();
 
-const chaos = (e: Engine, line: string, actor = alice) => dispatch(line, { actor, channel: '#chaos', service: e.service }, commandRegistry());
+const chaos = (e: Engine, line: string, actor = alice) => dispatch(line, { actor, channel: '#chaos', engine: e.engine.facade, log: e.log }, commandRegistry());
 
 describe('freeze windows', () => {
   it('a window added in chat blocks starts (reason shown), halt still works, and removing it lifts it; it survives a restart', async () => {
@@ -20,12 +20,12 @@ describe('freeze windows', () => {
     expect(e.service.get(next).record.state).toBe('approved');
 
     await chaos(e, '/chaos halt freeze or not, stop', carol);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(running).record.state).toBe('aborted');
     await chaos(e, '/chaos resume', carol);
 
     const again = makeEngine({ dir: e.dir, target: e.target });
-    expect(again.service.freezes.active()?.window.id).toBe(id);
+    expect(again.engine.freezes.active()?.window.id).toBe(id);
     again.store.close();
 
     expect((await chaos(e, `/chaos freeze remove ${id}`)).title).toContain('removed');

@@ -35,7 +35,7 @@ const aborted = (index: number): GameDayEvent => ({ type: 'step-ended', outcome:
 
 /** The service with its step runner stubbed: what each effect asks of it is recorded, nothing runs. */
 function stubbedSteps(e: Engine) {
-  const svc = e.service.gamedays;
+  const svc = e.engine.gamedays;
   return {
     svc,
     launch: vi.spyOn(svc.steps, 'launch').mockImplementation(() => undefined),

@@ -20,15 +20,15 @@ ${radii.map((r) => `  - { playbook: web-latency, blastRadius: '${r}', duration: 
 }
 
 const engine = engineFactory({ gamedays: [gameDayYaml()] });
-const chaos = (e: Engine, line: string, actor = alice) => dispatch(line, { actor, channel: '#gameday', service: e.service }, commandRegistry());
+const chaos = (e: Engine, line: string, actor = alice) => dispatch(line, { actor, channel: '#gameday', engine: e.engine.facade, log: e.log }, commandRegistry());
 
-const gd = (e: Engine, id: string): GameDayRecord => e.service.gamedays.get(id).record;
+const gd = (e: Engine, id: string): GameDayRecord => e.engine.gamedays.get(id).record;
 const waitGd = (e: Engine, id: string, test: (r: GameDayRecord) => boolean, what: string, ms = 5000) => waitFor(`${id} ${what}`, () => test(gd(e, id)), ms);
 const stepExperiments = (e: Engine, id: string) => e.service.list(50).filter((x) => x.record.gameDay?.id === id);
 
 async function approved(e: Engine, name = 'web-gameday'): Promise<string> {
-  const { record } = await e.service.gamedays.propose({ name, actor: alice });
-  await e.service.gamedays.approve(record.id, bob);
+  const { record } = await e.engine.gamedays.propose({ name, actor: alice });
+  await e.engine.gamedays.approve(record.id, bob);
   return record.id;
 }
 
@@ -53,11 +53,11 @@ describe('game days in the engine', () => {
     expect(steps.every((r) => r.approval?.by.id === 'bob' && r.proposedBy.id === 'alice' && r.startedBy?.id === 'carol')).toBe(true);
     expect(e.target.faults.size).toBe(0);
     expect(gd(e, id).decisions.map((d) => `${d.beforeStep}:${d.choice}:${d.by.id}`)).toEqual(['0:continue:carol', '1:continue:carol', '2:continue:carol']);
-    await e.service.gamedays.settle();
+    await e.engine.gamedays.settle();
     const report = gd(e, id).reportPath;
     await waitFor('the report file', () => existsSync(report));
     expect(readFileSync(report, 'utf8')).toContain(id);
-    await e.service.notifier.flush();
+    await e.engine.notifier.flush();
     const transcript = e.chat.transcript();
     expect(transcript).toContain('Checkpoint before step 2 of 3');
     expect(transcript).toContain('Checkpoint before step 3 of 3');
@@ -90,7 +90,7 @@ describe('game days in the engine', () => {
     await e.waitForPhase(step1, 'observing');
     await chaos(e, '/chaos halt stop everything', alice);
     await waitGd(e, id, (r) => r.state === 'aborted', 'to stop');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.target.faults.size).toBe(0);
     expect(gd(e, id).closedBy?.reason).toContain('halt: stop everything');
     expect(stepExperiments(e, id)).toHaveLength(1);
@@ -109,7 +109,7 @@ describe('game days in the engine', () => {
     const reply = await chaos(e, `/chaos gameday abort ${id} checkout alarms firing`, bob);
     expect(reply.title).toBe(`${id} aborted`);
     await e.waitForState(step2, 'aborted');
-    await e.service.gamedays.settle();
+    await e.engine.gamedays.settle();
     expect(e.target.faults.size).toBe(0);
     const r = gd(e, id);
     expect(r.state).toBe('aborted');
@@ -133,7 +133,7 @@ describe('game days in the engine', () => {
     expect(r.steps[1]).toMatchObject({ state: 'aborted', verdict: 'refuted' });
     expect(r.closedBy?.reason).toContain('guardrail breached');
     expect(r.decisions.map((d) => d.choice)).toEqual(['continue', 'auto']);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.target.faults.size).toBe(0);
     expect(stepExperiments(e, id)).toHaveLength(2);
   });
@@ -159,7 +159,7 @@ describe('game days in the engine', () => {
     const refused = await chaos(e, '/chaos gameday start too-big');
     expect(refused.errorCode).toBe('ladder');
     expect(refused.sections.join(' ')).toMatch(/step 1: .*blastRadius=one/);
-    expect(e.service.gamedays.list()).toHaveLength(0);
+    expect(e.engine.gamedays.list()).toHaveLength(0);
     const id = await approved(e);
     await chaos(e, `/chaos gameday continue ${id}`, carol);
     await waitGd(e, id, (r) => r.state === 'checkpoint', 'to finish step 1');
@@ -227,18 +227,18 @@ describe('game days in the engine', () => {
       e.store.close();
       const again = makeEngine({ dir: e.dir, target: e.target, gamedays: [gameDayYaml({ duration: '30s' })] });
       try {
-        expect(again.service.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`)).toEqual([id]);
+        expect(again.engine.gamedays.interruptRunning((n) => `the bot restarted during step ${n}`)).toEqual([id]);
         await again.reconcile();
-        await again.service.gamedays.settle();
+        await again.engine.gamedays.settle();
         expect(again.target.faults.size).toBe(0);
-        const r = again.service.gamedays.get(id).record;
+        const r = again.engine.gamedays.get(id).record;
         expect(r.state).toBe('interrupted');
         expect(r.steps[0]).toMatchObject({ state: 'aborted', verdict: 'inconclusive' });
         expect(again.service.list(50).filter((x) => x.record.gameDay?.id === id)).toHaveLength(1);
         expect(existsSync(r.reportPath)).toBe(true);
         expect((await chaos(again, `/chaos gameday continue ${id}`, carol)).errorCode).toBe('illegal_transition');
         // A second start-up finds nothing to do.
-        expect(again.service.gamedays.interruptRunning(() => 'again')).toEqual([]);
+        expect(again.engine.gamedays.interruptRunning(() => 'again')).toEqual([]);
       } finally {
         await again.close();
         again.cleanup();

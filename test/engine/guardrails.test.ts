@@ -17,7 +17,7 @@ describe('unknown is unhealthy (invariant 3)', () => {
     const e = engine({ playbooks: [{ duration: '4s', maxUnknown: 3 }] });
     e.signal.set('errors', step, [0]); // the pre-flight sample sees it; then it goes bad
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -38,7 +38,7 @@ describe('unknown is unhealthy (invariant 3)', () => {
     const e = engine({ playbooks: [{ duration: '400ms', maxUnknown: 3 }] });
     e.signal.set('errors', (n) => (n % 3 === 0 ? 0 : UNKNOWN())); // n = 0 is the pre-flight
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('completed');
@@ -57,7 +57,7 @@ describe('the guardrail `for` window', () => {
     const e = engine({ playbooks: [{ duration: '600ms', for: '250ms' }] });
     e.signal.set('errors', (n) => (n >= 3 && n <= 4 ? 0.5 : 0.01));
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(firstBad(e, id)).toBeDefined(); // the spike was seen (status pending) …
@@ -70,7 +70,7 @@ describe('the guardrail `for` window', () => {
     const e = engine({ playbooks: [{ duration: '3s', for: '250ms' }] });
     e.signal.set('errors', (n) => (n >= 3 ? 0.5 : 0.01));
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -94,7 +94,7 @@ describe('steady state before injection', () => {
     const e = engine();
     e.signal.set('success', 0.5);
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -112,7 +112,7 @@ describe('steady state before injection', () => {
     const e = engine();
     e.signal.set('success', THROW('timeout'));
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.abort?.code).toBe('steady_state_failed');
     expect(e.target.injectCalls).toHaveLength(0);
   });

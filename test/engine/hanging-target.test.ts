@@ -11,7 +11,7 @@ describe('a target that never answers cannot hold an experiment hostage', () => 
     await waitFor('inject to be called', () => e.target.injectCalls.length === 1);
     e.service.abort(id, carol, 'too slow to start');
     // The call never answers: settling at all is the engine's own deadline at work.
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.target.injectCalls[0]!.returnedAt).toBeUndefined();
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -23,7 +23,7 @@ describe('a target that never answers cannot hold an experiment hostage', () => 
     const e = engine({ playbooks: [{ duration: '5s' }] });
     e.target.hangInject('forever');
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.state).toBe('failed');
     expect(r.failure).toMatch(/inject failed/);
@@ -36,7 +36,7 @@ describe('a target that never answers cannot hold an experiment hostage', () => 
     await e.waitForPhase(id, 'observing');
     e.target.hangRevert('forever');
     e.service.abort(id, carol, 'stop');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.target.revertCalls.every((c) => c.outcome === undefined)).toBe(true); // still unanswered
     const r = e.service.get(id).record;
     expect(r.state).toBe('failed');

@@ -60,7 +60,7 @@ describe('the PagerDuty start gate fails closed and remembers incidents across r
     const served = o.served ?? true;
     const wiring = wirePagerDuty(config, env, new RecordingLog(), undefined, { httpServed: served });
     const e = engine({ ...(o.after ? { dir: o.after.e.dir } : {}), ...(o.clock ? { clock: o.clock } : {}), incidents: wiring?.incidents ?? { settings: incidentSettings(config, env, served) } });
-    const attached = wiring?.attach(e.service);
+    const attached = wiring?.attach(e.engine.incidents);
     const server = attached && served ? await startOpsServer([attached.route], '127.0.0.1', 0) : undefined;
     let stopped = false;
     const staleLines = () => e.log.messages('info').filter((m) => m.includes('older than what is known')).length;
@@ -115,7 +115,7 @@ describe('the PagerDuty start gate fails closed and remembers incidents across r
       await g.hook('incident.resolved', 'EV-R2');
       await g.hook('incident.triggered', 'EV-T2');
       expect(g.e.store.incidents.get(INCIDENT)).toMatchObject({ status: 'resolved', source: 'webhook' });
-      expect(g.e.service.incidents.book.active()).toEqual([]);
+      expect(g.e.engine.incidents.book.active()).toEqual([]);
       const id = await g.e.proposeApproved();
       await g.e.service.start(id, alice);
       await g.e.waitForPhase(id, 'observing');
@@ -133,11 +133,11 @@ describe('the PagerDuty start gate fails closed and remembers incidents across r
       const frozen = await refusal(second.e.service.start(id, alice));
       expect(frozen.code).toBe('frozen');
       expect(frozen.message).toMatch(/service PCHK4PI is frozen until \d{4}-\d\d-\d\dT.*#4211/);
-      const list = await dispatch('/chaos freeze list', { actor: alice, channel: '#chaos', service: second.e.service }, commandRegistry());
+      const list = await dispatch('/chaos freeze list', { actor: alice, channel: '#chaos', engine: second.e.engine.facade, log: second.e.log }, commandRegistry());
       expect(list.sections.join('\n')).toMatch(/Services frozen by incidents:\nPCHK4PI {2}until .* \(or its resolve\) {2}PagerDuty incident #4211/);
 
       await second.hook('incident.resolved', 'EV-R3');
-      expect(second.e.service.incidents.book.active()).toEqual([]);
+      expect(second.e.engine.incidents.book.active()).toEqual([]);
       await second.e.service.start(id, alice);
       await second.e.waitForPhase(id, 'observing');
     });

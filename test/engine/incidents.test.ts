@@ -55,9 +55,9 @@ describe('incidents and experiments (PagerDuty linked services)', () => {
   it('a high-urgency incident freezes the service until it resolves', async () => {
     const e = engine({ incidents: { lookup: new Lookup(), settings } });
     const id = await e.proposeApproved();
-    e.service.incidents.observe(incident(), 'webhook', 'incident.triggered');
+    e.engine.incidents.observe(incident(), 'webhook', 'incident.triggered');
     await expect(e.service.start(id, alice)).rejects.toMatchObject({ code: 'frozen' });
-    e.service.incidents.observe(incident({ status: 'resolved' }), 'webhook', 'incident.resolved');
+    e.engine.incidents.observe(incident({ status: 'resolved' }), 'webhook', 'incident.resolved');
     await e.service.start(id, alice);
     await e.waitForPhase(id, 'observing');
   });
@@ -66,12 +66,12 @@ describe('incidents and experiments (PagerDuty linked services)', () => {
     const e = engine({ incidents: { lookup: new Lookup(), settings: { ...settings, autoFreeze: false } }, playbooks: [{ duration: '5s' }] });
     const id = await e.launch();
     await e.waitForPhase(id, 'observing');
-    e.service.incidents.observe(incident({ serviceId: 'POTHER' }), 'webhook', 'incident.triggered');
+    e.engine.incidents.observe(incident({ serviceId: 'POTHER' }), 'webhook', 'incident.triggered');
     expect(e.service.get(id).record.phase).toBe('observing');
-    e.service.incidents.observe(incident(), 'webhook', 'incident.triggered');
+    e.engine.incidents.observe(incident(), 'webhook', 'incident.triggered');
     // The abort is decided on the webhook itself, before anything else is awaited.
     expect(e.service.get(id).record.phase).toBe('reverting');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('incident');

@@ -9,7 +9,7 @@ describe('nothing is injected that cannot be reverted (invariant 2)', () => {
     const e = engine();
     e.target.failInject({ times: 1, when: 'apply', message: 'socket hang up' });
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const call = e.target.injectCalls[0]!;
     expect(call.outcome).toBe('error');
@@ -35,7 +35,7 @@ describe('nothing is injected that cannot be reverted (invariant 2)', () => {
     const e = engine();
     e.target.failInject({ times: 1, when: 'before' });
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('failed');
     expect(e.target.revertCalls).toHaveLength(0);
     expect(e.target.faults.size).toBe(0);
@@ -45,7 +45,7 @@ describe('nothing is injected that cannot be reverted (invariant 2)', () => {
     const e = engine();
     e.target.failRevert({ times: Infinity, message: 'admin API 500' });
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     const names = r.plan.targets.map((t) => t.name);
@@ -72,7 +72,7 @@ describe('nothing is injected that cannot be reverted (invariant 2)', () => {
     const e = engine();
     e.target.failRevert({ times: 1 });
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('failed');
     expect(e.target.faultsOf(id)).toHaveLength(1);
 

@@ -12,13 +12,13 @@ describe('start small, through the engine and /chaos history', () => {
     const small = await e.service.propose({ playbook: 'web-latency', overrides: { blastRadius: 'one' }, actor: alice });
     await e.service.approve(small.record.id, bob);
     await e.service.start(small.record.id, alice);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(small.record.id).record.verdict).toBe('held');
 
     const big = await e.service.propose({ playbook: 'web-latency', actor: alice });
     expect(big.record.plan.targets).toHaveLength(2);
 
-    const reply = await dispatch('/chaos history service=web', { actor: alice, channel: '#chaos', service: e.service }, commandRegistry());
+    const reply = await dispatch('/chaos history service=web', { actor: alice, channel: '#chaos', engine: e.engine.facade, log: e.log }, commandRegistry());
     const text = reply.sections.join('\n');
     expect(text).toContain('memory:service=web: largest radius that held: one (1 of 4');
     expect(text).toContain(small.record.id);

@@ -32,7 +32,7 @@ describe('a run that throws never leaves its fault in', () => {
     const heal = failWrites(e, ['reading']);
     await e.waitForState(id, 'aborted');
     heal();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.abort).toMatchObject({ code: 'error', reason: expect.stringContaining('internal error: store append failed') });
@@ -50,7 +50,7 @@ describe('a run that throws never leaves its fault in', () => {
     await e.waitForPhase(id, 'observing');
     const heal = failWrites(e, 'all');
     await waitFor('the fault to be reverted from memory', () => e.target.faults.size === 0);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.log.messages('warn')).toContain('fault reverted from memory after a crash');
     // The store refused everything: the record still says what it said before.
     expect(e.service.get(id).record.state).toBe('running');
@@ -58,7 +58,7 @@ describe('a run that throws never leaves its fault in', () => {
     heal();
     const report = await e.reconcile('running');
     expect(report.recovered).toEqual([id]);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('error');
@@ -71,7 +71,7 @@ describe('a run that throws never leaves its fault in', () => {
     await e.waitForPhase(id, 'observing');
     e.store.close();
     await waitFor('the fault to be reverted from memory', () => e.target.faults.size === 0);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.target.revertCalls.map((c) => c.experimentId)).toEqual([id]);
   });
 });
@@ -108,7 +108,7 @@ describe('a target call that passes its deadline is not abandoned', () => {
     expect(landed.returnedAt).toBeUndefined();
     expect(e.target.revertCalls.some((c) => c.handleId === landed.handleId && c.at >= landed.appliedAt!)).toBe(true);
     await waitFor('the thread to say so', () => /landed after its deadline and had applied the fault; reverted and confirmed/.test(thread(e)));
-    e.service.runner.faults.stop();
+    e.engine.runner.faults.stop();
   });
 
   it('the run ends at the expiry journaled with the intent, not a duration after a slow inject', async () => {
@@ -132,7 +132,7 @@ describe('the revert receipt', () => {
     expect(e.kinds(id)).toContain('revert-confirmed');
     expect(e.target.confirmCalls).toBe(1);
     expect(thread(e)).toMatch(/reverted and confirmed: latency on .* reads as before/);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const draft = readFileSync(String(e.journal(id).find((j) => j.kind === 'postmortem')!.data.path), 'utf8');
     expect(draft).toContain('Every injected fault was reverted and confirmed');
     expect(draft).toMatch(/Target read back after the revert: as it was before/);
@@ -148,7 +148,7 @@ describe('the revert receipt', () => {
     expect(e.kinds(id)).toContain('revert-unconfirmed');
     expect(e.target.confirmCalls).toBe(3); // looked again twice before saying so
     expect(thread(e)).toMatch(/revert NOT confirmed/);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const draft = readFileSync(String(e.journal(id).find((j) => j.kind === 'postmortem')!.data.path), 'utf8');
     expect(draft).toContain('At least one revert FAILED or is NOT confirmed');
     expect(draft).toMatch(/Revert NOT confirmed \(handle fh-[0-9a-f]+\): latency still active on .*Finish by hand: clear memory fault/);
@@ -163,7 +163,7 @@ describe('reconcile while the bot runs', () => {
     e.target.plant({ handleId: 'fh-lost0001', experimentId: id });
     e.target.plant({ handleId: 'fh-lost0002', experimentId: 'exp-unknown' });
 
-    const loop = e.service.startReconcileLoop(25);
+    const loop = e.engine.startReconcileLoop(25);
     await waitFor('the lost faults to be reverted', () => e.target.faults.size === 0);
     await loop.stop();
     const entry = e.journal(id).find((j) => j.kind === 'reconcile-revert')!;

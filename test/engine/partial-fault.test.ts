@@ -32,13 +32,13 @@ describe('a partly applied fault', () => {
   it('is said in the thread, shown on the card, and the run ends inconclusive with the reason; the post-mortem says it as sentences', async () => {
     const e = engine();
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.verdict).toBe('held'); // the same run, fully applied
 
     const target = new MemoryTarget(CANDIDATES);
     const partialEngine = engine({ target, driver: partlyApplying(target) });
     const pid = await partialEngine.launch();
-    await partialEngine.service.runner.settle();
+    await partialEngine.engine.runner.settle();
 
     const r = partialEngine.service.get(pid).record;
     expect(r).toMatchObject({ state: 'completed', verdict: 'inconclusive', partial });

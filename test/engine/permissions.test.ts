@@ -28,7 +28,7 @@ const engine = engineFactory({
 });
 
 const registry = commandRegistry();
-const chaos = (e: Engine, line: string, actor: Actor) => dispatch(line, { actor, channel: '#chaos', service: e.service }, registry);
+const chaos = (e: Engine, line: string, actor: Actor) => dispatch(line, { actor, channel: '#chaos', engine: e.engine.facade, log: e.log }, registry);
 
 /** Everything a refused command must leave alone. */
 const snapshot = (e: Engine) => ({
@@ -61,12 +61,12 @@ describe('who may do what, through dispatch: a refusal is coded, ephemeral, audi
   ])('%s → %s', async (_what, state, line, actor, code, message) => {
     const e = engine();
     const id = state === 'proposed' ? await proposed(e) : await approved(e);
-    await e.service.notifier.flush();
+    await e.engine.notifier.flush();
     const before = snapshot(e);
     const rows = e.store.events().length;
 
     const reply = await chaos(e, line(id), actor);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     expect(reply.errorCode).toBe(code);
     expect(reply.ephemeral).toBe(true);
@@ -142,25 +142,25 @@ describe('who may do what, through dispatch: a refusal is coded, ephemeral, audi
 });
 
 describe('game days', () => {
-  const chaosGd = (e: Engine, line: string, actor: Actor) => dispatch(line, { actor, channel: '#gameday', service: e.service }, registry);
+  const chaosGd = (e: Engine, line: string, actor: Actor) => dispatch(line, { actor, channel: '#gameday', engine: e.engine.facade, log: e.log }, registry);
 
   it('the proposer cannot approve from another workspace; someone else cannot reject or cancel; an approver can', async () => {
     const e = engine();
-    const { record } = await e.service.gamedays.propose({ name: 'web-day', actor: alice });
+    const { record } = await e.engine.gamedays.propose({ name: 'web-day', actor: alice });
     expect((await chaosGd(e, `/chaos gameday approve ${record.id}`, aliceElsewhere)).errorCode).toBe('approval_self');
     expect((await chaosGd(e, `/chaos gameday reject ${record.id}`, mallory)).errorCode).toBe('not_permitted');
     expect((await chaosGd(e, `/chaos gameday abort ${record.id}`, mallory)).errorCode).toBe('not_permitted');
-    expect(e.service.gamedays.get(record.id).record.state).toBe('proposed');
+    expect(e.engine.gamedays.get(record.id).record.state).toBe('proposed');
     expect((await chaosGd(e, `/chaos gameday approve ${record.id}`, bob)).errorCode).toBeUndefined();
     // The commander (no approver) cancels the approved day before it runs.
     expect((await chaosGd(e, `/chaos gameday abort ${record.id} not today`, cmdr)).errorCode).toBeUndefined();
-    expect(e.service.gamedays.get(record.id).record.state).toBe('cancelled');
+    expect(e.engine.gamedays.get(record.id).record.state).toBe('cancelled');
   });
 
   it('the commander, no approver and not the proposer, starts the steps; anyone aborts the running day', async () => {
     const e = engine();
-    const { record } = await e.service.gamedays.propose({ name: 'web-day', actor: alice });
-    await e.service.gamedays.approve(record.id, bob);
+    const { record } = await e.engine.gamedays.propose({ name: 'web-day', actor: alice });
+    await e.engine.gamedays.approve(record.id, bob);
     expect((await chaosGd(e, `/chaos gameday continue ${record.id}`, mallory)).errorCode).toBe('gameday_role');
     expect((await chaosGd(e, `/chaos gameday continue ${record.id}`, cmdr)).errorCode).toBeUndefined();
     await waitFor('the step to run', () => e.service.list(10).some((x) => x.record.gameDay?.id === record.id && x.record.phase === 'observing'));

@@ -38,7 +38,7 @@ describe('pre-flight: every guardrail is sampled once before the fault goes in',
     const e = engine();
     e.signal.set('errors', step);
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
 
     const r = e.service.get(id).record;
     expect(r.state).toBe('aborted');
@@ -57,7 +57,7 @@ describe('pre-flight: every guardrail is sampled once before the fault goes in',
   it('a healthy guardrail and steady state let the fault in; the pre-flight is journaled before the intent', async () => {
     const e = engine();
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('completed');
     const kinds = e.kinds(id);
     expect(kinds.indexOf('preflight')).toBeGreaterThan(-1);
@@ -71,13 +71,13 @@ describe('pre-flight: every guardrail is sampled once before the fault goes in',
     const name = guardrailOnly(e, 'no-steady-state');
     e.signal.set('errors', UNKNOWN('query returned no series'));
     const refused = await e.launch(name);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(refused).record.abort?.code).toBe('preflight_failed');
     expect(e.target.injectCalls).toHaveLength(0);
 
     e.signal.set('errors', 0);
     const ran = await e.launch(name);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(ran).record.state).toBe('completed');
     const first = e.signal.samples.find((s) => s.key === 'errors' && s.at >= e.service.get(ran).record.startedAt!)!;
     expect(first.at).toBeLessThanOrEqual(e.service.get(ran).record.injectedAt!);
@@ -88,7 +88,7 @@ describe('pre-flight: every guardrail is sampled once before the fault goes in',
     const e = engine();
     e.signal.set('success', 0.5);
     const id = await e.launch();
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.abort?.code).toBe('steady_state_failed');
     expect(preflightOf(e, id).data.guardrails).toEqual([expect.objectContaining({ passed: true })]);
   });
@@ -100,7 +100,7 @@ describe('blind after a time', () => {
     const name = guardrailOnly(e, 'blind-after', '    maxUnknown: 100\n    blindAfter: 50ms\n');
     e.signal.set('errors', HANG, [0]);
     const id = await e.launch(name);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.abort?.code).toBe('guardrail_blind');
     expect(r.plan.guardrails[0]).toMatchObject({ maxUnknown: 100, blindAfterMs: 50 });
@@ -123,7 +123,7 @@ describe('a guardrail that breaks does not wait for a slower one', () => {
     e.signal.set('p99', HANG, [120]); // answers the pre-flight, then hangs
     e.signal.set('errors', 0.5, [0]);
     const id = await e.launch(name);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.abort?.code).toBe('guardrail_breach');
     expect(r.abort?.reason).toBe('guardrail breached: error rate (0.5 > 0.05 for 0s of 0s)');
@@ -182,7 +182,7 @@ describe('guardrail rounds at a fixed rate (causal: the test moves the clock)', 
     expect(signal.gates[3]!.at - signal.gates[2]!.at).toBeLessThan(INTERVAL + (INTERVAL * 2) / 3); // not interval + the slow sample
 
     e.service.abort(id, { id: 'carol', team: 'T1', name: 'Carol' }, 'test done');
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(id).record.state).toBe('aborted');
     expect(e.target.faults.size).toBe(0);
   });
@@ -206,7 +206,7 @@ describe('guardrail rounds at a fixed rate (causal: the test moves the clock)', 
     clock.advance(INTERVAL);
     await waitFor('round 3', () => signal.gates.length === 4);
     signal.gates[3]!.answer(0.5);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     const r = e.service.get(id).record;
     expect(r.abort?.code).toBe('guardrail_breach');
     const held = (signal.gates[3]!.at - signal.gates[1]!.at) / 1000;

@@ -40,7 +40,7 @@ describe('crash recovery (invariant 2: at start-up every fault whose experiment 
     expect(second.store.verifyAudit().ok).toBe(true);
 
     // The dead runner ends without touching anything (its first write fails), and the record stands.
-    await first.service.runner.settle();
+    await first.engine.runner.settle();
     expect(first.log.messages('error')).toContain('run crashed; aborting and reverting');
     expect(second.service.get(id).record.state).toBe('aborted');
     expect(second.store.verifyAudit().ok).toBe(true);
@@ -56,7 +56,7 @@ describe('crash recovery (invariant 2: at start-up every fault whose experiment 
     link.sever(); // dies while the call is in flight
     first.store.close();
     await waitFor('the target to apply the fault', () => first.target.faults.size === 1);
-    await first.service.runner.settle();
+    await first.engine.runner.settle();
 
     const second = engine({ dir: first.dir, target: first.target, signal: first.signal });
     expect(second.kinds(id)).toContain('inject-intent');
@@ -100,7 +100,7 @@ describe('org-wide caps and the kill switch (invariants 1 and 5)', () => {
 
     const aborted = e.service.halt(carol, 'incident in progress');
     expect(aborted.map((x) => x.record.id).sort()).toEqual([a, c].sort());
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     for (const x of [a, c]) {
       expect(e.service.get(x).record.state).toBe('aborted');
       expect(e.service.get(x).record.abort?.code).toBe('halt');
@@ -119,7 +119,7 @@ describe('org-wide caps and the kill switch (invariants 1 and 5)', () => {
 
     e2.service.resume(carol);
     await e2.service.start(d, carol);
-    await e2.service.runner.settle();
+    await e2.engine.runner.settle();
     expect(e2.service.get(d).record.state).toBe('completed');
     expect(e2.kinds(d).filter((k) => k === 'inject-intent')).toHaveLength(1);
     expect(e2.store.events({ kinds: ['halt', 'resume'] }).map((x) => [x.kind, x.actor])).toEqual([

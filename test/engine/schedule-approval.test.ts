@@ -23,7 +23,7 @@ describe('standing approvals', () => {
     expect(s.runs(id)[0]!.data).toMatchObject({ started: true, standing: { by: 'bob' } });
     await s.e.waitForState(exp.id, 'completed', 5000);
     expect(s.e.service.get(exp.id).record.verdict).toBe('held');
-    await s.e.service.notifier.flush();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain(`Schedule ${id} started ${exp.id}: web-latency`);
     expect(s.chatText()).toContain('Under the standing approval of Bob (bob)');
     expect(s.e.store.events({ kinds: ['schedule-standing-granted'] })[0]).toMatchObject({ actor: 'bob', data: { scheduleId: id, standing: { specHash: expect.any(String) } } });
@@ -38,7 +38,7 @@ describe('standing approvals', () => {
     expect(standing!.expiresAt).toBeLessThan(T0 + HOUR); // it lapses before the next slot
     const [first] = await s.tickAt(T0 + 1_000);
     expect(s.e.service.get(first!.experimentId!).record.state).toBe('running');
-    await s.e.service.runner.settle();
+    await s.e.engine.runner.settle();
 
     const [second] = await s.tickAt(T0 + HOUR + 1_000);
     const exp = s.e.service.get(second!.experimentId!).record;
@@ -46,7 +46,7 @@ describe('standing approvals', () => {
     const why = `the standing approval by Bob (bob) expired at ${new Date(standing!.expiresAt).toISOString()}`;
     expect(s.runs(sch.id)[0]!.data).toMatchObject({ started: false, standingVoid: why });
     expect(s.e.store.events({ kinds: ['schedule-fired'] }).at(-1)!.data).toMatchObject({ standingVoid: why });
-    await s.e.service.notifier.flush();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain(`Needs an approver: ${why}`);
   });
 

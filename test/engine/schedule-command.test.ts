@@ -114,7 +114,7 @@ describe('pause, resume, remove and failures', () => {
     expect(s.runs(sch.id)).toEqual([expect.objectContaining({ outcome: 'failed', data: expect.objectContaining({ code: 'ladder', reason: expect.stringContaining('blastRadius=one first'), choice: 'web-latency' }) })]);
     expect(s.e.store.events({ kinds: ['schedule-failed'] })[0]!.data).toMatchObject({ scheduleId: sch.id, code: 'ladder' });
     expect(s.e.service.list()).toEqual([]);
-    await s.e.service.notifier.flush();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain(`Schedule ${sch.id}: the ${new Date(T0).toISOString()} run failed (ladder)`);
   });
 

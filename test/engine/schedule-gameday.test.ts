@@ -5,7 +5,7 @@ import { ScheduleSettings } from '../../src/core/schedule.js';
 import { createSchedules } from '../../src/engine/schedules/schedule-runner.js';
 import { ShiftedClock } from '../fakes/shifted-clock.js';
 import { alice, bob, carol, engineFactory, waitFor } from './engine-harness.js';
-import { HOUR, MIN, PLAYBOOKS, T0 } from './schedule-harness.js';
+import { HOUR, MIN, PLAYBOOKS, surroundings, T0 } from './schedule-harness.js';
 
 const GAMEDAY = `
 kind: GameDay
@@ -26,19 +26,19 @@ function setup() {
   clock.advance(T0 - 10 * MIN - clock.now());
   const e = engine({ playbooks: PLAYBOOKS, gamedays: [GAMEDAY], clock });
   const { book, runner } = createSchedules({
-    service: e.service,
+    ...surroundings(e),
     store: e.store,
     clock,
     log: e.log,
     settings: ScheduleSettings.parse({}),
     random: seededRandom(7),
-    gameDays: e.service.gamedays.forSchedules(),
+    gameDays: e.engine.gamedays.forSchedules(),
   });
   const tickAt = (t: number) => {
     clock.advance(t - clock.now());
     return runner.tick(t);
   };
-  const chaos = (line: string, actor = alice) => dispatch(line, { actor, channel: '#gameday', service: e.service }, commandRegistry());
+  const chaos = (line: string, actor = alice) => dispatch(line, { actor, channel: '#gameday', engine: e.engine.facade, log: e.log }, commandRegistry());
   return { e, book, tickAt, chaos };
 }
 
@@ -51,7 +51,7 @@ describe('a scheduled game day through the real game-day engine', () => {
 
     const [first] = await tickAt(T0 + 1_000);
     expect(first).toMatchObject({ outcome: 'fired' });
-    const proposed = e.service.gamedays.get(first!.gameDayId!).record;
+    const proposed = e.engine.gamedays.get(first!.gameDayId!).record;
     expect(proposed).toMatchObject({ state: 'proposed', scheduleId: sch, proposedBy: { id: 'alice' } });
     await chaos(`/chaos gameday reject ${proposed.id} not today`, bob);
 
@@ -59,8 +59,8 @@ describe('a scheduled game day through the real game-day engine', () => {
     const [second] = await tickAt(T0 + HOUR + 1_000);
     expect(second).toMatchObject({ outcome: 'fired' });
     const id = second!.gameDayId!;
-    await waitFor('step 1 to end', () => e.service.gamedays.get(id).record.state === 'checkpoint', 5000);
-    const r = e.service.gamedays.get(id).record;
+    await waitFor('step 1 to end', () => e.engine.gamedays.get(id).record.state === 'checkpoint', 5000);
+    const r = e.engine.gamedays.get(id).record;
     expect(r.approval?.by.id).toBe('bob');
     expect(r.decisions[0]).toMatchObject({ choice: 'continue', reason: `scheduled start (${sch})` });
     expect(r.steps[0]).toMatchObject({ state: 'completed', verdict: 'held' });
@@ -68,11 +68,11 @@ describe('a scheduled game day through the real game-day engine', () => {
     // While the game day is open it holds its targets: the next slot is skipped, not fired on top of it.
     const [third] = await tickAt(T0 + 2 * HOUR + 1_000);
     expect(third).toMatchObject({ outcome: 'skipped' });
-    expect(e.service.gamedays.list(10)).toHaveLength(2);
+    expect(e.engine.gamedays.list(10)).toHaveLength(2);
 
     expect((await chaos(`/chaos gameday continue ${id}`, alice)).errorCode).toBe('gameday_role');
     await chaos(`/chaos gameday continue ${id}`, carol);
-    await waitFor('the day to complete', () => e.service.gamedays.get(id).record.state === 'completed', 5000);
+    await waitFor('the day to complete', () => e.engine.gamedays.get(id).record.state === 'completed', 5000);
     expect(e.target.faults.size).toBe(0);
   });
 });

@@ -59,6 +59,12 @@ export interface Scheduling {
   restart(): Scheduling;
 }
 
+/** What a book and runner of the test's own need from the engine (its schedules' settings, game days and random source are the test's). */
+export function surroundings(e: Engine) {
+  const { engine } = e;
+  return { experiments: e.service, journal: engine.journal, notifier: engine.notifier, killSwitch: engine.killSwitch, freezes: engine.freezes, approvers: e.settings.approval.approvers };
+}
+
 export function registry(): ReadonlyMap<string, Command> {
   return new Map([...commandRegistry(), ['schedule', scheduleCommand]]);
 }
@@ -69,7 +75,18 @@ export function scheduling(make: (o?: EngineOptions) => Engine, o: EngineOptions
   if (!o.clock) clock.advance(T0 - 10 * MIN - clock.now());
   const e = make({ playbooks: PLAYBOOKS, ...o, clock });
   const settings = ScheduleSettings.parse(o.schedules ?? {});
-  const { book, runner } = createSchedules({ service: e.service, store: e.store, clock, log: e.log, settings, random: seededRandom(7), ...(o.gameDays ? { gameDays: o.gameDays } : {}) });
+  const { engine } = e;
+  const { book, runner } = createSchedules({
+    ...surroundings(e),
+    store: e.store,
+    clock,
+    log: e.log,
+    settings,
+    random: seededRandom(7),
+    ...(o.gameDays ? { gameDays: o.gameDays } : {}),
+  });
+  // `/chaos schedule` reaches this book (its settings, game days and random source are the test's).
+  const facade = { ...engine.facade, schedules: book };
   const s: Scheduling = {
     e,
     clock,
@@ -79,7 +96,7 @@ export function scheduling(make: (o?: EngineOptions) => Engine, o: EngineOptions
       clock.advance(t - clock.now());
       return runner.tick(t);
     },
-    chaos: (line, actor = alice) => dispatch(line, { actor, channel: '#chaos', service: e.service }, registry()),
+    chaos: (line, actor = alice) => dispatch(line, { actor, channel: '#chaos', engine: facade, log: e.log }, registry()),
     chatText: () => e.chat.transcript(),
     runs: (id) => e.store.scheduleRuns.list(id),
     restart() {

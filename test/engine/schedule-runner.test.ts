@@ -3,7 +3,7 @@ import { pickCandidate } from '../../src/core/schedule.js';
 import { fireSlot } from '../../src/engine/schedules/schedule-fire.js';
 import { LAST_TICK_KEY } from '../../src/engine/schedules/schedule-runner.js';
 import { alice, bob, carol, engineFactory } from './engine-harness.js';
-import { DAY, FakeGameDays, HOUR, MIN, scheduling, T0 } from './schedule-harness.js';
+import { DAY, FakeGameDays, HOUR, MIN, scheduling, surroundings, T0 } from './schedule-harness.js';
 
 const engine = engineFactory();
 const hourly = (names = 'web-latency', extra: Partial<Parameters<ReturnType<typeof scheduling>['book']['add']>[0]> = {}) => ({ names: names.split(','), cron: '0 * * * *', channel: '#chaos', ...extra });
@@ -22,8 +22,8 @@ describe('a schedule fires on its slot', () => {
     expect(journaled).toHaveLength(1);
     expect(journaled[0]!.data).toMatchObject({ scheduleId: sch.id, slot: T0, index: 0, of: 1, rotate: 'random', seed: sch.seed });
     expect(s.e.store.journal(exp.id).find((ev) => ev.kind === 'proposed')?.data).toMatchObject({ scheduleId: sch.id });
-    await s.e.service.runner.settle();
-    await s.e.service.notifier.flush();
+    await s.e.engine.runner.settle();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain(`Schedule ${sch.id} proposed ${exp.id}: web-latency`);
     expect(s.chatText()).toContain('no standing approval');
     // The normal flow still works: a second person approves, anyone starts.
@@ -61,7 +61,8 @@ describe('a slot fires at most once', () => {
   it('the claim alone holds: a second process acting on the same slot proposes nothing', async () => {
     const s = scheduling(engine);
     const sch = s.book.add(hourly(), alice);
-    const deps = { service: s.e.service, store: s.e.store, book: s.book, log: s.e.log };
+    const { approvers: _approvers, ...parts } = surroundings(s.e);
+    const deps = { ...parts, store: s.e.store, book: s.book, log: s.e.log };
     const first = await fireSlot(deps, sch, T0, T0 + 1_000, false);
     expect(first).toMatchObject({ outcome: 'fired' });
     s.e.service.reject(first!.experimentId!, bob, 'free the target again');
@@ -86,13 +87,13 @@ describe('freezes and halts', () => {
   it('a freeze skips the slot (reason and window named, journaled, noted in the channel) and nothing is proposed', async () => {
     const s = scheduling(engine);
     const sch = s.book.add(hourly(), alice);
-    const w = s.e.service.freezes.add(T0 - HOUR, T0 + 90 * MIN, 'payments deploy', 'carol');
+    const w = s.e.engine.freezes.add(T0 - HOUR, T0 + 90 * MIN, 'payments deploy', 'carol');
     const [r] = await s.tickAt(T0 + 2_000);
     expect(r).toMatchObject({ outcome: 'skipped', reason: `frozen until ${new Date(T0 + 90 * MIN).toISOString()}: payments deploy (${w.id})` });
     expect(s.runs(sch.id)[0]).toMatchObject({ outcome: 'skipped', data: { freeze: w.id } });
     expect(s.e.store.events({ kinds: ['schedule-skipped'] })[0]!.data).toMatchObject({ scheduleId: sch.id, reason: expect.stringContaining('payments deploy') });
     expect(s.e.service.list()).toEqual([]);
-    await s.e.service.notifier.flush();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain(`Schedule ${sch.id} skipped its ${new Date(T0).toISOString()} run`);
     expect(s.chatText()).toContain('payments deploy');
     // Still inside the window an hour later; after it the next slot fires.
@@ -141,7 +142,7 @@ describe('runs missed while the bot was down', () => {
     expect(s.runs(sch.id).find((r) => r.outcome === 'fired')!.data).toMatchObject({ late: true });
     expect(s.e.service.list()).toHaveLength(1);
     expect(await s.tickAt(T0 + 3 * HOUR + 21 * MIN)).toEqual([]);
-    await s.e.service.notifier.flush();
+    await s.e.engine.notifier.flush();
     expect(s.chatText()).toContain('catching up a run missed while the bot was down');
   });
 

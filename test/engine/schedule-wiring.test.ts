@@ -43,23 +43,23 @@ describe('wireSchedules', () => {
     const clock = new ShiftedClock();
     const e = engine({ clock });
     const { config } = readConfig({ env: {}, cwd: os.tmpdir() });
-    const sch = () => e.service.schedules!;
+    const sch = () => e.engine.schedules;
     // A schedule from before the restart, due every minute, and a bot that was down for an hour.
-    const wired0 = wireSchedules({ config: { ...config, schedules: { ...config.schedules, enabled: false } }, service: e.service, store: e.store, clock, log: e.log });
+    const wired0 = wireSchedules({ settings: { ...config.schedules, enabled: false }, runner: e.engine.scheduleRunner, store: e.store, log: e.log });
     const added = sch().add({ names: ['web-latency'], cron: '* * * * *', channel: '#chaos' }, alice);
     e.store.settings.set(LAST_TICK_KEY, String(clock.now()));
     await wired0.stop();
     clock.advance(HOUR);
-    const wired = wireSchedules({ config, service: e.service, store: e.store, clock, log: e.log });
+    const wired = wireSchedules({ settings: config.schedules, runner: e.engine.scheduleRunner, store: e.store, log: e.log });
     await wired.stop();
     expect(e.store.scheduleRuns.list(added.id).map((r) => r.outcome).sort()).toEqual(['fired', 'skipped']);
   });
 
   it('disabled: schedules can be managed but nothing fires, and the command says so', async () => {
-    const e = engine();
     const { config } = readConfig({ file: configFile('schedules: { enabled: false }\n'), env: {} });
-    const wired = wireSchedules({ config, service: e.service, store: e.store, clock: e.clock, log: e.log });
-    const reply = await dispatch('/chaos schedule add web-latency "* * * * *"', { actor: alice, channel: '#chaos', service: e.service }, registry());
+    const e = engine({ scheduleSettings: config.schedules });
+    const wired = wireSchedules({ settings: config.schedules, runner: e.engine.scheduleRunner, store: e.store, log: e.log });
+    const reply = await dispatch('/chaos schedule add web-latency "* * * * *"', { actor: alice, channel: '#chaos', engine: e.engine.facade, log: e.log }, registry());
     expect(reply.sections.join(' ')).toContain('schedules.enabled: false');
     await wired.stop();
     expect(e.store.settings.get(LAST_TICK_KEY)).toBeUndefined();

@@ -34,7 +34,7 @@ describe('one experiment per target, compared as targets', () => {
     const busy = await refusal(e.service.start(cart.record.id, alice));
     expect(busy.code).toBe('target_busy');
     expect(busy.message).toBe(`memory:prod:pod/shop/cart-1 in memory:prod:node/node-b1 already under experiment ${drain}; one experiment per target at a time`);
-    await e.service.runner.settle();
+    await e.engine.runner.settle();
     expect(e.service.get(drain).record.verdict).toBe('held');
     expect(e.service.get(web).record.verdict).toBe('held');
   });

@@ -31,13 +31,13 @@ describe('a three-step game day through the console on the real sandbox', () => 
     rmSync(extra, { recursive: true, force: true });
   });
 
-  const record = (id: string): GameDayRecord => h.app.service.gamedays.get(id).record;
+  const record = (id: string): GameDayRecord => h.app.engine.gamedays.get(id).record;
   const text = () => h.transcript.join('\n');
   const as = (user: string) => h.session.handle(`/as ${user}`);
   async function proposeAndApprove(): Promise<string> {
     await as('alice');
     await h.session.handle('/chaos gameday start checkout-quick-gameday');
-    const id = h.app.service.gamedays.list(1)[0]!.record.id;
+    const id = h.app.engine.gamedays.list(1)[0]!.record.id;
     await as('bob');
     await h.session.handle(`/chaos gameday approve ${id}`);
     expect(record(id).state).toBe('approved');
@@ -68,8 +68,8 @@ describe('a three-step game day through the console on the real sandbox', () => 
     expect(r.steps.map((s) => `${s.state}/${s.verdict}`)).toEqual(['completed/held', 'completed/held', 'completed/held']);
     expect(r.decisions.map((d) => `${d.beforeStep + 1}:${d.choice}:${d.by.id}`)).toEqual(['1:continue:alice', '2:hold:alice', '2:continue:alice', '3:continue:alice']);
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
-    await h.app.service.gamedays.settle();
-    await h.app.service.notifier.flush();
+    await h.app.engine.gamedays.settle();
+    await h.app.engine.notifier.flush();
     expect(existsSync(r.reportPath)).toBe(true);
     expect(text()).toContain(r.reportPath);
     expect(readFileSync(r.reportPath, 'utf8')).toContain('checking the dashboards');
@@ -88,14 +88,14 @@ describe('a three-step game day through the console on the real sandbox', () => 
 
     await as('bob');
     await h.session.handle(`/chaos gameday abort ${id} p99 looks wrong`);
-    await h.app.service.runner.settle();
-    await h.app.service.gamedays.settle();
+    await h.app.engine.runner.settle();
+    await h.app.engine.gamedays.settle();
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
     const r = record(id);
     expect(r.state).toBe('aborted');
     expect(r.closedBy).toMatchObject({ by: { id: 'bob' }, reason: 'p99 looks wrong' });
     expect(r.steps.map((s) => s.state)).toEqual(['completed', 'aborted', null]);
-    expect(h.app.service.list(50).filter((e) => e.record.gameDay?.id === id)).toHaveLength(2);
+    expect(h.app.engine.experiments.list(50).filter((e) => e.record.gameDay?.id === id)).toHaveLength(2);
     expect(existsSync(r.reportPath)).toBe(true);
   });
 });

@@ -74,7 +74,7 @@ export async function startHarness(overrides: Record<string, unknown> = {}, sand
   const write = (t: string) => transcript.push(t);
   const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
   const app = await createApp({ config, chat: new ConsoleChat(write), log, vars: playbookVars(config, sandbox), cwd: ROOT });
-  const session = new ConsoleSession({ service: app.service, registry: commandRegistry(), config: { user: 'alice', channel: '#chaos' }, write, echo: true });
+  const session = new ConsoleSession({ engine: app.engine.facade, log, registry: commandRegistry(), config: { user: 'alice', channel: '#chaos' }, write, echo: true });
   return {
     dir,
     sandbox,

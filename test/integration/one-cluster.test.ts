@@ -79,7 +79,7 @@ afterAll(async () => {
 describe('one cluster: the pods guardrail reads the cluster the target acts on', () => {
   it('takes the kubernetes target kubeconfig and context, and the card says which cluster each check reads', async () => {
     expect(app.playbookReports.filter((r) => !r.ok)).toEqual([]);
-    const { record, spec } = await app.service.propose({ playbook: 'web-scale-prod', actor: alice });
+    const { record, spec } = await app.engine.experiments.propose({ playbook: 'web-scale-prod', actor: alice });
     expect(record.plan.targets.map((t) => [t.id, t.attributes.cluster, t.attributes.replicas])).toEqual([['deployment/shop/web', 'prod', '3']]);
     expect(record.plan.guardrails[0]?.signal).toBe('pods shop/app=web → ready-count in cluster prod');
     expect(spec.guardrails[0]?.signal).toMatchObject({ source: 'pods', cluster: 'prod' });
@@ -87,12 +87,12 @@ describe('one cluster: the pods guardrail reads the cluster the target acts on',
   });
 
   it('a scale-down in prod is watched in prod: the guardrail breaks at 1 Ready pod and the run is refuted', async () => {
-    const { record } = await app.service.propose({ playbook: 'web-scale-prod', actor: alice });
-    await app.service.approve(record.id, bob);
-    await app.service.start(record.id, alice);
-    await waitUntil('the run to end', () => ['completed', 'aborted', 'failed'].includes(app.service.get(record.id).record.state), 30_000);
-    await app.service.runner.settle();
-    const r = app.service.get(record.id).record;
+    const { record } = await app.engine.experiments.propose({ playbook: 'web-scale-prod', actor: alice });
+    await app.engine.experiments.approve(record.id, bob);
+    await app.engine.experiments.start(record.id, alice);
+    await waitUntil('the run to end', () => ['completed', 'aborted', 'failed'].includes(app.engine.experiments.get(record.id).record.state), 30_000);
+    await app.engine.runner.settle();
+    const r = app.engine.experiments.get(record.id).record;
     expect(r).toMatchObject({ state: 'aborted', verdict: 'refuted', abort: { code: 'guardrail_breach' } });
     const readings = app.store.journal(record.id).filter((e) => e.kind === 'reading').flatMap((e) => (e.data.results as Array<{ value?: number }>).map((x) => x.value));
     expect(readings).toContain(1);
@@ -102,17 +102,17 @@ describe('one cluster: the pods guardrail reads the cluster the target acts on',
   }, 60_000);
 
   it('a playbook that names its cluster runs there, and its pods checks follow it', async () => {
-    const { record, spec } = await app.service.propose({ playbook: 'web-scale-other', actor: alice });
+    const { record, spec } = await app.engine.experiments.propose({ playbook: 'web-scale-other', actor: alice });
     expect(record.plan.targets.map((t) => t.attributes.cluster)).toEqual(['other']);
     expect(record.plan.scope).toEqual({ cluster: 'other', namespace: 'shop', kind: 'deployment', selection: 'name=web' });
     expect(record.plan.guardrails[0]?.signal).toBe('pods shop/app=web → ready-count in cluster other');
     expect(await sampleAll(app.signals, [spec.guardrails[0]!.signal], { now: Date.now }, 2000)).toMatchObject([{ status: 'ok', value: 6 }]);
-    const card = messageText(app.service.transitions.card({ record, spec, card: null }));
+    const card = messageText(app.engine.experiments.card({ record, spec, card: null }));
     expect(card).toContain('Target: kubernetes · cluster other · namespace shop · deployment name=web · radius one');
   });
 
   it('the post-mortem of the prod run tells the scale-down as a sentence', () => {
-    const run = app.service.list(10).find((e) => e.record.name === 'web-scale-prod' && e.record.state === 'aborted')!;
+    const run = app.engine.experiments.list(10).find((e) => e.record.name === 'web-scale-prod' && e.record.state === 'aborted')!;
     const md = readFileSync(String(app.store.journal(run.record.id).find((e) => e.kind === 'postmortem')?.data.path), 'utf8');
     expect(md).toContain('Scaling deployment/shop/web from 3 to 1 replicas');
     expect(md).toContain('- Target: `kubernetes · cluster prod · namespace shop · deployment name=web · radius one`');

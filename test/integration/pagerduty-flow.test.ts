@@ -35,15 +35,15 @@ describe('PagerDuty on the bot\'s HTTP server: webhook auto-abort, the incident 
   it('an open incident on a linked service blocks the start, naming it', async () => {
     const inc = pd.incidents.addIncident({ serviceId: SERVICE, title: 'Checkout is paging', status: 'acknowledged' });
     await h.slash('propose checkout-latency', 'U0ALICE');
-    await waitUntil('proposal', () => h.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
-    const id = h.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
+    await waitUntil('proposal', () => h.bot.app.engine.experiments.byState(['proposed']).length === 1);
+    const id = h.bot.app.engine.experiments.byState(['proposed'])[0]!.record.id;
     await h.click('approve', id, 'U0BOB');
-    await waitUntil('approved', () => h.bot.app.service.get(id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
     const start = await h.click('start', id, 'U0ALICE');
     const answer = await h.api.waitForResponse((r) => r.id === start.responseId, 5000);
     expect(JSON.stringify(answer.body)).toContain('incident_open');
     expect(JSON.stringify(answer.body)).toContain('Checkout is paging');
-    expect(h.bot.app.service.get(id).record.state).toBe('approved');
+    expect(h.bot.app.engine.experiments.get(id).record.state).toBe('approved');
     pd.incidents.setStatus(inc.id, 'resolved');
     await h.slash(`reject ${id} done here`, 'U0BOB');
   });
@@ -58,8 +58,8 @@ describe('PagerDuty on the bot\'s HTTP server: webhook auto-abort, the incident 
     const again = await postWebhook(hook(), body, headers);
     expect(again.status).toBe(202);
     await waitUntil('the fault to be cleared', async () => (await activeFaults(h.sandbox.adminUrl)).length === 0, 5000);
-    await h.bot.app.service.runner.settle();
-    const r = h.bot.app.service.get(id).record;
+    await h.bot.app.engine.runner.settle();
+    const r = h.bot.app.engine.experiments.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('incident');
     expect(r.abort?.reason).toMatch(/PagerDuty incident .* on service PCHECKOUT: https:\/\//);

@@ -78,9 +78,9 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
   });
 
   async function run(name: string): Promise<string> {
-    const { record } = await app.service.propose({ playbook: name, actor: { id: 'alice' } });
-    await app.service.approve(record.id, { id: 'bob' });
-    await app.service.start(record.id, { id: 'alice' });
+    const { record } = await app.engine.experiments.propose({ playbook: name, actor: { id: 'alice' } });
+    await app.engine.experiments.approve(record.id, { id: 'bob' });
+    await app.engine.experiments.start(record.id, { id: 'alice' });
     return record.id;
   }
 
@@ -88,7 +88,7 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
     const report = app.playbookReports.find((r) => r.file.endsWith('prom-syntax.yaml'))!;
     expect(report).toMatchObject({ ok: false, name: 'prom-syntax' });
     expect(report.problems).toEqual(['guardrails[0].signal.query (line 9): PromQL syntax error at 1:44 near "by"']);
-    const refused = await app.service.propose({ playbook: 'prom-syntax', actor: { id: 'alice' } }).then(
+    const refused = await app.engine.experiments.propose({ playbook: 'prom-syntax', actor: { id: 'alice' } }).then(
       () => null,
       (err: { code?: string; message: string }) => err,
     );
@@ -99,13 +99,13 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
   it('a guardrail whose query returns an empty vector refuses the start in pre-flight: nothing injected', async () => {
     expect(await prom.query(EMPTY_VECTOR)).toEqual([]);
     const id = await run('prom-empty');
-    await app.service.runner.settle();
-    const r = app.service.get(id).record;
+    await app.engine.runner.settle();
+    const r = app.engine.experiments.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('preflight_failed');
     expect(r.abort?.reason).toBe('pre-flight failed: guardrail "5xx ratio (Prometheus)" unknown: no data: the query returned an empty result');
     expect(r.injectedAt).toBeNull();
-    const kinds = app.service.journal.of(id).map((e) => e.kind);
+    const kinds = app.engine.journal.of(id).map((e) => e.kind);
     expect(kinds).toContain('preflight');
     expect(kinds).not.toContain('inject-intent');
     expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
@@ -136,14 +136,14 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
     await waitUntil('a 5xx ratio to read', async () => (await prom.query(ERROR_RATIO)).length > 0, 20_000);
     const id = await run('prom-breach');
     await waitUntil('the fault', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id));
-    await app.service.runner.settle();
-    const r = app.service.get(id).record;
+    await app.engine.runner.settle();
+    const r = app.engine.experiments.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('guardrail_breach');
     expect(r.abort?.reason).toMatch(/^guardrail breached: 5xx ratio \(Prometheus\) \([\d.]+ > 0\.05 for [\d.]+s of 2s\)$/);
     expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
     // No steady-state checks in this playbook: the guardrail was still read from Prometheus before the fault went in.
-    const journal = app.service.journal.of(id);
+    const journal = app.engine.journal.of(id);
     const preflight = journal.find((e) => e.kind === 'preflight')!;
     expect(preflight.data.guardrails).toEqual([expect.objectContaining({ name: '5xx ratio (Prometheus)', passed: true, value: expect.any(Number) })]);
     expect(preflight.seq).toBeLessThan(journal.find((e) => e.kind === 'inject-intent')!.seq);
@@ -152,10 +152,10 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
   it('Prometheus stopped mid-run: the guardrail goes blind, the experiment aborts and reverts', async () => {
     await waitUntil('errors to leave the 5 s window', async () => Number((await prom.query(ERROR_RATIO))[0]?.value[1] ?? 1) < 0.01, 20_000);
     const id = await run('prom-blind');
-    await waitUntil('observing', () => app.service.get(id).record.phase === 'observing', 10_000);
+    await waitUntil('observing', () => app.engine.experiments.get(id).record.phase === 'observing', 10_000);
     await prom.stop();
-    await app.service.runner.settle();
-    const r = app.service.get(id).record;
+    await app.engine.runner.settle();
+    const r = app.engine.experiments.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('guardrail_blind');
     expect(r.verdict).toBe('inconclusive');

@@ -88,12 +88,12 @@ describe("the shipped playbooks under the README's configuration", () => {
 
   it('every experiment playbook resolves within the caps, and proposing it is refused by nothing but the ladder', async () => {
     const outcomes: Record<string, string> = {};
-    for (const name of app.service.playbookNames()) {
-      const spec = app.service.playbookSpec(name);
-      const { plan } = await app.service.planFor(spec, 7); // targets, protection and the caps; the ladder is not checked here
+    for (const name of app.engine.experiments.playbookNames()) {
+      const spec = app.engine.experiments.playbookSpec(name);
+      const { plan } = await app.engine.experiments.planFor(spec, 7); // targets, protection and the caps; the ladder is not checked here
       expect(plan.targets.length, name).toBeGreaterThan(0);
       try {
-        await app.service.propose({ playbook: name, actor: alice });
+        await app.engine.experiments.propose({ playbook: name, actor: alice });
         outcomes[name] = 'proposed';
       } catch (err) {
         expect(isFaultlineError(err, 'ladder'), `${name}: ${(err as Error).message}`).toBe(true);
@@ -118,21 +118,21 @@ describe("the shipped playbooks under the README's configuration", () => {
   });
 
   it('the game day proposes with all its steps', async () => {
-    const { record } = await app.service.gamedays.propose({ name: 'checkout-latency-gameday', actor: alice });
+    const { record } = await app.engine.gamedays.propose({ name: 'checkout-latency-gameday', actor: alice });
     expect(record.steps).toHaveLength(3);
   });
 
   it('the cards name cluster, namespace and kind, and which cluster each pods check reads', async () => {
-    const cart = await app.service.propose({ playbook: 'k8s-cart-scale-down', actor: alice });
+    const cart = await app.engine.experiments.propose({ playbook: 'k8s-cart-scale-down', actor: alice });
     expect(cart.record.plan.targets.map((t) => [t.id, t.attributes.cluster])).toEqual([['deployment/shop/cart', 'prod']]);
-    const card = app.service.transitions.card(cart);
+    const card = app.engine.experiments.card(cart);
     const text = [...card.fields.map((f) => `${f.label}: ${f.value}`), ...card.sections].join('\n');
     expect(text).toContain('Target: kubernetes · cluster prod · namespace shop · deployment name=cart · radius one');
     expect(text).toContain('cart pods left Ready: abort when pods shop/app=cart → ready-count in cluster prod < 1');
-    const zone = await app.service.planFor(app.service.playbookSpec('k8s-zone-outage'), 7);
+    const zone = await app.engine.experiments.planFor(app.engine.experiments.playbookSpec('k8s-zone-outage'), 7);
     expect(zone.plan).toMatchObject({ candidates: 2, population: 6, scope: { cluster: 'prod', kind: 'node', selection: 'zone=eu-west-1a' } });
-    const drain = await app.service.propose({ playbook: 'k8s-node-drain', actor: alice });
-    const drainCard = app.service.transitions.card(drain).sections.join('\n');
+    const drain = await app.engine.experiments.propose({ playbook: 'k8s-node-drain', actor: alice });
+    const drainCard = app.engine.experiments.card(drain).sections.join('\n');
     expect(drainCard).toMatch(/Also affected \(preview\):\n• eu-west-1\w-node-\d · /);
   });
 });

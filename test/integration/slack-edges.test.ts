@@ -25,7 +25,7 @@ describe('Slack over HTTP: forged requests, the modal, the approver group', () =
     expect([forged.status, missing.status, stale.status, tampered.status]).toEqual([401, 401, 401, 401]);
     await new Promise((r) => setTimeout(r, 200));
     expect(audited()).toBe(before);
-    expect(h.bot.app.service.killSwitch.state()).toBeNull();
+    expect(h.bot.app.engine.killSwitch.state()).toBeNull();
     expect(h.api.responses.filter((r) => r.id === 'forged')).toEqual([]);
   });
 
@@ -58,7 +58,7 @@ describe('Slack over HTTP: forged requests, the modal, the approver group', () =
     expect(answer.response_action).toBe('errors');
     expect(Object.keys(answer.errors).sort()).toEqual(['blast_radius', 'duration']);
 
-    const before = h.bot.app.service.list(100).length;
+    const before = h.bot.app.engine.experiments.list(100).length;
     const good = await submit(
       {
         playbook: { value: { type: 'static_select', selected_option: { value: 'checkout-errors', text: { type: 'plain_text', text: 'checkout-errors' } } } },
@@ -68,8 +68,8 @@ describe('Slack over HTTP: forged requests, the modal, the approver group', () =
       'V0GOOD',
     );
     expect(good.status).toBe(200);
-    await waitUntil('the modal proposal', () => h.bot.app.service.list(100).length === before + 1);
-    const r = h.bot.app.service.list(1)[0]!.record;
+    await waitUntil('the modal proposal', () => h.bot.app.engine.experiments.list(100).length === before + 1);
+    const r = h.bot.app.engine.experiments.list(1)[0]!.record;
     expect(r.proposedBy).toMatchObject({ id: 'U0ALICE', team: 'T0001' });
     expect(r.plan.durationMs).toBe(20_000);
     expect(r.plan.targets).toHaveLength(1);
@@ -79,12 +79,12 @@ describe('Slack over HTTP: forged requests, the modal, the approver group', () =
   it('members of the approver group may approve; others may not', async () => {
     h.api.setUsergroup('S0SRE', ['U0GROUPIE']);
     await h.slash('propose checkout-latency', 'U0ALICE');
-    await waitUntil('proposal', () => h.bot.app.service.list(1)[0]?.record.name === 'checkout-latency' && h.bot.app.service.list(1)[0]?.record.state === 'proposed');
-    const id = h.bot.app.service.list(1)[0]!.record.id;
+    await waitUntil('proposal', () => h.bot.app.engine.experiments.list(1)[0]?.record.name === 'checkout-latency' && h.bot.app.engine.experiments.list(1)[0]?.record.state === 'proposed');
+    const id = h.bot.app.engine.experiments.list(1)[0]!.record.id;
     const outsider = await h.click('approve', id, 'U0OUTSIDER');
     expect(JSON.stringify((await h.api.waitForResponse((r) => r.id === outsider.responseId, 5000)).body)).toContain('approval_not_approver');
     await h.click('approve', id, 'U0GROUPIE');
-    await waitUntil('approved by a group member', () => h.bot.app.service.get(id).record.state === 'approved');
+    await waitUntil('approved by a group member', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
     expect(h.api.callsTo('usergroups.users.list').length).toBeGreaterThanOrEqual(1);
   });
 });
@@ -100,13 +100,13 @@ describe('Slack: a workspace that refuses user groups', () => {
   it('falls back to the configured approvers, says so once, and asks no more', async () => {
     for (let i = 0; i < 2; i++) {
       await h.slash('propose checkout-latency', 'U0ALICE');
-      await waitUntil('proposal', () => h.bot.app.service.repo.list({ states: ['proposed'] }).length === i + 1);
+      await waitUntil('proposal', () => h.bot.app.engine.experiments.byState(['proposed']).length === i + 1);
     }
-    const [a, b] = h.bot.app.service.repo.list({ states: ['proposed'] });
+    const [a, b] = h.bot.app.engine.experiments.byState(['proposed']);
     await h.click('approve', a!.record.id, 'U0BOB');
-    await waitUntil('approved', () => h.bot.app.service.get(a!.record.id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(a!.record.id).record.state === 'approved');
     await h.click('approve', b!.record.id, 'U0BOB');
-    await waitUntil('approved', () => h.bot.app.service.get(b!.record.id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(b!.record.id).record.state === 'approved');
     expect(h.api.callsTo('usergroups.users.list')).toHaveLength(1);
   });
 });

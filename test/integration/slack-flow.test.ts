@@ -5,12 +5,12 @@ import { CHANNEL, startSlackHarness, type SlackHarness } from './slack-harness.j
 const cardOf = (h: SlackHarness, id: string) => h.api.messagesIn(CHANNEL).find((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id));
 
 async function proposeAs(h: SlackHarness, user: string, playbook = 'checkout-errors'): Promise<string> {
-  const before = new Set(h.bot.app.service.list(100).map((e) => e.record.id));
+  const before = new Set(h.bot.app.engine.experiments.list(100).map((e) => e.record.id));
   const res = await h.slash(`propose ${playbook}`, user);
   expect(res.status).toBe(200);
   let id = '';
   await waitUntil('the proposal', () => {
-    id = h.bot.app.service.list(100).find((e) => !before.has(e.record.id))?.record.id ?? '';
+    id = h.bot.app.engine.experiments.list(100).find((e) => !before.has(e.record.id))?.record.id ?? '';
     return id !== '';
   });
   await waitUntil('the card', () => cardOf(h, id) !== undefined);
@@ -44,24 +44,24 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
     const refusal = await h.api.waitForResponse((r) => r.id === self.responseId, 5000);
     expect(refusal.body.response_type).toBe('ephemeral');
     expect(JSON.stringify(refusal.body)).toContain('approval_self');
-    expect(h.bot.app.service.get(id).record.state).toBe('proposed');
+    expect(h.bot.app.engine.experiments.get(id).record.state).toBe('proposed');
 
     const ok = await h.click('approve', id, 'U0BOB');
     expect(ok.status).toBe(200);
-    await waitUntil('approved', () => h.bot.app.service.get(id).record.state === 'approved');
-    const approval = h.bot.app.service.get(id).record.approval!;
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
+    const approval = h.bot.app.engine.experiments.get(id).record.approval!;
     expect(approval.by).toMatchObject({ id: 'U0BOB', team: 'T0001' });
     await waitUntil('the card to offer Start', () => JSON.stringify(h.api.message(CHANNEL, card.ts)?.blocks ?? []).includes('"action_id":"start"'));
 
     await h.click('start', id, 'U0ALICE');
     await waitUntil('the fault', async () => (await activeFaults(h.sandbox.adminUrl)).some((f) => f.experimentId === id), 10_000);
-    await h.bot.app.service.runner.settle();
-    const r = h.bot.app.service.get(id).record;
+    await h.bot.app.engine.runner.settle();
+    const r = h.bot.app.engine.experiments.get(id).record;
     expect(r.state).toBe('aborted');
     expect(r.abort?.code).toBe('guardrail_breach');
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
 
-    await h.bot.app.service.notifier.flush();
+    await h.bot.app.engine.notifier.flush();
     const thread = h.threadTexts(card.ts).join('\n');
     for (const phrase of ['approved by', 'started by', 'fault injected', 'guardrail breached', 'fault reverted', 'steady state after', 'verdict: refuted', 'post-mortem draft']) {
       expect(thread, phrase).toContain(phrase);
@@ -79,7 +79,7 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
     const id = await proposeAs(h, 'U0ALICE');
     const [a, b] = await Promise.all([h.click('approve', id, 'U0BOB'), h.click('approve', id, 'U0CAROL')]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    await waitUntil('approved', () => h.bot.app.service.get(id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
     const approvals = h.bot.app.store.journal(id).filter((e) => e.kind === 'transition' && e.data.event === 'approve');
     expect(approvals).toHaveLength(1);
     const loser = approvals[0]!.actor === 'U0BOB' ? b : a;
@@ -92,7 +92,7 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
     const first = await h.click('approve', id, 'U0BOB');
     const retry = await h.click('approve', id, 'U0BOB', { retryNum: 1, payload: first.payload });
     expect(retry.status).toBe(200);
-    await waitUntil('approved', () => h.bot.app.service.get(id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
     await new Promise((r) => setTimeout(r, 300));
     const events = h.bot.app.store.journal(id);
     expect(events.filter((e) => e.kind === 'transition' && e.data.event === 'approve')).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
   it('late clicks on a finished experiment answer only the clicker', async () => {
     const id = await proposeAs(h, 'U0ALICE');
     await h.slash(`reject ${id} not today`, 'U0BOB');
-    await waitUntil('rejected', () => h.bot.app.service.get(id).record.state === 'rejected');
+    await waitUntil('rejected', () => h.bot.app.engine.experiments.get(id).record.state === 'rejected');
     const late = await h.click('approve', id, 'U0CAROL');
     const answer = await h.api.waitForResponse((r) => r.id === late.responseId, 5000);
     expect(answer.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
@@ -121,7 +121,7 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
     const status = await h.slash('status', 'U0DANA');
     expect(JSON.stringify((await h.api.waitForResponse((r) => r.id === status.responseId, 5000)).body)).toContain('HALTED');
     await h.slash('resume', 'U0DANA');
-    await waitUntil('resumed', () => h.bot.app.service.killSwitch.state() === null);
+    await waitUntil('resumed', () => h.bot.app.engine.killSwitch.state() === null);
 
     const bad = await h.slash('frobnicate', 'U0DANA');
     const badAnswer = await h.api.waitForResponse((r) => r.id === bad.responseId, 5000);
@@ -146,9 +146,9 @@ describe('the bot\'s own metrics', () => {
 
   it('serves /metrics with experiments by state, aborts by reason and guardrail rounds', async () => {
     await h.slash('propose checkout-latency', 'U0ALICE');
-    await waitUntil('proposal', () => h.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
-    const id = h.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
-    h.bot.app.service.abort(id, { id: 'U0BOB' }, 'not today');
+    await waitUntil('proposal', () => h.bot.app.engine.experiments.byState(['proposed']).length === 1);
+    const id = h.bot.app.engine.experiments.byState(['proposed'])[0]!.record.id;
+    h.bot.app.engine.experiments.abort(id, { id: 'U0BOB' }, 'not today');
     const res = await fetch(`${h.bot.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();

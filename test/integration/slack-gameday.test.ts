@@ -32,7 +32,7 @@ describe('a game day in Slack: one card, buttons for approval and checkpoints, t
     rmSync(extra, { recursive: true, force: true });
   });
 
-  const days = () => h.bot.app.service.gamedays;
+  const days = () => h.bot.app.engine.gamedays;
   const record = (id: string): GameDayRecord => days().get(id).record;
   const refusalOf = async (click: { responseId: string }) => JSON.stringify((await h.api.waitForResponse((r) => r.id === click.responseId, 5000)).body);
 
@@ -55,7 +55,7 @@ describe('a game day in Slack: one card, buttons for approval and checkpoints, t
     await waitForSteadySandbox(h.sandbox.adminUrl);
     await h.click('gdcontinue', id, 'U0CAROL');
     await waitUntil('the first checkpoint', () => record(id).state === 'checkpoint', 60_000);
-    await h.bot.app.service.notifier.flush();
+    await h.bot.app.engine.notifier.flush();
     const checkpoint = h.api.messagesIn(CHANNEL).find((m) => m.thread_ts === card.ts && JSON.stringify(m.blocks ?? []).includes('Checkpoint before step 2 of 3'));
     expect(JSON.stringify(checkpoint?.blocks)).toContain('"action_id":"gdcontinue"');
 
@@ -68,13 +68,13 @@ describe('a game day in Slack: one card, buttons for approval and checkpoints, t
     const abort = await h.click('gdabort', id, 'U0DAVE');
     expect(abort.status).toBe(200);
     await waitUntil('the abort', () => record(id).state === 'aborted', 10_000);
-    await h.bot.app.service.runner.settle();
+    await h.bot.app.engine.runner.settle();
     await days().settle();
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
     expect(record(id).steps.map((s) => s.state)).toEqual(['completed', 'aborted', null]);
     expect(record(id).closedBy?.by.id).toBe('U0DAVE');
 
-    await h.bot.app.service.notifier.flush();
+    await h.bot.app.engine.notifier.flush();
     await waitUntil('the report upload', () => h.api.uploadedFiles().some((f) => f.completed && f.threadTs === card.ts));
     const file = h.api.uploadedFiles().find((f) => f.threadTs === card.ts)!;
     expect(file.filename).toBe(`${id}-gameday-report.md`);

@@ -14,7 +14,7 @@ describe('Slack over HTTP: who may click what, and requests acted on once across
   });
   afterAll(async () => h?.close());
 
-  const proposals = () => h.bot.app.service.list(100).map((e) => e.record.id);
+  const proposals = () => h.bot.app.engine.experiments.list(100).map((e) => e.record.id);
 
   async function proposeAsAlice(): Promise<string> {
     const before = new Set(proposals());
@@ -47,10 +47,10 @@ describe('Slack over HTTP: who may click what, and requests acted on once across
     expect(self).toContain('approval_self');
     // A pin narrows: carol approves from T0001 only.
     expect(await refusedClick('approve', id, 'U0CAROL', 'T0009')).toContain('approval_not_approver');
-    expect(h.bot.app.service.get(id).record.state).toBe('proposed');
+    expect(h.bot.app.engine.experiments.get(id).record.state).toBe('proposed');
 
     await h.click('approve', id, 'U0BOB');
-    await waitUntil('approved', () => h.bot.app.service.get(id).record.state === 'approved');
+    await waitUntil('approved', () => h.bot.app.engine.experiments.get(id).record.state === 'approved');
     await waitUntil('the card to offer Start and Cancel', () => /"action_id":"start".*"action_id":"cancel"/.test(JSON.stringify(h.api.message(CHANNEL, cardOf(h, id)!.ts)?.blocks ?? [])));
 
     const start = await refusedClick('start', id, 'U0DANA');
@@ -63,7 +63,7 @@ describe('Slack over HTTP: who may click what, and requests acted on once across
     expect(typedAnswer.body.response_type).toBe('ephemeral');
     expect(JSON.stringify(typedAnswer.body)).toContain('not_permitted');
 
-    expect(h.bot.app.service.get(id).record).toMatchObject({ state: 'approved', startedBy: null });
+    expect(h.bot.app.engine.experiments.get(id).record).toMatchObject({ state: 'approved', startedBy: null });
     const refused = journalRows().filter((e) => e.kind === 'refused');
     expect(refused.map((e) => [e.actor, e.data.command, e.data.code])).toEqual([
       ['U0DANA', 'reject', 'not_permitted'],
@@ -76,8 +76,8 @@ describe('Slack over HTTP: who may click what, and requests acted on once across
 
     // The proposer cancels her own, from the card.
     await h.click('cancel', id, 'U0ALICE', { team: 'T0002' });
-    await waitUntil('cancelled', () => h.bot.app.service.get(id).record.state === 'cancelled');
-    expect(h.bot.app.service.get(id).record.closedBy).toMatchObject({ by: { id: 'U0ALICE' }, reason: 'cancelled from the card' });
+    await waitUntil('cancelled', () => h.bot.app.engine.experiments.get(id).record.state === 'cancelled');
+    expect(h.bot.app.engine.experiments.get(id).record.closedBy).toMatchObject({ by: { id: 'U0ALICE' }, reason: 'cancelled from the card' });
   });
 
   const commandForm = (text: string, responseId: string) =>

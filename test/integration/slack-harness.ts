@@ -111,15 +111,15 @@ export async function startSlackHarness(
 export async function runningViaSlack(harness: SlackHarness, playbook: string): Promise<{ id: string; cardTs: string }> {
   await waitForSteadySandbox(harness.sandbox.adminUrl);
   await harness.slash(`propose ${playbook}`, 'U0ALICE');
-  await waitUntil('proposal', () => harness.bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
-  const id = harness.bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
+  await waitUntil('proposal', () => harness.bot.app.engine.experiments.byState(['proposed']).length === 1);
+  const id = harness.bot.app.engine.experiments.byState(['proposed'])[0]!.record.id;
   await waitUntil('card', () => harness.api.messagesIn(CHANNEL).some((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id)));
   const cardTs = harness.api.messagesIn(CHANNEL).find((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id))!.ts;
   await harness.click('approve', id, 'U0BOB');
-  await waitUntil('approved', () => harness.bot.app.service.get(id).record.state === 'approved');
+  await waitUntil('approved', () => harness.bot.app.engine.experiments.get(id).record.state === 'approved');
   await harness.click('start', id, 'U0ALICE');
   await waitUntil('the fault', async () => (await activeFaults(harness.sandbox.adminUrl)).some((f) => f.experimentId === id), 10_000);
-  await waitUntil('observing', () => harness.bot.app.service.get(id).record.phase === 'observing');
+  await waitUntil('observing', () => harness.bot.app.engine.experiments.get(id).record.phase === 'observing');
   return { id, cardTs };
 }
 

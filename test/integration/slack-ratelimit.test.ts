@@ -20,12 +20,12 @@ describe('Slack rate limiting during a run', () => {
     // The revert did not queue behind the limit: when the fault was gone, the limit's 12 refusals were not all used up yet.
     const clearedAt = Date.now();
     expect(h.api.calls.filter((c) => c.outcome === 'rate_limited' && c.at <= clearedAt).length).toBeLessThan(12);
-    await h.bot.app.service.runner.settle();
-    await h.bot.app.service.notifier.flush();
+    await h.bot.app.engine.runner.settle();
+    await h.bot.app.engine.notifier.flush();
     expect(h.api.callsTo('chat.postMessage', 'rate_limited').length + h.api.callsTo('chat.update', 'rate_limited').length).toBeGreaterThan(0);
     const thread = h.threadTexts(cardTs).join('\n');
     for (const phrase of ['approved by', 'started by', 'fault injected', 'aborted by', 'fault reverted', 'steady state after', 'post-mortem draft']) expect(thread, phrase).toContain(phrase);
-    expect(h.bot.app.service.get(id).record.abort?.by.id).toBe('U0CAROL');
+    expect(h.bot.app.engine.experiments.get(id).record.abort?.by.id).toBe('U0CAROL');
   });
 
 });

@@ -59,15 +59,15 @@ describe('Slack over Socket Mode (a local WebSocket stand-in)', () => {
     const { ack, ms } = await socket.send('slash_commands', form);
     expect(ack.envelope_id).toBeTruthy();
     expect(ms).toBeLessThan(3000);
-    await waitUntil('the proposal', () => bot.app.service.repo.list({ states: ['proposed'] }).length === 1);
-    const id = bot.app.service.repo.list({ states: ['proposed'] })[0]!.record.id;
+    await waitUntil('the proposal', () => bot.app.engine.experiments.byState(['proposed']).length === 1);
+    const id = bot.app.engine.experiments.byState(['proposed'])[0]!.record.id;
     await waitUntil('the card', () => api.messagesIn('C0CHAOS').some((m) => JSON.stringify(m.blocks ?? []).includes(id)));
 
     const base = interactionFixture('block-actions.approve');
     const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: 'approve', value: id, action_ts: '1700000001.000001' };
     const click = await socket.send('interactive', { ...base, user: { id: 'U0BOB', username: 'bob', name: 'bob', team_id: 'T0001' }, actions: [action], response_url: api.responseUrl('sock-2') });
     expect(click.ms).toBeLessThan(3000);
-    await waitUntil('approved', () => bot.app.service.get(id).record.state === 'approved');
-    expect(bot.app.service.get(id).record.approval?.by).toMatchObject({ id: 'U0BOB', team: 'T0001' });
+    await waitUntil('approved', () => bot.app.engine.experiments.get(id).record.state === 'approved');
+    expect(bot.app.engine.experiments.get(id).record.approval?.by).toMatchObject({ id: 'U0BOB', team: 'T0001' });
   });
 });

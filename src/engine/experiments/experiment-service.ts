@@ -8,20 +8,16 @@ import { checkPermitted, type Authority } from '../../core/permissions.js';
 import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
 import type { Experiment } from '../../core/playbook.js';
 import type { EngineDeps } from '../engine-deps.js';
-import { ExperimentRepo, type StoredExperiment } from './experiment-repo.js';
-import { Journal } from '../journal.js';
-import { FreezeWindows } from '../guards/freeze-windows.js';
-import { KillSwitch } from '../guards/kill-switch.js';
-import { Notifier } from '../chat/notifier.js';
+import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
+import type { Journal } from '../journal.js';
+import type { FreezeWindows } from '../guards/freeze-windows.js';
+import type { KillSwitch } from '../guards/kill-switch.js';
+import type { Notifier } from '../chat/notifier.js';
 import { buildPlan, heldTargetIds } from './plan-builder.js';
-import { Runner } from './runner.js';
-import { Transitions } from './transitions.js';
-import { IncidentWatch } from '../guards/incident-watch.js';
-import { GameDayService } from '../gamedays/gameday-service.js';
-import { draftGameDayReport, gameDayReportPath } from '../../reports/gameday/gameday-report.js';
+import type { Runner } from './runner.js';
+import type { Transitions } from './transitions.js';
+import type { IncidentWatch } from '../guards/incident-watch.js';
 import path from 'node:path';
-import type { ScheduleBook } from '../schedules/schedule-book.js';
-import { reconcile, startReconcileLoop, type ReconcileDeps, type ReconcileReport } from './reconcile.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -40,76 +36,50 @@ export interface ProposeOrigin {
 
 export type TransitionListener = (before: ExperimentRecord, after: ExperimentRecord) => void;
 
+/** The parts an ExperimentService acts through, built once by createEngine (src/engine/index.ts). */
+export interface ExperimentParts {
+  repo: ExperimentRepo;
+  journal: Journal;
+  killSwitch: KillSwitch;
+  freezes: FreezeWindows;
+  notifier: Notifier;
+  transitions: Transitions;
+  runner: Runner;
+  incidents: IncidentWatch;
+  /** Adds a listener to the transitions' fan-out. */
+  subscribe(listener: TransitionListener): void;
+  /** A game day's commander, who may start, reject or cancel its steps. */
+  commanderOf(gameDayId: string): string | undefined;
+}
+
 /**
  * What commands call. Every method validates, decides through the core, persists and journals; a
  * refused call throws a coded FaultlineError and changes nothing (the command layer audits it).
  */
 export class ExperimentService {
-  readonly repo: ExperimentRepo;
-  readonly journal: Journal;
-  readonly killSwitch: KillSwitch;
-  readonly notifier: Notifier;
-  readonly transitions: Transitions;
-  readonly runner: Runner;
-  readonly incidents: IncidentWatch;
-  readonly freezes: FreezeWindows;
-  readonly gamedays: GameDayService;
-  /** Schedules, once the app wired them (src/app/schedule-wiring.ts); `/chaos schedule` reaches them here. */
-  schedules?: ScheduleBook;
   private readonly random: () => number;
-  private readonly listeners: TransitionListener[] = [];
+  private readonly repo: ExperimentRepo;
+  private readonly journal: Journal;
+  private readonly killSwitch: KillSwitch;
+  private readonly freezes: FreezeWindows;
+  private readonly notifier: Notifier;
+  private readonly transitions: Transitions;
+  private readonly runner: Runner;
+  private readonly incidents: IncidentWatch;
   /** The approver group's members as last looked up (decisions that must not wait use these). */
   private knownGroup: readonly string[] = [];
 
-  constructor(private readonly deps: EngineDeps) {
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly parts: ExperimentParts,
+  ) {
     this.random = deps.random ?? Math.random;
-    this.repo = new ExperimentRepo(deps.store);
-    this.journal = new Journal(deps.store, deps.clock);
-    this.killSwitch = new KillSwitch(deps.store);
-    this.freezes = new FreezeWindows(deps.store, deps.settings.freezeWindows ?? [], () => deps.clock.now());
-    this.notifier = new Notifier(deps.chat, deps.clock, deps.log, deps.settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
-    this.transitions = new Transitions(this.repo, this.journal, this.notifier, deps.clock, () =>
-      deps.extraApprovers ? [...deps.settings.approval.approvers, deps.extraApprovers.label] : deps.settings.approval.approvers,
-      (before, after, card) => {
-        if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
-        deps.onTransition?.(before, after, card);
-        for (const listen of this.listeners) listen(before, after);
-      },
-    );
-    this.runner = new Runner(deps, this.repo, this.transitions, this.journal, this.notifier);
-    this.incidents = new IncidentWatch({
-      repo: this.repo,
-      journal: this.journal,
-      store: deps.store,
-      log: deps.log,
-      now: () => deps.clock.now(),
-      settings: deps.incidents?.settings ?? { linkedServices: [], autoFreeze: false, freezeMaxMs: 0, gate: 'on' },
-      ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
-      abort: (id, reason) => this.abort(id, SYSTEM, reason, 'incident'),
-    });
-    const s = deps.settings;
-    const reportTemplate = s.gameDayReportTemplate ?? path.join(path.dirname(s.postmortemTemplate), 'gameday-report.md.hbs');
-    this.gamedays = new GameDayService(this, {
-      clock: deps.clock,
-      log: deps.log,
-      gamedays: deps.gamedays ?? (() => new Map()),
-      random: this.random,
-      reportPath: (id) => gameDayReportPath(s.postmortemDir, id),
-      writeReport: (entry) => draftGameDayReport({ store: deps.store, clock: deps.clock, templatePath: reportTemplate, postmortemDir: s.postmortemDir }, entry.record),
-    });
-  }
-
-  get settings() {
-    return this.deps.settings;
-  }
-
-  get store() {
-    return this.deps.store;
+    ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
   }
 
   /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
   subscribe(listener: TransitionListener): void {
-    this.listeners.push(listener);
+    this.parts.subscribe(listener);
   }
 
   /** A loaded playbook by name (a copy); `playbook_not_found` names the known ones. */
@@ -268,7 +238,7 @@ export class ExperimentService {
 
   /** Who may start, reject or cancel `record` besides its proposer: the approvers, and a game-day step's commander. */
   authorityFor(record: ExperimentRecord): Authority {
-    const commander = record.gameDay ? this.gamedays.repo.find(record.gameDay.id)?.record.roles.commander : undefined;
+    const commander = record.gameDay ? this.parts.commanderOf(record.gameDay.id) : undefined;
     return { approvers: this.approversNow(), ...(commander ? { commander } : {}) };
   }
 
@@ -370,21 +340,6 @@ export class ExperimentService {
     return expired;
   }
 
-  /** Reverts what crashed runs and orphans left (`startup`), or what no live run holds (`running`). */
-  reconcile(mode: 'startup' | 'running' = 'startup'): Promise<ReconcileReport> {
-    return reconcile(this.reconcileDeps(), mode);
-  }
-
-  /** The running bot's reconcile, every `intervalMs`. */
-  startReconcileLoop(intervalMs: number) {
-    return startReconcileLoop(this.reconcileDeps(), intervalMs);
-  }
-
-  private reconcileDeps(): ReconcileDeps {
-    const { targets, log, settings } = this.deps;
-    return { repo: this.repo, journal: this.journal, transitions: this.transitions, runner: this.runner, notifier: this.notifier, targets, log, targetTimeoutMs: settings.targetTimeoutMs };
-  }
-
   /** Finished runs (newest first, the last 1000) for the ladder and `/chaos history`. */
   pastRuns(): PastRun[] {
     return this.repo.list({ states: ['completed', 'aborted', 'failed'], limit: 1000 }).map(({ record: r }) => ({
@@ -415,6 +370,35 @@ export class ExperimentService {
 
   get(id: string): StoredExperiment {
     return this.repo.get(id);
+  }
+
+  find(id: string): StoredExperiment | undefined {
+    return this.repo.find(id);
+  }
+
+  /** Experiments running now (a fault may be in). */
+  running(): StoredExperiment[] {
+    return this.repo.running();
+  }
+
+  /** Experiments in one of `states`, newest first. */
+  byState(states: ExperimentRecord['state'][], limit?: number): StoredExperiment[] {
+    return this.repo.list({ states, ...(limit !== undefined ? { limit } : {}) });
+  }
+
+  /** Proposed, approved and running experiments, newest first. */
+  active(limit?: number): StoredExperiment[] {
+    return this.repo.list({ states: ['running', 'approved', 'proposed'], ...(limit !== undefined ? { limit } : {}) });
+  }
+
+  /** The card of an experiment as it stands now. */
+  card(entry: StoredExperiment) {
+    return this.transitions.card(entry);
+  }
+
+  /** Who halted chaos and why, or null. */
+  haltState() {
+    return this.killSwitch.state();
   }
 
   list(limit = 20): StoredExperiment[] {

@@ -3,46 +3,33 @@ import { canonicalJson } from '../../core/canonical-json.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { isApprover } from '../../core/approval.js';
 import { scopeOf } from '../../core/ladder.js';
-import type { Clock } from '../../core/clock.js';
 import { FaultlineError } from '../../core/errors.js';
 import { isTerminal } from '../../core/experiment.js';
 import { gameDayCard } from '../../core/gameday-card.js';
 import { gameDayTransition, stepOutcome, type GameDayEffect, type GameDayEvent } from '../../core/gameday-lifecycle.js';
 import { isGameDayTerminal, stepNotRun, type GameDayRecord } from '../../core/gameday-record.js';
 import { message } from '../../core/message.js';
-import type { AdapterLogger } from '../../core/ports.js';
 import type { LoadedGameDay } from '../../playbooks/validate-gameday.js';
-import type { ExperimentService } from '../experiments/experiment-service.js';
+import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-ports.js';
 import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './gameday-plan.js';
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
 import type { ScheduledGameDays } from '../schedules/schedule-ports.js';
-
-export interface GameDayDeps {
-  clock: Clock;
-  log: AdapterLogger;
-  gamedays: () => ReadonlyMap<string, LoadedGameDay>;
-  random: () => number;
-  /** Where the report of game day `id` is written. */
-  reportPath: (id: string) => string;
-  /** Renders and writes the report; resolves to its path and text. */
-  writeReport: (entry: StoredGameDay) => Promise<{ path: string; text: string }>;
-}
 
 /**
  * Game days: one approval for all steps, a checkpoint after each, the commander deciding. Each step
  * runs as an ordinary experiment through the ExperimentService, so every invariant of a single run
  * (journaled intent, guardrails, abort, revert, post-mortem) holds for every step.
  */
-export class GameDayService {
+export class GameDayService implements GameDayHost {
   readonly repo: GameDayRepo;
   readonly steps: GameDaySteps;
 
   constructor(
-    readonly experiments: ExperimentService,
+    private readonly experiments: GameDayExperiments,
     private readonly deps: GameDayDeps,
   ) {
-    this.repo = new GameDayRepo(experiments.store);
+    this.repo = new GameDayRepo(deps.store);
     this.steps = new GameDaySteps(this, experiments, deps);
   }
 
@@ -82,7 +69,7 @@ export class GameDayService {
       }
     }
     const now = this.deps.clock.now();
-    const ladderWindow = this.experiments.settings.ladderWindowMs;
+    const ladderWindow = this.deps.settings.ladderWindowMs;
     if (ladderWindow !== undefined) checkGameDayLadder(built.map((b) => b.plan), this.experiments.pastRuns(), ladderWindow, now);
     const id = this.newId();
     const record: GameDayRecord = {
@@ -116,9 +103,9 @@ export class GameDayService {
       ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
     };
     const entry: StoredGameDay = { record, spec, stepSpecs, card: null };
-    this.experiments.store.transaction(() => {
+    this.deps.store.transaction(() => {
       this.repo.save(entry);
-      this.experiments.journal.record('gameday-proposed', id, input.actor, {
+      this.deps.journal.record('gameday-proposed', id, input.actor, {
         gameday: spec.name,
         file: loaded.file,
         planHash: record.planHash,
@@ -126,7 +113,7 @@ export class GameDayService {
         ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
       });
     });
-    void this.experiments.notifier
+    void this.deps.notifier
       .postCard(id, record.channel, this.card(record))
       .then((card) => {
         if (!card) return;
@@ -208,7 +195,7 @@ export class GameDayService {
     const now = this.deps.clock.now();
     const out: string[] = [];
     for (const { record: r } of this.repo.list({ states: ['proposed', 'approved'] })) {
-      const late = r.state === 'approved' ? (r.approval?.expiresAt ?? 0) <= now : r.proposedAt + this.experiments.settings.proposalTtlMs <= now;
+      const late = r.state === 'approved' ? (r.approval?.expiresAt ?? 0) <= now : r.proposedAt + this.deps.settings.proposalTtlMs <= now;
       if (!late) continue;
       this.apply(r.id, { type: 'expire' }, SYSTEM);
       out.push(r.id);
@@ -226,7 +213,7 @@ export class GameDayService {
     const out: string[] = [];
     for (const { record: r } of this.repo.list({ states: ['running'] })) {
       const expId = r.current !== null ? r.steps[r.current]?.experimentId : null;
-      const exp = expId ? this.experiments.repo.find(expId) : undefined;
+      const exp = expId ? this.experiments.find(expId) : undefined;
       const stepInFlight = !!exp && !isTerminal(exp.record.state);
       // A step that ended just before the stop, its end not yet recorded, is recorded with the interruption.
       const outcome = exp && !stepInFlight && r.current !== null ? stepOutcome(r.current, exp.record) : undefined;
@@ -244,17 +231,22 @@ export class GameDayService {
     return this.repo.list({ limit });
   }
 
+  /** Game days under way: approved, running, at a checkpoint or held. */
+  active(): StoredGameDay[] {
+    return this.repo.active();
+  }
+
   /** Active game days' target scopes (a schedule never fires onto a target a game day holds). */
   activeScopes(): string[] {
     return this.repo.active().flatMap((g) => g.record.steps.map((s) => scopeOf(s.plan)));
   }
 
   card(record: GameDayRecord) {
-    return gameDayCard(record, { approvers: this.experiments.settings.approval.approvers });
+    return gameDayCard(record, { approvers: this.deps.settings.approval.approvers });
   }
 
   refreshCard(entry: StoredGameDay, force = false): void {
-    this.experiments.notifier.updateCard(entry.record.id, entry.card, this.card(entry.record), force || isGameDayTerminal(entry.record.state));
+    this.deps.notifier.updateCard(entry.record.id, entry.card, this.card(entry.record), force || isGameDayTerminal(entry.record.state));
   }
 
   /** Decide in the core, persist, journal, tell the thread, then carry out the effects. */
@@ -264,7 +256,7 @@ export class GameDayService {
     const next: StoredGameDay = { ...entry, record: state };
     this.repo.save(next);
     const reason = 'reason' in event ? event.reason : undefined;
-    this.experiments.journal.record('gameday-transition', id, actor, { event: event.type, from: entry.record.state, to: state.state, next: state.next, ...(reason ? { reason } : {}) });
+    this.deps.journal.record('gameday-transition', id, actor, { event: event.type, from: entry.record.state, to: state.state, next: state.next, ...(reason ? { reason } : {}) });
     for (const e of effects) this.effect(next, e, actor);
     this.refreshCard(next);
     return next;
@@ -275,7 +267,7 @@ export class GameDayService {
     const { id, channel } = entry.record;
     switch (e.type) {
       case 'notify':
-        this.experiments.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
+        this.deps.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
         return;
       case 'start-step':
         this.steps.launch(id, e.index, actor);

@@ -4,10 +4,9 @@ import { isFaultlineError, errorText } from '../../core/errors.js';
 import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
 import { checkpointMessage } from '../../core/gameday-card.js';
 import { stepOutcome } from '../../core/gameday-lifecycle.js';
-import type { ExperimentService } from '../experiments/experiment-service.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
-import type { GameDayDeps, GameDayService } from './gameday-service.js';
+import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-ports.js';
 
 /**
  * Runs the steps of game days and follows them to their end. Work for one game day is chained, so
@@ -19,9 +18,9 @@ export class GameDaySteps {
   private readonly closing = new Set<string>();
 
   constructor(
-    private readonly days: GameDayService,
-    private readonly experiments: ExperimentService,
-    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport'>,
+    private readonly days: GameDayHost,
+    private readonly experiments: GameDayExperiments,
+    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier'>,
   ) {
     experiments.subscribe((before, after) => {
       if (!after.gameDay || !isTerminal(after.state) || isTerminal(before.state)) return;
@@ -55,7 +54,7 @@ export class GameDaySteps {
 
   /** Closes a step experiment the game day will not run, without counting it as the step's end. */
   private close(experimentId: string, reason: string): void {
-    const exp = this.experiments.repo.find(experimentId);
+    const exp = this.experiments.find(experimentId);
     if (!exp || isTerminal(exp.record.state)) return;
     this.closing.add(experimentId);
     try {
@@ -131,7 +130,7 @@ export class GameDaySteps {
     try {
       // The day's abort was decided (anyone may abort a running day). A step not yet running is
       // closed by the bot, so the cancel rule of a single experiment never leaves it waiting to start.
-      const pending = this.experiments.repo.find(experimentId)?.record.state !== 'running';
+      const pending = this.experiments.find(experimentId)?.record.state !== 'running';
       this.experiments.abort(experimentId, pending ? SYSTEM : actor, reason);
     } catch (err) {
       // Already over (it ended as the abort came in): its end reaches the game day the usual way.
@@ -144,13 +143,13 @@ export class GameDaySteps {
     const prev = beforeStep > 0 ? entry.record.steps[beforeStep - 1] : undefined;
     const stepRun = entry.record.steps[beforeStep];
     const source = prev?.experimentId ?? stepRun?.experimentId ?? null;
-    const last = source ? this.experiments.journal.of(source).filter((e) => e.kind === 'reading').at(-1) : undefined;
+    const last = source ? this.deps.journal.of(source).filter((e) => e.kind === 'reading').at(-1) : undefined;
     const readings = ((last?.data as { results?: Array<{ name: string; status: 'ok' | 'pending' | 'breach' | 'blind'; detail: string }> } | undefined)?.results ?? []).map((r) => ({
       name: r.name,
       status: r.status,
       detail: r.detail,
     }));
-    this.experiments.notifier.reply(entry.record.id, entry.card, entry.record.channel, checkpointMessage(entry.record, beforeStep, readings));
+    this.deps.notifier.reply(entry.record.id, entry.card, entry.record.channel, checkpointMessage(entry.record, beforeStep, readings));
   }
 
   /** Writes the report and posts it to the thread (a file where the chat takes one, the path otherwise). */
@@ -158,9 +157,9 @@ export class GameDaySteps {
     this.enqueue(id, async () => {
       const entry = this.days.repo.get(id);
       const { path, text: content } = await this.deps.writeReport(entry);
-      this.experiments.journal.record('gameday-report', id, SYSTEM, { path });
+      this.deps.journal.record('gameday-report', id, SYSTEM, { path });
       const title = `Game-day report: ${entry.record.title} (${id})`;
-      this.experiments.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title, content });
+      this.deps.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title, content });
     });
   }
 }

@@ -28,8 +28,8 @@ export class FreezeWindows {
     return activeFreeze(this.all(), this.now());
   }
 
-  add(from: number, to: number, reason: string, by: string): FreezeWindow {
-    const window: FreezeWindow = { id: `frz-${randomBytes(3).toString('hex')}`, kind: 'once', from, to, reason, by };
+  add(from: number, to: number, reason: string, by: string): Extract<FreezeWindow, { kind: 'once' }> {
+    const window: Extract<FreezeWindow, { kind: 'once' }> = { id: `frz-${randomBytes(3).toString('hex')}`, kind: 'once', from, to, reason, by };
     const keep = this.stored().filter((w) => w.kind !== 'once' || w.to > this.now());
     this.store.settings.set(KEY, JSON.stringify([...keep, window]));
     return window;

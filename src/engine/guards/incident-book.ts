@@ -1,16 +1,12 @@
 import type { Store } from '../../store/index.js';
+import type { IncidentFreeze } from '../../core/freeze.js';
 import type { IncidentInfo } from '../../core/ports.js';
 
 /** Where the engine learned an incident's state. */
 export type IncidentSource = 'webhook' | 'poll' | 'lookup';
 
 /** A service frozen by a high-urgency incident: nothing new starts there until `until` or the incident resolves. */
-export interface IncidentFreeze {
-  serviceId: string;
-  incident: IncidentInfo;
-  from: number;
-  until: number;
-}
+export type { IncidentFreeze } from '../../core/freeze.js';
 
 const FREEZES_KEY = 'incident-freezes';
 /** Resolved incidents are kept this long, so a late, older event for one is recognised as old. */

@@ -1,12 +1,12 @@
 import { SYSTEM } from '../../core/actor.js';
 import { FaultlineError, errorText } from '../../core/errors.js';
+import { describeIncident } from '../../core/incident-text.js';
 import type { AdapterLogger, IncidentInfo, IncidentLookup, IncidentSettings } from '../../core/ports.js';
 import type { ExperimentRepo, StoredExperiment } from '../experiments/experiment-repo.js';
 import type { Store } from '../../store/index.js';
 import { IncidentBook } from './incident-book.js';
 import type { Journal } from '../journal.js';
 
-export const describeIncident = (i: IncidentInfo) => `PagerDuty incident${i.number !== undefined ? ` #${i.number}` : ''} "${i.title}" (${i.status}, ${i.urgency} urgency) on service ${i.serviceId}: ${i.url}`;
 
 const SOURCE_TEXT: Record<string, string> = { webhook: 'a signed webhook', poll: 'a poll', lookup: 'an earlier lookup' };
 

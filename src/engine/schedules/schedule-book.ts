@@ -7,11 +7,14 @@ import { candidatesOf, Schedule, specHash as specHashOf, type Candidate, type Sc
 import { checkCron } from '../../core/schedule-slots.js';
 import { grantStanding } from '../../core/schedule-standing.js';
 import type { ScheduleRun, Store } from '../../store/index.js';
-import type { ExperimentService } from '../experiments/experiment-service.js';
-import type { ScheduledGameDays } from './schedule-ports.js';
+import type { Journal } from '../journal.js';
+import type { ScheduledExperiments, ScheduledGameDays } from './schedule-ports.js';
 
 export interface ScheduleBookDeps {
-  service: ExperimentService;
+  experiments: Pick<ScheduledExperiments, 'playbookNames' | 'playbookSpec'>;
+  journal: Journal;
+  /** The configured approvers: a standing approval is granted by one of them. */
+  approvers: readonly string[];
   store: Store;
   clock: Clock;
   settings: ScheduleSettings;
@@ -94,16 +97,16 @@ export class ScheduleBook {
     for (const c of candidatesOf(schedule)) if (c.kind === 'playbook') this.candidateSpec(c); // playbook_not_found now, not at 3 am
     this.deps.store.transaction(() => {
       this.save(schedule);
-      this.deps.service.journal.record('schedule-added', null, actor, { schedule });
+      this.deps.journal.record('schedule-added', null, actor, { schedule });
     });
     return schedule;
   }
 
   private resolveName(name: string): ScheduleTarget {
-    if (this.deps.service.playbookNames().includes(name)) return { kind: 'playbook', name };
+    if (this.deps.experiments.playbookNames().includes(name)) return { kind: 'playbook', name };
     const gd = this.deps.gameDays;
     if (gd?.has(name)) return { kind: 'gameday', name };
-    const known = this.deps.service.playbookNames().join(', ') || '(none loaded)';
+    const known = this.deps.experiments.playbookNames().join(', ') || '(none loaded)';
     const why = gd ? `no playbook or game day named "${name}"` : `no playbook named "${name}" (game days cannot be scheduled: this bot has no game days wired)`;
     throw new FaultlineError('playbook_not_found', `${why}; playbooks: ${known}`, { name, field: 'names' });
   }
@@ -178,7 +181,7 @@ export class ScheduleBook {
       ...s,
       standing: grantStanding(s, {
         actor,
-        approvers: this.deps.service.settings.approval.approvers,
+        approvers: this.deps.approvers,
         ...(forMs !== undefined ? { forMs } : {}),
         defaultMs: st.standingApprovalDefault,
         maxMs: st.standingApprovalMax,
@@ -205,7 +208,7 @@ export class ScheduleBook {
       const now = this.deps.clock.now();
       const after = Schedule.parse({ ...fn(before, now), updatedAt: now });
       this.save(after);
-      this.deps.service.journal.record(kind, null, actor, { scheduleId: id, state: after.state, ...(after.standing && kind.includes('standing') ? { standing: after.standing } : {}) });
+      this.deps.journal.record(kind, null, actor, { scheduleId: id, state: after.state, ...(after.standing && kind.includes('standing') ? { standing: after.standing } : {}) });
       return after;
     });
   }
@@ -223,7 +226,7 @@ export class ScheduleBook {
 
   /** A candidate's playbook after its selector override (a copy); throws `playbook_not_found`. */
   candidateSpec(c: Extract<Candidate, { kind: 'playbook' }>): Experiment {
-    const spec = this.deps.service.playbookSpec(c.name);
+    const spec = this.deps.experiments.playbookSpec(c.name);
     if (c.selector) spec.target.selector = { ...c.selector };
     return spec;
   }

@@ -7,12 +7,10 @@ import type { AdapterLogger } from '../../core/ports.js';
 import { describeCandidate, pickCandidate, scheduleActor, slotSeed, type Choice, type Schedule } from '../../core/schedule.js';
 import { standingStatus, type StandingStatus } from '../../core/schedule-standing.js';
 import type { ScheduleRun, Store } from '../../store/index.js';
-import type { ExperimentService } from '../experiments/experiment-service.js';
 import type { ScheduleBook } from './schedule-book.js';
-import type { ScheduledGameDays } from './schedule-ports.js';
+import type { ScheduledGameDays, ScheduleSurroundings } from './schedule-ports.js';
 
-export interface FireDeps {
-  service: ExperimentService;
+export interface FireDeps extends ScheduleSurroundings {
   store: Store;
   book: ScheduleBook;
   log: AdapterLogger;
@@ -46,7 +44,7 @@ function choiceData(choice: Choice, s: Schedule, slot: number): Record<string, u
 /** Best effort: a short line in the schedule's channel; chat being down never holds up a tick. */
 function note(deps: FireDeps, s: Schedule, tone: 'info' | 'warning' | 'success' | 'danger', title: string, detail?: string): void {
   try {
-    deps.service.notifier.reply(`schedule:${s.id}`, null, s.channel, message({ title, tone, sections: detail ? [detail] : [] }));
+    deps.notifier.reply(`schedule:${s.id}`, null, s.channel, message({ title, tone, sections: detail ? [detail] : [] }));
   } catch (err) {
     deps.log.warn({ scheduleId: s.id, err: errorText(err) }, 'schedule note not posted');
   }
@@ -59,7 +57,7 @@ function note(deps: FireDeps, s: Schedule, tone: 'info' | 'warning' | 'success' 
 export function recordSkip(deps: FireDeps, s: Schedule, slot: number, now: number, reason: string, data: Record<string, unknown> = {}): SlotResult | null {
   const claimed = deps.store.transaction(() => {
     const ok = deps.store.scheduleRuns.claim({ scheduleId: s.id, slot, at: now, outcome: 'skipped', data: { reason, ...data } });
-    if (ok) deps.service.journal.record('schedule-skipped', null, scheduleActor(s), { scheduleId: s.id, slot, reason, ...data });
+    if (ok) deps.journal.record('schedule-skipped', null, scheduleActor(s), { scheduleId: s.id, slot, reason, ...data });
     return ok;
   });
   if (!claimed) return null;
@@ -74,7 +72,7 @@ function recordFailure(deps: FireDeps, s: Schedule, slot: number, now: number, e
   const run = { scheduleId: s.id, slot, at: now, outcome: 'failed' as const, data: { ...data, code, reason } };
   const recorded = deps.store.transaction(() => {
     const ok = claimed ? deps.store.scheduleRuns.settle(run) : deps.store.scheduleRuns.claim(run);
-    if (ok) deps.service.journal.record('schedule-failed', null, scheduleActor(s), { scheduleId: s.id, slot, ...data, code, reason });
+    if (ok) deps.journal.record('schedule-failed', null, scheduleActor(s), { scheduleId: s.id, slot, ...data, code, reason });
     return ok;
   });
   if (!recorded) return null;
@@ -85,7 +83,7 @@ function recordFailure(deps: FireDeps, s: Schedule, slot: number, now: number, e
 
 /** Why the candidate cannot run now because something already holds its targets, or null. */
 function busyWith(deps: FireDeps, s: Schedule, scopes: readonly string[]): { reason: string; other: string } | null {
-  const live = deps.service.repo.list({ states: ['proposed', 'approved', 'running'] });
+  const live = deps.experiments.active();
   const own = live.find((e) => e.record.scheduleId === s.id);
   if (own) return { reason: `its previous run ${own.record.id} is still ${own.record.state}`, other: own.record.id };
   for (const e of live) {
@@ -123,9 +121,9 @@ function currentStanding(deps: FireDeps, s: Schedule, now: number): StandingStat
  * approved by its grantor and started; otherwise it is proposed and waits for a person.
  */
 export async function fireSlot(deps: FireDeps, s: Schedule, slot: number, now: number, late: boolean): Promise<SlotResult | null> {
-  const halt = deps.service.killSwitch.state();
+  const halt = deps.killSwitch.state();
   if (halt) return recordSkip(deps, s, slot, now, `halted by ${halt.by}: ${halt.reason} (/chaos resume lifts it)`, { halt: { by: halt.by, reason: halt.reason } });
-  const freeze = activeFreeze(deps.service.freezes.all(), now);
+  const freeze = activeFreeze(deps.freezes.all(), now);
   if (freeze) {
     return recordSkip(deps, s, slot, now, `frozen until ${iso(freeze.until)}: ${freeze.window.reason} (${freeze.window.id})`, { freeze: freeze.window.id, until: freeze.until });
   }
@@ -157,7 +155,7 @@ export async function fireSlot(deps: FireDeps, s: Schedule, slot: number, now: n
     if (c.kind === 'gameday') {
       gameDayId = (await deps.gameDays!.launch({ name: c.name, actor, channel: s.channel, scheduleId: s.id, standing: standing.ok ? { by: standing.by } : null })).id;
     } else {
-      const entry = await deps.service.propose({
+      const entry = await deps.experiments.propose({
         playbook: c.name,
         overrides: c.selector ? { selector: c.selector } : {},
         actor,
@@ -166,12 +164,12 @@ export async function fireSlot(deps: FireDeps, s: Schedule, slot: number, now: n
       });
       experimentId = entry.record.id;
       if (standing.ok) {
-        await deps.service.approve(experimentId, standing.by);
-        await deps.service.start(experimentId, actor);
+        await deps.experiments.approve(experimentId, standing.by);
+        await deps.experiments.start(experimentId, actor);
       }
     }
   } catch (err) {
-    const where = experimentId ? { experimentId, left: deps.service.get(experimentId).record.state } : {};
+    const where = experimentId ? { experimentId, left: deps.experiments.get(experimentId).record.state } : {};
     return recordFailure(deps, s, slot, now, err, { ...chosen, ...standingData, ...where }, true);
   }
 
@@ -180,7 +178,7 @@ export async function fireSlot(deps: FireDeps, s: Schedule, slot: number, now: n
   const data = { ...chosen, ...standingData, ...(experimentId ? { experimentId } : { gameDayId }), started };
   deps.store.transaction(() => {
     deps.store.scheduleRuns.settle({ scheduleId: s.id, slot, at: now, outcome: 'fired', data });
-    deps.service.journal.record('schedule-fired', null, actor, { scheduleId: s.id, slot, ...data });
+    deps.journal.record('schedule-fired', null, actor, { scheduleId: s.id, slot, ...data });
   });
   deps.log.info({ scheduleId: s.id, slot, ran, started }, 'scheduled run fired');
   const what = `${describeCandidate(c)}${late ? ', catching up a run missed while the bot was down' : ''}`;

@@ -5,10 +5,9 @@ import type { AdapterLogger } from '../../core/ports.js';
 import type { Schedule, ScheduleSettings } from '../../core/schedule.js';
 import { dueSlots, floorMinute, planFiring } from '../../core/schedule-slots.js';
 import type { Store } from '../../store/index.js';
-import type { ExperimentService } from '../experiments/experiment-service.js';
 import { ScheduleBook } from './schedule-book.js';
 import { fireSlot, recordSkip, type FireDeps, type SlotResult } from './schedule-fire.js';
-import type { ScheduledGameDays } from './schedule-ports.js';
+import type { ScheduledGameDays, ScheduleSurroundings } from './schedule-ports.js';
 import { errorText } from '../../core/errors.js';
 
 export type { SlotResult } from './schedule-fire.js';
@@ -17,8 +16,7 @@ export type { ScheduledGameDays } from './schedule-ports.js';
 /** The last minute a tick handled (ms since epoch), kept in SQLite so a restart can tell what it missed. */
 export const LAST_TICK_KEY = 'schedules.last-tick';
 
-export interface ScheduleRunnerDeps {
-  service: ExperimentService;
+export interface ScheduleRunnerDeps extends ScheduleSurroundings {
   store: Store;
   book: ScheduleBook;
   clock: Clock;
@@ -40,7 +38,8 @@ export class ScheduleRunner {
   private readonly fire: FireDeps;
 
   constructor(private readonly deps: ScheduleRunnerDeps) {
-    this.fire = { service: deps.service, store: deps.store, book: deps.book, log: deps.log, ...(deps.gameDays ? { gameDays: deps.gameDays } : {}) };
+    const { experiments, journal, notifier, killSwitch, freezes, store, book, log } = deps;
+    this.fire = { experiments, journal, notifier, killSwitch, freezes, store, book, log, ...(deps.gameDays ? { gameDays: deps.gameDays } : {}) };
   }
 
   /** Handles every slot due up to `now`. Ticks run one after another, never interleaved. */
@@ -120,20 +119,18 @@ export class ScheduleRunner {
   }
 }
 
-/**
- * The book and the runner over one service, with the book attached to the service so
- * `/chaos schedule` finds it. The caller starts the runner (or drives `tick` itself).
- */
-export function createSchedules(deps: Omit<ScheduleRunnerDeps, 'book'> & { random?: () => number }): { book: ScheduleBook; runner: ScheduleRunner } {
-  const { random, ...rest } = deps;
+/** The book and the runner over one set of surroundings. The caller starts the runner (or drives `tick` itself). */
+export function createSchedules(deps: Omit<ScheduleRunnerDeps, 'book'> & { approvers: readonly string[]; random?: () => number }): { book: ScheduleBook; runner: ScheduleRunner } {
+  const { random, approvers, ...rest } = deps;
   const book = new ScheduleBook({
-    service: deps.service,
+    experiments: deps.experiments,
+    journal: deps.journal,
+    approvers,
     store: deps.store,
     clock: deps.clock,
     settings: deps.settings,
     ...(deps.gameDays ? { gameDays: deps.gameDays } : {}),
     ...(random ? { random } : {}),
   });
-  deps.service.schedules = book;
   return { book, runner: new ScheduleRunner({ ...rest, book }) };
 }

@@ -2,7 +2,8 @@ import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Command } from '../../../../commands/index.js';
 import { dispatch } from '../../../../commands/index.js';
-import type { ExperimentService } from '../../../engine/experiments/experiment-service.js';
+import type { AdapterLogger } from '../../../core/ports.js';
+import type { EngineFacade } from '../../../engine/facade.js';
 import type { ConsoleChat } from './console-chat.js';
 import { renderMessage } from './renderer.js';
 import type { ConsoleChatConfig } from './schema.js';
@@ -17,7 +18,8 @@ export class ConsoleSession {
 
   constructor(
     private readonly opts: {
-      service: ExperimentService;
+      engine: EngineFacade;
+      log: AdapterLogger;
       registry: ReadonlyMap<string, Command>;
       config: ConsoleChatConfig;
       write: (text: string) => void;
@@ -57,7 +59,7 @@ export class ConsoleSession {
       return;
     }
     const actor = { id: this.user, ...(this.opts.team ? { team: this.opts.team } : {}) };
-    const reply = await dispatch(text, { actor, channel: this.opts.config.channel, service: this.opts.service }, this.opts.registry);
+    const reply = await dispatch(text, { actor, channel: this.opts.config.channel, engine: this.opts.engine, log: this.opts.log }, this.opts.registry);
     write(renderMessage(reply));
   }
 }
@@ -70,7 +72,8 @@ export async function runConsole(opts: {
   input: Readable;
   output: Writable;
   interactive: boolean;
-  service: ExperimentService;
+  engine: EngineFacade;
+  log: AdapterLogger;
   registry: ReadonlyMap<string, Command>;
   config: ConsoleChatConfig;
   team?: string;
@@ -118,7 +121,6 @@ export async function runConsole(opts: {
   prompt();
   await closed;
   await chain;
-  if (opts.service.runner.isBusy()) write('  (waiting for running experiments to finish: reverted and checked)');
-  await opts.service.runner.settle();
-  await opts.service.notifier.flush();
+  if (opts.engine.busy()) write('  (waiting for running experiments to finish: reverted and checked)');
+  await opts.engine.settle();
 }

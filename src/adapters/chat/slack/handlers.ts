@@ -4,7 +4,7 @@ import { dispatch, type Command } from '../../../../commands/index.js';
 import type { Actor } from '../../../core/actor.js';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger } from '../../../core/ports.js';
-import type { ExperimentService } from '../../../engine/experiments/experiment-service.js';
+import type { EngineFacade } from '../../../engine/facade.js';
 import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
@@ -14,7 +14,7 @@ import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-g
 import { isRequestRefusal } from './slack-app.js';
 
 export interface SlackHandlerDeps {
-  service: ExperimentService;
+  engine: EngineFacade;
   registry: ReadonlyMap<string, Command>;
   log: AdapterLogger;
   guard: ReplayGuard;
@@ -27,9 +27,9 @@ export interface SlackHandlerDeps {
  * command dispatcher the console uses. Every handler acks first: nothing slow sits before `ack()`.
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
-  const { service, registry, log } = deps;
+  const { engine, registry, log } = deps;
   const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
-  const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, service }, registry);
+  const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, engine, log }, registry);
 
   // Our own errors out of the middleware: refusals are answered 401 by the receiver, not logged as failures.
   app.error(async (err) => {

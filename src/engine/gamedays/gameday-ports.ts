@@ -1,0 +1,41 @@
+import type { Actor } from '../../core/actor.js';
+import type { Clock } from '../../core/clock.js';
+import type { GameDayEvent } from '../../core/gameday-lifecycle.js';
+import type { AdapterLogger } from '../../core/ports.js';
+import type { LoadedGameDay } from '../../playbooks/validate-gameday.js';
+import type { Store } from '../../store/index.js';
+import type { Notifier } from '../chat/notifier.js';
+import type { EngineSettings } from '../engine-deps.js';
+import type { ExperimentService } from '../experiments/experiment-service.js';
+import type { Journal } from '../journal.js';
+import type { GameDayRepo, StoredGameDay } from './gameday-repo.js';
+
+/**
+ * What game days need of experiments: each step is an ordinary experiment, proposed, approved,
+ * started and aborted through the experiments API, so every invariant of a single run holds for it.
+ */
+export type GameDayExperiments = Pick<
+  ExperimentService,
+  'playbookSpec' | 'planFor' | 'pastRuns' | 'approvalPolicy' | 'approversNow' | 'proposeSpec' | 'approve' | 'start' | 'abort' | 'find' | 'get' | 'subscribe'
+>;
+
+export interface GameDayDeps {
+  store: Store;
+  journal: Journal;
+  notifier: Notifier;
+  clock: Clock;
+  log: AdapterLogger;
+  settings: Pick<EngineSettings, 'ladderWindowMs' | 'proposalTtlMs' | 'approval'>;
+  gamedays: () => ReadonlyMap<string, LoadedGameDay>;
+  random: () => number;
+  /** Where the report of game day `id` is written. */
+  reportPath: (id: string) => string;
+  /** Renders and writes the report; resolves to its path and text. */
+  writeReport: (entry: StoredGameDay) => Promise<{ path: string; text: string }>;
+}
+
+/** What the step runner needs of the game-day service: its records and its one way to change them. */
+export interface GameDayHost {
+  readonly repo: GameDayRepo;
+  apply(id: string, event: GameDayEvent, actor?: Actor): StoredGameDay;
+}
