@@ -34,6 +34,10 @@ export type GameDayEvent =
   | { type: 'interrupt'; reason: string; stepInFlight: boolean; outcome?: StepOutcome }
   | { type: 'commander-seen' };
 
+/**
+ * What the engine does because of a transition, besides persisting it. Like the experiment machine's
+ * effects, every one returned is performed (engine/gamedays/gameday-service.ts, an exhaustive switch).
+ */
 export type GameDayEffect =
   | { type: 'notify'; tone: 'info' | 'success' | 'warning' | 'danger'; text: string }
   | { type: 'start-step'; index: number }
