@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../src/core/duration.js';
+import { gameDayListMessage } from '../src/core/list-cards.js';
 import { message } from '../src/core/message.js';
 import { defineCommand, restText } from './command.js';
 import { withApprovers } from './with-approvers.js';
@@ -31,8 +32,7 @@ export const gamedayCommand = defineCommand({
         });
       }
       case 'list': {
-        const recent = days.list(15).map(({ record: r }) => `${r.id}  ${r.name.padEnd(24)} ${r.state.padEnd(12)} step ${Math.min(r.next + 1, r.steps.length)}/${r.steps.length}`);
-        return message({ title: 'Game days', sections: [recent.join('\n') || 'None yet.', `Game days you can start: ${days.names().join(', ') || '(none loaded)'}`], ephemeral: true });
+        return gameDayListMessage(days.list(15).map((g) => g.record), days.names());
       }
       case 'status':
         return { ...days.card(days.get(args[1]).record), ephemeral: true };

@@ -74,7 +74,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
     deps.onTransition?.(before, after, card);
     for (const listen of listeners) listen(before, after);
-  });
+  }, log);
   const runner = new Runner(deps, repo, transitions, journal, notifier);
   // An incident aborts through the experiments API, built just below; nothing can open before then.
   let experiments: ExperimentService | undefined;
