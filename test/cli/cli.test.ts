@@ -1,9 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -21,10 +23,26 @@ function cli(args: string[], opts: { env?: Record<string, string>; input?: strin
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
     input: opts.input ?? '',
-    env: { ...process.env, FAULTLINE_CONFIG: '', SLACK_BOT_TOKEN: '', ...opts.env },
+    env: { ...process.env, FAULTLINE_CONFIG: '', SLACK_BOT_TOKEN: '', FAULTLINE_APPROVERS: '', ...opts.env },
     timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function cliAsync(args: string[], input: string): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, FAULTLINE_CONFIG: '', SLACK_BOT_TOKEN: '', FAULTLINE_APPROVERS: '' } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdin.end(input);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    }),
+  );
 }
 
 describe('faultline validate', () => {
@@ -157,5 +175,67 @@ describe('configuration errors', () => {
     const r = cli(['--config', file, 'start']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('adapters.targets.mainframe: no such adapter; known: process');
+  });
+});
+
+describe('the config through the real process', () => {
+  it('an old *Ms field name is an error naming the file, the field and its new name', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'old.yaml');
+    writeFileSync(file, `store: { path: ${path.join(dir, 'x.db')} }\nadapters: { targets: { process: { requestTimeoutMs: 2000 } } }\n`);
+    const r = cli(['--config', file, 'start']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`invalid configuration in ${file}`);
+    expect(r.err).toContain("adapters.targets.process.requestTimeoutMs was renamed: use requestTimeout: '2s'");
+  });
+
+  it('a bad environment value is refused naming the variable, and nothing starts', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'ok.yaml');
+    writeFileSync(file, `store: { path: ${path.join(dir, 'x.db')} }\n`);
+    const r = cli(['--config', file, 'start'], { env: { FAULTLINE_APPROVERS: 'bob smith' } });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('invalid configuration in the environment');
+    expect(r.err).toContain('FAULTLINE_APPROVERS="bob smith" (approvers[0])');
+    expect(existsSync(path.join(dir, 'x.db'))).toBe(false);
+  });
+});
+
+describe('approvers by mode', () => {
+  it('Slack with no approvers refuses to start, saying how to set them; exit code as other config errors', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'slack.yaml');
+    writeFileSync(file, `store: { path: ${path.join(dir, 'x.db')} }\n`);
+    // Nothing listens on the API URL: the refusal comes before any call to Slack.
+    const r = cli(['--config', file, 'start'], { env: { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret', SLACK_API_URL: 'http://127.0.0.1:9/api/', FAULTLINE_APPROVERS: '' } });
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`no approvers for Slack: set approvers in ${file}, e.g. \`approvers: [U0123ABCD, U0456EFGH]\``);
+    expect(r.err).toContain('FAULTLINE_APPROVERS=U0123ABCD,U0456EFGH');
+    expect(r.err).toContain('[config_invalid]');
+    expect(existsSync(path.join(dir, 'x.db'))).toBe(false);
+  });
+
+  it('the console with no approvers configured lets the demo users approve', async () => {
+    const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 5 });
+    try {
+      const dir = tmp();
+      const file = path.join(dir, 'console.yaml');
+      writeFileSync(
+        file,
+        stringify({
+          store: { path: path.join(dir, 'faultline.db') },
+          postmortems: { dir: path.join(dir, 'postmortems') },
+          playbooks: { dirs: [path.join(ROOT, 'playbooks', 'sandbox')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+          adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
+        }),
+      );
+      // Not spawnSync: the sandbox answers from this process, whose event loop must keep running.
+      const r = await cliAsync(['--config', file, 'start'], '/as alice\n/chaos propose checkout-latency\n');
+      expect(r.code, r.out + r.err).toBe(0);
+      // The card lists who may approve: the demo users other than the proposer.
+      expect(r.out).toMatch(/Approvers:\s+bob, carol/);
+    } finally {
+      await sandbox.stop();
+    }
   });
 });
