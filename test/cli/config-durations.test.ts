@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,15 @@ describe('durations in the config', () => {
       'signals.prometheus': { defaultTimeout: 5000 },
       'signals.http': { defaultTimeout: 1000 },
     });
+  });
+
+  it("the README's example config parses, adapter blocks included", () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const { config } = readConfig({ file: configFile(example!), env: {} });
+    expect(config.approvers.length).toBeGreaterThan(0);
+    expect(adapterSettings(config)).toMatchObject({ 'targets.process': { requestTimeout: 3000, revertBackoff: 200 }, 'signals.http': { defaultTimeout: 2000 } });
   });
 
   it('a bare number in a duration field is refused with the unit to write', () => {
