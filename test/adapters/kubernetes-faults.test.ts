@@ -43,6 +43,19 @@ const podNames = (ns: string, app: string) =>
     .filter((p) => labels(p).app === app && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp)
     .map((p) => String((p.metadata as { name: string }).name));
 
+/** Every workload of the beforeAll seed is whole again: its replicas live, bound to a node and Running. */
+const workloadsSettled = () =>
+  (
+    [
+      ['checkout', 4],
+      ['cart', 2],
+      ['db', 3],
+    ] as const
+  ).every(([app, replicas]) => {
+    const pods = api.list('pods', 'shop').filter((p) => labels(p).app === app && !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+    return pods.length === replicas && pods.every((p) => spec(p).nodeName !== undefined && (p.status as { phase?: string } | undefined)?.phase === 'Running');
+  });
+
 async function waitFor(cond: () => boolean, ms = 5_000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
@@ -190,6 +203,9 @@ describe('node-drain and zone-outage', () => {
   });
 
   it('never evicts pods in protected namespaces or with protected labels', async () => {
+    // Pods evicted by an earlier test are rescheduled by the stand-in's controller a moment later, onto the
+    // least loaded node: a new, empty node-p1 would draw them, and the drain below would rightly evict them too.
+    await waitFor(workloadsSettled);
     api.addNode('node-p1', { labels: { pool: 'protect-test' } });
     api.addPod('kube-system', { name: 'coredns-x', labels: { k8s: 'dns' }, nodeName: 'node-p1' });
     api.addPod('shop', { name: 'vault-0', labels: { app: 'vault', 'faultline.dev/protected': 'true' }, nodeName: 'node-p1' });
