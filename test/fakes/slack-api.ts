@@ -109,6 +109,9 @@ export class SlackApiStandIn {
   private readonly callWaiters = new Set<Waiter<SlackCall>>();
   private readonly responseWaiters = new Set<Waiter<SlackResponsePost>>();
   private down = false;
+  private readonly holds = new Map<string, Promise<void>>();
+  /** Web API calls that reached the stand-in while a `hold` kept them unanswered, in order. */
+  readonly heldCalls: Array<{ method: string; params: Record<string, unknown> }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -179,6 +182,19 @@ export class SlackApiStandIn {
     this.rateLimits.set(method, { ...opts });
   }
 
+  /**
+   * Calls to `method` (or to any Web API method, with '*') wait, unanswered, until the returned release is
+   * called; then they are answered as usual. A promise the test controls, for "X happens before Slack answers".
+   */
+  hold(method: string): () => void {
+    let release!: () => void;
+    this.holds.set(method, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.holds.delete(method);
+      release();
+    };
+  }
+
   /** While down, every Web API call answers HTTP 503. */
   setDown(down: boolean): void {
     this.down = down;
@@ -215,6 +231,11 @@ export class SlackApiStandIn {
     const token = bearer ?? (typeof params.token === 'string' && params.token !== '' ? params.token : undefined);
     delete params.token;
     const call = { method, params, token };
+    const held = this.holds.get(method) ?? this.holds.get('*');
+    if (held) {
+      this.heldCalls.push({ method, params });
+      await held;
+    }
 
     if (this.down) {
       this.record(call, 'down');

@@ -56,17 +56,25 @@ describe('Slack over Socket Mode (a local WebSocket stand-in)', () => {
 
   it('acks a slash command envelope at once, then posts the card; a button envelope approves', async () => {
     const form = { ...slashCommandFixture('slash-command.propose'), text: 'propose checkout-latency', user_id: 'U0ALICE', channel_id: 'C0CHAOS', response_url: api.responseUrl('sock-1') };
-    const { ack, ms } = await socket.send('slash_commands', form);
+    // Every Web API call waits unanswered until released: an ack that waited on one could not arrive.
+    let release = api.hold('*');
+    const { ack } = await socket.send('slash_commands', form);
     expect(ack.envelope_id).toBeTruthy();
-    expect(ms).toBeLessThan(3000);
+    await waitUntil('the card post to reach Slack', () => api.heldCalls.some((c) => c.method === 'chat.postMessage'));
+    expect(api.messagesIn('C0CHAOS')).toEqual([]); // acked, card not posted yet
+    release();
     await waitUntil('the proposal', () => bot.app.engine.experiments.byState(['proposed']).length === 1);
     const id = bot.app.engine.experiments.byState(['proposed'])[0]!.record.id;
     await waitUntil('the card', () => api.messagesIn('C0CHAOS').some((m) => JSON.stringify(m.blocks ?? []).includes(id)));
 
     const base = interactionFixture('block-actions.approve');
     const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: 'approve', value: id, action_ts: '1700000001.000001' };
+    release = api.hold('*');
+    const heldBefore = api.heldCalls.length;
     const click = await socket.send('interactive', { ...base, user: { id: 'U0BOB', username: 'bob', name: 'bob', team_id: 'T0001' }, actions: [action], response_url: api.responseUrl('sock-2') });
-    expect(click.ms).toBeLessThan(3000);
+    expect(click.ack.envelope_id).toBeTruthy();
+    await waitUntil('the card update to reach Slack', () => api.heldCalls.slice(heldBefore).some((c) => c.method === 'chat.update' || c.method === 'chat.postMessage'));
+    release();
     await waitUntil('approved', () => bot.app.engine.experiments.get(id).record.state === 'approved');
     expect(bot.app.engine.experiments.get(id).record.approval?.by).toMatchObject({ id: 'U0BOB', team: 'T0001' });
   });
