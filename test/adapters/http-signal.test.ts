@@ -33,6 +33,8 @@ beforeAll(async () => {
         return reply(res, 200, '');
       case '/slow':
         return void setTimeout(() => reply(res, 200, JSON.stringify({ errorRate: 0 })), 1_000);
+      case '/pause':
+        return void setTimeout(() => reply(res, 200, '{}'), 250);
       case '/hang':
         return; // never answers (the connections are cut in afterAll)
       case '/auth':
@@ -95,7 +97,9 @@ describe('http signal: ok readings', () => {
     const r = await source.sample(q({ url: `${base}/stats`, measure: 'latency' }), ctx());
     expect(r.status).toBe('ok');
     expect(r.status === 'ok' && r.value).toBeGreaterThan(0);
-    expect(r.status === 'ok' && r.value).toBeLessThan(1_000);
+    // A server that answers after 250 ms reads as at least 200: milliseconds, not seconds.
+    const paused = await source.sample(q({ url: `${base}/pause`, measure: 'latency' }), ctx());
+    expect(paused.status === 'ok' && paused.value).toBeGreaterThanOrEqual(200);
   });
 
   it('sends the configured headers', async () => {
