@@ -15,7 +15,7 @@ describe('faultline start with a Slack token', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-cli-'));
     api = await SlackApiStandIn.start();
     configFile = path.join(dir, 'faultline.config.yaml');
-    writeFileSync(configFile, stringify({ store: { path: path.join(dir, 'faultline.db') }, server: { host: '127.0.0.1' } }));
+    writeFileSync(configFile, stringify({ store: { path: path.join(dir, 'faultline.db') }, server: { host: '127.0.0.1' }, approvers: ['U0ALICE', 'U0BOB'] }));
   });
   afterAll(async () => {
     await api?.close();
