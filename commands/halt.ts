@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { message } from '../src/core/message.js';
 import { defineCommand, restText } from './command.js';
 
