@@ -6,7 +6,7 @@ import { createSlackApp, type SlackApp } from '../adapters/chat/slack/slack-app.
 import { SlackChat } from '../adapters/chat/slack/slack-chat.js';
 import { formatBlastRadius } from '../core/blast-radius-spec.js';
 import { formatDuration } from '../core/duration.js';
-import { FaultlineError, errorText } from '../core/errors.js';
+import { FaultlineError } from '../core/errors.js';
 import { commandRegistry } from '../../commands/index.js';
 import { boot } from './boot.js';
 import type { App } from './compose.js';
@@ -103,7 +103,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
           // Commands already acked still get their answer (bounded), then everything running is reverted.
           if (!(await handlers.drain(5000))) log.warn({}, 'stopping with slack commands still queued');
           await live.shutdown(reason);
-          await slack.stop().catch((err: unknown) => log.warn({ err: errorText(err) }, 'slack stop failed'));
+          await slack.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
           await ops?.close();
           await booted.sandbox?.stop();
         })()),

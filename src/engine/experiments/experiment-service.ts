@@ -3,7 +3,7 @@ import { SYSTEM, type Actor } from '../../core/actor.js';
 import { parseBlastRadius } from '../../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../../core/blast-radius.js';
 import { checkLadder, targetScope, type PastRun } from '../../core/ladder.js';
-import { FaultlineError, errorText } from '../../core/errors.js';
+import { FaultlineError } from '../../core/errors.js';
 import { checkPermitted, type Authority } from '../../core/permissions.js';
 import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
 import type { Experiment } from '../../core/playbook.js';
@@ -194,6 +194,7 @@ export class ExperimentService {
     const entry = this.repo.get(id);
     const policy = await this.approvalPolicy();
     if (entry.record.state !== 'proposed') return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash: entry.record.planHash, policy }, actor).entry;
+    // A plan that cannot be resolved now cannot match the approved one: the core refuses it as drift.
     const currentPlanHash = await this.currentHash(entry).catch(() => 'unresolvable');
     return this.transitions.apply(id, { type: 'approve', actor, currentPlanHash, policy }, actor).entry;
   }
@@ -218,7 +219,7 @@ export class ExperimentService {
   async refreshApprovers(maxWaitMs?: number): Promise<void> {
     const lookup = this.approvalPolicy().then(
       () => undefined,
-      (err: unknown) => this.deps.log.warn({ err: errorText(err) }, 'approver group lookup failed'),
+      (err: unknown) => this.deps.log.warn({ err }, 'approver group lookup failed'),
     );
     if (maxWaitMs === undefined) return lookup;
     let timer: NodeJS.Timeout | undefined;
@@ -274,6 +275,7 @@ export class ExperimentService {
       if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(entry.record.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
       await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
     }
+    // Unresolvable now means it cannot match what was approved: the core refuses the start as drift.
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
       id,

@@ -137,6 +137,7 @@ export class GameDayService implements GameDayHost {
     const policy = await this.experiments.approvalPolicy();
     const r = entry.record;
     let current = r.planHash;
+    // Steps that cannot be resolved now cannot match the proposal: the core refuses the approval as drift.
     if (r.state === 'proposed') current = await this.currentHash(entry).catch(() => 'unresolvable');
     else if (r.pendingApproval) current = r.pendingApproval.gameDayHash;
     return this.apply(id, { type: 'approve', actor, currentPlanHash: current, policy }, actor);

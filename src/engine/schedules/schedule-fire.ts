@@ -1,5 +1,5 @@
 import { actorLabel } from '../../core/actor.js';
-import { FaultlineError, isFaultlineError, errorText } from '../../core/errors.js';
+import { asFaultlineError, FaultlineError, errorText } from '../../core/errors.js';
 import { activeFreeze } from '../../core/freeze.js';
 import { scopeOf } from '../../core/ladder.js';
 import { message } from '../../core/message.js';
@@ -46,7 +46,7 @@ function note(deps: FireDeps, s: Schedule, tone: 'info' | 'warning' | 'success' 
   try {
     deps.notifier.reply(`schedule:${s.id}`, null, s.channel, message({ title, tone, sections: detail ? [detail] : [] }));
   } catch (err) {
-    deps.log.warn({ scheduleId: s.id, err: errorText(err) }, 'schedule note not posted');
+    deps.log.warn({ scheduleId: s.id, err }, 'schedule note not posted');
   }
 }
 
@@ -67,7 +67,8 @@ export function recordSkip(deps: FireDeps, s: Schedule, slot: number, now: numbe
 }
 
 function recordFailure(deps: FireDeps, s: Schedule, slot: number, now: number, err: unknown, data: Record<string, unknown>, claimed: boolean): SlotResult | null {
-  const code = isFaultlineError(err) ? err.code : 'adapter_error';
+  // A refusal keeps its code; anything else is not ours to name (internal_error), the stack goes to the log.
+  const code = asFaultlineError(err).code;
   const reason = errorText(err);
   const run = { scheduleId: s.id, slot, at: now, outcome: 'failed' as const, data: { ...data, code, reason } };
   const recorded = deps.store.transaction(() => {

@@ -8,7 +8,6 @@ import type { Store } from '../../store/index.js';
 import { ScheduleBook } from './schedule-book.js';
 import { fireSlot, recordSkip, type FireDeps, type SlotResult } from './schedule-fire.js';
 import type { ScheduledGameDays, ScheduleSurroundings } from './schedule-ports.js';
-import { errorText } from '../../core/errors.js';
 
 export type { SlotResult } from './schedule-fire.js';
 export type { ScheduledGameDays } from './schedule-ports.js';
@@ -45,6 +44,7 @@ export class ScheduleRunner {
   /** Handles every slot due up to `now`. Ticks run one after another, never interleaved. */
   tick(now: number = this.deps.clock.now()): Promise<SlotResult[]> {
     const run = this.chain.then(() => this.runTick(now));
+    // The caller of this tick gets its failure; the next tick must not inherit it.
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -53,7 +53,7 @@ export class ScheduleRunner {
   start(): void {
     if (this.task) return;
     const safeTick = () =>
-      this.tick().catch((err: unknown) => this.deps.log.error({ err: errorText(err) }, 'schedule tick failed'));
+      this.tick().catch((err: unknown) => this.deps.log.error({ err }, 'schedule tick failed'));
     void safeTick();
     this.task = cron.schedule('* * * * *', safeTick, { name: 'faultline-schedules', unref: true });
   }
@@ -85,7 +85,7 @@ export class ScheduleRunner {
       try {
         results.push(...(await this.runSchedule(s, now, lastTick)));
       } catch (err) {
-        this.deps.log.error({ scheduleId: s.id, err: errorText(err) }, 'schedule tick failed');
+        this.deps.log.error({ scheduleId: s.id, err }, 'schedule tick failed');
       }
     }
     const minute = floorMinute(now);
