@@ -1,25 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signalSettings, targetSettings } from '../../src/app/adapter-settings.js';
 import { Config, readConfig } from '../../src/app/config.js';
 import { RENAMED_FIELDS } from '../../src/app/config-renamed.js';
 import { knownSignalAdapters, knownTargetAdapters } from '../../src/app/registries.js';
 import { PagerDutySettings } from '../../src/adapters/incidents/pagerduty/schema.js';
+import { tempFiles } from '../support/temp-files.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function configFile(text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cfg-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'faultline.config.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const temp = tempFiles();
+/** A config file with this YAML text; its path. */
+const configFile = (text: string): string => temp.file(text, 'faultline.config.yaml');
 
 /** Every key of a parsed value, as dotted paths. */
 function keys(value: unknown, prefix = ''): string[] {

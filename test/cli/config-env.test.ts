@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/app/config.js';
 import { isFaultlineError } from '../../src/core/errors.js';
+import { tempFiles } from '../support/temp-files.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function configFile(text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cfg-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'c.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const temp = tempFiles();
+/** A config file with this YAML text; its path. */
+const configFile = (text: string): string => temp.file(text);
 
 /** The error readConfig throws with this environment. */
 function failure(env: NodeJS.ProcessEnv, text = 'approvers: [U1]\n'): Error & { details?: Record<string, unknown> } {

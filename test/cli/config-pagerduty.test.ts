@@ -1,22 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/app/config.js';
+import { tempFiles } from '../support/temp-files.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
+const temp = tempFiles();
 /** A config file with this YAML text; its path. */
-function configFile(text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cfg-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'c.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const configFile = (text: string): string => temp.file(text);
 
 describe('pagerduty.gate in the config file', () => {
   it('is on unless set off (off, false or "off" in YAML)', () => {
@@ -32,11 +20,7 @@ describe('pagerduty.gate in the config file', () => {
 });
 
 describe('whether a port is configured (the console serves HTTP only then)', () => {
-  const cwd = () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cwd-'));
-    dirs.push(dir);
-    return dir;
-  };
+  const cwd = () => temp.dir();
 
   it('not for the embedded defaults, nor a file without server.port', () => {
     expect(readConfig({ env: {}, cwd: cwd() }).portConfigured).toBe(false);

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/app/config.js';
 import { wireSchedules } from '../../src/app/schedule-wiring.js';
 import { LAST_TICK_KEY } from '../../src/engine/schedules/schedule-runner.js';
@@ -9,20 +7,12 @@ import { alice, engineFactory } from './engine-harness.js';
 import { DAY, HOUR, registry } from './schedule-harness.js';
 import { dispatch } from '../../commands/index.js';
 import { ShiftedClock } from '../fakes/shifted-clock.js';
+import { tempFiles } from '../support/temp-files.js';
 
 const engine = engineFactory();
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function configFile(text: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-cfg-'));
-  dirs.push(dir);
-  const file = path.join(dir, 'c.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const temp = tempFiles();
+/** A config file with this YAML text; its path. */
+const configFile = (text: string): string => temp.file(text);
 
 describe('the schedules block of the config', () => {
   it('defaults, and days in durations', () => {
