@@ -2,12 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
+import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver } from '../../src/core/ports.js';
 import {
   createKubeClient,
-  kubernetesFaultSchema,
   kubernetesTargetAdapter,
-  kubernetesTargetSchema,
   KubernetesTargetConfig,
   type KubeClient,
   type KubernetesTargetConfigInput,
@@ -15,6 +13,7 @@ import {
 import { lazyKubernetesTargetAdapter } from '../../src/adapters/targets/kubernetes/lazy.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget, kubeFault } from '../support/kube-adapter.js';
 
 /**
  * The revert receipt: after a real revert every object the handle held is read back through the real
@@ -39,8 +38,8 @@ function ctx(over: Partial<TargetContext> = {}): TargetContext {
   seq += 1;
   return { experimentId: `exp-c${seq}`, handleId: `fh-c${seq}`, expiresAt: Date.now() + 120_000, now: Date.now, log, note: () => {}, ...over };
 }
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
-const fault = (f: Record<string, unknown>) => kubernetesFaultSchema.parse({ duration: '2m', ...f });
+const target = kubeTarget;
+const fault = kubeFault('2m');
 const journaled = (h: FaultHandle) => JSON.parse(JSON.stringify(h)) as FaultHandle;
 const confirmed = { confirmed: true, differences: [], manualSteps: [] };
 

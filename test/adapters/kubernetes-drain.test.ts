@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTIAL_NOTE, type ResolvedTarget, type TargetContext, type TargetDriver, type TargetSpec } from '../../src/core/ports.js';
-import { kubernetesFaultSchema, kubernetesTargetAdapter, kubernetesTargetSchema } from '../../src/adapters/targets/kubernetes/index.js';
+import { PARTIAL_NOTE, type ResolvedTarget, type TargetContext, type TargetDriver } from '../../src/core/ports.js';
+import { kubernetesFaultSchema, kubernetesTargetAdapter } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget } from '../support/kube-adapter.js';
 
 /**
  * A drain through the real client against the stand-in: what a PodDisruptionBudget refuses is said
@@ -21,7 +22,7 @@ const OPT_IN = { 'faultline.dev/chaos': 'enabled' };
 
 const driver = (): TargetDriver =>
   kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, optInNamespaces: true, revertBackoff: '10ms' }), { log, now: Date.now });
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
+const target = kubeTarget;
 const fault = kubernetesFaultSchema.parse({ type: 'node-drain', duration: '1m' });
 const ctx = (notes: Array<[string, Record<string, unknown>]>): TargetContext => ({
   experimentId: 'exp-drain',

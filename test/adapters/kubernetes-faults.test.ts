@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
-import { kubernetesFaultSchema, kubernetesTargetAdapter, kubernetesTargetSchema, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
+import type { FaultHandle, ResolvedTarget, TargetDriver } from '../../src/core/ports.js';
+import { kubernetesTargetAdapter, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget, kubeFault, notingContexts, labelsOf, annotationsOf, specOf } from '../support/kube-adapter.js';
 
 /**
  * Every fault's inject and revert, through the real @kubernetes/client-node against the API stand-in:
@@ -25,18 +26,13 @@ function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
   return d;
 }
 
-let seq = 0;
-function ctx(over: Partial<TargetContext> = {}): TargetContext & { notes: Array<[string, Record<string, unknown>]> } {
-  seq += 1;
-  const notes: Array<[string, Record<string, unknown>]> = [];
-  return { experimentId: `exp-f${seq}`, handleId: `fh-f${seq}`, expiresAt: Date.now() + 60_000, now: Date.now, log, note: (k, d) => notes.push([k, d]), notes, ...over };
-}
+const ctx = notingContexts('f', 60_000, log);
 
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
-const fault = (f: Record<string, unknown>) => kubernetesFaultSchema.parse({ duration: '1m', ...f });
-const labels = (o: Record<string, unknown> | undefined) => ((o?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) as Record<string, string>;
-const annotations = (o: Record<string, unknown> | undefined) => ((o?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
-const spec = (o: Record<string, unknown> | undefined) => (o?.spec ?? {}) as Record<string, unknown>;
+const target = kubeTarget;
+const fault = kubeFault('1m');
+const labels = labelsOf;
+const annotations = annotationsOf;
+const spec = specOf;
 const podNames = (ns: string, app: string) =>
   api
     .list('pods', ns)

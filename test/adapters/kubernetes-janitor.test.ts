@@ -2,18 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
+import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver } from '../../src/core/ports.js';
 import {
   createKubeClient,
-  kubernetesFaultSchema,
   kubernetesTargetAdapter,
-  kubernetesTargetSchema,
   KubernetesTargetConfig,
   type KubeClient,
 } from '../../src/adapters/targets/kubernetes/index.js';
 import { runJanitor, type JanitorLine, type JanitorOptions } from '../../src/adapters/targets/kubernetes/janitor.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget, kubeFault } from '../support/kube-adapter.js';
 
 /**
  * The janitor's pass, in-process against the stand-in through the real client: what the bot writes on
@@ -37,8 +36,8 @@ function ctx(expiresIn: number): TargetContext {
   seq += 1;
   return { experimentId: `exp-j${seq}`, handleId: `fh-j${seq}`, expiresAt: Date.now() + expiresIn, now: Date.now, log, note: () => {} };
 }
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
-const fault = (f: Record<string, unknown>) => kubernetesFaultSchema.parse({ duration: '1m', ...f });
+const target = kubeTarget;
+const fault = kubeFault('1m');
 const meta = (o: Record<string, unknown> | undefined) => (o?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
 const spec = (o: Record<string, unknown> | undefined) => (o?.spec ?? {}) as { replicas?: number; unschedulable?: boolean };
 const faultlineKeys = (o: Record<string, unknown> | undefined) => [...Object.keys(meta(o).labels ?? {}), ...Object.keys(meta(o).annotations ?? {})].filter((k) => k.startsWith('faultline.dev/'));

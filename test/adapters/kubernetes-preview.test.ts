@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectTargets, type ProtectionPolicy } from '../../src/core/blast-radius.js';
 import { isFaultlineError } from '../../src/core/errors.js';
 import type { Experiment } from '../../src/core/playbook.js';
-import type { TargetDriver, TargetSpec } from '../../src/core/ports.js';
+import type { TargetDriver } from '../../src/core/ports.js';
 import { buildPlan } from '../../src/engine/experiments/plan-builder.js';
 import type { EngineSettings } from '../../src/engine/engine-deps.js';
-import { kubernetesTargetAdapter, kubernetesTargetSchema, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
+import { kubernetesTargetAdapter, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget } from '../support/kube-adapter.js';
 
 /** Preview: what exactly would be hit, paginated, with what the core needs to protect namespaces and labels. */
 
@@ -22,7 +23,7 @@ const log = new RecordingLog();
 function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
   return kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', ...over }), { log, now: Date.now });
 }
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
+const target = kubeTarget;
 const defaults: ProtectionPolicy = { namespaces: ['kube-system', 'kube-public', 'kube-node-lease'], labels: ['faultline.dev/protected=true'], names: [] };
 const wide = { maxTargets: 100, maxPercent: 100 };
 

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
-import { kubernetesFaultSchema, kubernetesTargetAdapter, kubernetesTargetSchema, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
+import type { FaultHandle, ResolvedTarget, TargetDriver } from '../../src/core/ports.js';
+import { kubernetesTargetAdapter, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget, kubeFault, notingContexts, specOf } from '../support/kube-adapter.js';
 
 /**
  * The ugly paths: a crash between the API call and the journal write, API errors during revert
@@ -24,16 +25,11 @@ function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
   drivers.push(d);
   return d;
 }
-let seq = 0;
-function ctx(over: Partial<TargetContext> = {}): TargetContext & { notes: Array<[string, Record<string, unknown>]> } {
-  seq += 1;
-  const notes: Array<[string, Record<string, unknown>]> = [];
-  return { experimentId: `exp-r${seq}`, handleId: `fh-r${seq}`, expiresAt: Date.now() + 120_000, now: Date.now, log, note: (k, d) => notes.push([k, d]), notes, ...over };
-}
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
-const fault = (f: Record<string, unknown>) => kubernetesFaultSchema.parse({ duration: '2m', ...f });
+const ctx = notingContexts('r', 120_000, log);
+const target = kubeTarget;
+const fault = kubeFault('2m');
 const meta = (o: Record<string, unknown> | undefined) => (o?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
-const spec = (o: Record<string, unknown> | undefined) => (o?.spec ?? {}) as Record<string, unknown>;
+const spec = specOf;
 const replicas = (name: string) => spec(api.get('deployments', 'shop', name)).replicas;
 /** What the journal would hold: the handle after a JSON round trip. */
 const journaled = (h: FaultHandle) => JSON.parse(JSON.stringify(h)) as FaultHandle;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import type { TargetDriver, TargetSpec } from '../../src/core/ports.js';
+import type { TargetDriver } from '../../src/core/ports.js';
 import { checkPlaybookFile } from '../../src/playbooks/load-playbooks.js';
 import { prometheusSignalSchema } from '../../src/adapters/signals/prometheus/schema.js';
 import { podsSignalAdapter } from '../../src/adapters/signals/pods/index.js';
@@ -17,13 +17,14 @@ import {
 } from '../../src/adapters/targets/kubernetes/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
+import { kubeTarget } from '../support/kube-adapter.js';
 
 /** Schemas, example playbooks, and finding a cluster (or, politely, not finding one). */
 
 const log = new RecordingLog();
 let dir: string;
 const make = (c: KubernetesTargetConfigInput): TargetDriver => kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse(c), { log, now: Date.now });
-const target = (t: Record<string, unknown>) => kubernetesTargetSchema.parse({ adapter: 'kubernetes', ...t }) as unknown as TargetSpec;
+const target = kubeTarget;
 /** No kubeconfig anywhere: no explicit path, no service account, an empty home. */
 const nowhere = () => ({ serviceAccountDir: join(dir, 'no-sa'), homeDir: join(dir, 'empty-home') });
 
