@@ -55,9 +55,16 @@ export async function activeFaults(adminUrl: string): Promise<Array<{ experiment
 }
 
 /** A real sandbox (processes on free ports), a real SQLite file in a temp dir and the real engine. */
+/**
+ * The sandbox's `/stats` window in these tests. The playbooks' steady state is read over it, so after a
+ * revert the post-check waits until the fault's errors have left it: a short window ends that wait sooner
+ * (the sandbox's own default, 10 s, is for people watching a terminal).
+ */
+export const STATS_WINDOW_SECONDS = 4;
+
 export async function startHarness(overrides: Record<string, unknown> = {}, sandboxOpts: { statsWindowSeconds?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-it-'));
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, ...sandboxOpts });
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS, ...sandboxOpts });
   await waitForSteadySandbox(sandbox.adminUrl);
   const config = Config.parse({
     approvers: ['alice', 'bob', 'carol'],
@@ -118,7 +125,7 @@ export interface BotFixture {
 /** A real sandbox with traffic flowing and a config file pointing a `faultline start` process at it. */
 export async function startBotFixture(prefix: string, extra: Record<string, unknown> = {}): Promise<BotFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS });
   const configFile = path.join(dir, 'faultline.config.yaml');
   writeFileSync(
     configFile,

@@ -8,7 +8,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
-import { activeFaults, ROOT, waitForSteadySandbox, waitUntil } from './harness.js';
+import { activeFaults, ROOT, STATS_WINDOW_SECONDS, waitForSteadySandbox, waitUntil } from './harness.js';
 
 export const SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'C0CHAOS';
@@ -47,7 +47,7 @@ export async function startSlackHarness(
 ): Promise<SlackHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-'));
   const api = await SlackApiStandIn.start();
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS });
   const config = Config.parse({
     approvers: ['U0BOB', 'U0CAROL', 'U0ALICE'],
     store: { path: path.join(dir, 'faultline.db') },
