@@ -31,6 +31,7 @@ describe('freeze windows', () => {
     expect((await chaos(e, `/chaos freeze remove ${id}`)).title).toContain('removed');
     await e.service.start(next, alice);
     await e.waitForPhase(next, 'observing');
+    e.service.abort(next, carol, 'test done'); // it started: nothing left to learn from sitting out its 5 s
   });
 
   it('configured windows block too; bad freeze input is refused with usage and audited', async () => {
