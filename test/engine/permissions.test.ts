@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commandRegistry, dispatch } from '../../commands/index.js';
 import type { Actor } from '../../src/core/actor.js';
 import { alice, bob, carol, engineFactory, mallory, waitFor, type Engine } from './engine-harness.js';
@@ -123,9 +123,19 @@ describe('who may do what, through dispatch: a refusal is coded, ephemeral, audi
     await e.waitForState(run, 'aborted');
     expect(e.target.faults.size).toBe(0);
 
-    // A cancel does look the group up, for at most its bounded wait, then decides without it.
-    const refused = await chaos(e, `/chaos abort ${waiting}`, mallory);
-    expect(refused.errorCode).toBe('not_permitted');
+    // A cancel does look the group up, for at most its bounded wait (two seconds, on fake timers), then decides without it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let answered = false;
+      const pending = chaos(e, `/chaos abort ${waiting}`, mallory).finally(() => (answered = true));
+      await vi.advanceTimersByTimeAsync(1_999);
+      expect(answered).toBe(false); // still waiting for the group
+      await vi.advanceTimersByTimeAsync(1);
+      const refused = await pending;
+      expect(refused.errorCode).toBe('not_permitted');
+    } finally {
+      vi.useRealTimers();
+    }
     expect(e.service.get(waiting).record.state).toBe('approved');
   });
 
