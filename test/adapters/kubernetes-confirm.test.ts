@@ -1,38 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FaultHandle, ResolvedTarget, TargetContext, TargetDriver } from '../../src/core/ports.js';
-import {
-  createKubeClient,
-  kubernetesTargetAdapter,
-  KubernetesTargetConfig,
-  type KubeClient,
-  type KubernetesTargetConfigInput,
-} from '../../src/adapters/targets/kubernetes/index.js';
+import { createKubeClient, KubernetesTargetConfig, type KubeClient } from '../../src/adapters/targets/kubernetes/index.js';
 import { lazyKubernetesTargetAdapter } from '../../src/adapters/targets/kubernetes/lazy.js';
-import { KubeApiStandIn } from '../fakes/kube-api.js';
+import type { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
-import { kubeTarget, kubeFault } from '../support/kube-adapter.js';
+import { kubeStandIn, kubeTarget, kubeFault } from '../support/kube-adapter.js';
 
 /**
  * The revert receipt: after a real revert every object the handle held is read back through the real
  * client and found as it was; when something put the fault back, or the API cannot answer, it says so.
  */
 
+const log = new RecordingLog();
+const cluster = kubeStandIn({ prefix: 'faultline-kube-confirm-', podStartMs: 30, log, driverDefaults: { namespace: 'shop', revertBackoff: '5ms', revertAttempts: 3 } });
+const driver = cluster.driver;
 let api: KubeApiStandIn;
-let dir: string;
-let kubeconfig: string;
 /** "Someone else": a second client that changes things behind the driver's back. */
 let other: KubeClient;
-const log = new RecordingLog();
-const drivers: TargetDriver[] = [];
-
-function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '5ms', revertAttempts: 3, ...over }), { log, now: Date.now });
-  drivers.push(d);
-  return d;
-}
 let seq = 0;
 function ctx(over: Partial<TargetContext> = {}): TargetContext {
   seq += 1;
@@ -49,25 +34,14 @@ async function injected(d: TargetDriver, t: Record<string, unknown>, f: Record<s
 }
 
 beforeAll(async () => {
-  api = await KubeApiStandIn.start({ podStartMs: 30 });
-  dir = mkdtempSync(join(tmpdir(), 'faultline-kube-confirm-'));
-  kubeconfig = api.writeKubeconfig(dir);
-  other = createKubeClient(KubernetesTargetConfig.parse({ kubeconfig }), 'test');
+  api = cluster.api;
+  other = createKubeClient(KubernetesTargetConfig.parse({ kubeconfig: cluster.kubeconfig }), 'test');
   api.addNode('node-1', { labels: { pool: 'a' } });
   api.addNode('node-2', { labels: { pool: 'b' } });
   api.addDeployment('shop', 'web', { replicas: 3, labels: { app: 'web' }, nodeNames: ['node-1'] });
   api.addDeployment('shop', 'api', { replicas: 2, labels: { app: 'api' }, nodeNames: ['node-1'] });
   api.addStatefulSet('shop', 'db', { replicas: 3, labels: { app: 'db' }, nodeNames: ['node-1'] });
   api.installChaosMesh();
-});
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.close?.();
-});
-
-afterAll(async () => {
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('confirmed after a real revert', () => {
@@ -198,7 +172,7 @@ describe('not confirmed', () => {
 });
 
 describe('the lazy wrapper', () => {
-  const noCluster = () => lazyKubernetesTargetAdapter.configSchema.parse({ homeDir: dir, serviceAccountDir: join(dir, 'none') });
+  const noCluster = () => lazyKubernetesTargetAdapter.configSchema.parse({ homeDir: cluster.dir, serviceAccountDir: join(cluster.dir, 'none') });
   const handle = (objects: unknown[]): FaultHandle => ({ handleId: 'fh-lazy', experimentId: 'exp-lazy', adapter: 'kubernetes', faultType: 'pod-delete', targets: [], appliedAt: 0, expiresAt: 1, data: { objects } });
 
   it('with no cluster configured and nothing loaded, a handle with no objects is confirmed', async () => {
@@ -216,7 +190,7 @@ describe('the lazy wrapper', () => {
   });
 
   it('with a cluster, it reads back through the real driver', async () => {
-    const d = lazyKubernetesTargetAdapter.create(lazyKubernetesTargetAdapter.configSchema.parse({ kubeconfig }), { log, now: Date.now });
+    const d = lazyKubernetesTargetAdapter.create(lazyKubernetesTargetAdapter.configSchema.parse({ kubeconfig: cluster.kubeconfig }), { log, now: Date.now });
     expect(await d.confirmReverted(handle([{ kind: 'Deployment', namespace: 'shop', name: 'web', originalReplicas: 3 }]), { log })).toEqual(confirmed);
     expect((await d.confirmReverted(handle([{ kind: 'Deployment', namespace: 'shop', name: 'web', originalReplicas: 5 }]), { log })).differences).toEqual(['deployment/shop/web: 3 replicas, expected 5']);
     await d.close?.();

@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
-import type { FaultHandle, ResolvedTarget, TargetDriver } from '../../src/core/ports.js';
-import { kubernetesTargetAdapter, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
-import { KubeApiStandIn } from '../fakes/kube-api.js';
+import type { FaultHandle, ResolvedTarget } from '../../src/core/ports.js';
+import type { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
-import { kubeTarget, kubeFault, notingContexts, labelsOf, annotationsOf, specOf } from '../support/kube-adapter.js';
+import { kubeStandIn, kubeTarget, kubeFault, notingContexts, labelsOf, annotationsOf, specOf } from '../support/kube-adapter.js';
 
 /**
  * Every fault's inject and revert, through the real @kubernetes/client-node against the API stand-in:
  * the state of the stand-in before, during and after.
  */
 
-let api: KubeApiStandIn;
-let dir: string;
-let kubeconfig: string;
 const log = new RecordingLog();
-const drivers: TargetDriver[] = [];
-
-function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '10ms', ...over }), { log, now: Date.now });
-  drivers.push(d);
-  return d;
-}
+const cluster = kubeStandIn({ prefix: 'faultline-kube-', podStartMs: 50, log, driverDefaults: { namespace: 'shop', revertBackoff: '10ms' } });
+const driver = cluster.driver;
+let api: KubeApiStandIn;
 
 const ctx = notingContexts('f', 60_000, log);
 
@@ -61,9 +50,7 @@ async function waitFor(cond: () => boolean, ms = 5_000): Promise<void> {
 }
 
 beforeAll(async () => {
-  api = await KubeApiStandIn.start({ podStartMs: 50 });
-  dir = mkdtempSync(join(tmpdir(), 'faultline-kube-'));
-  kubeconfig = api.writeKubeconfig(dir);
+  api = cluster.api;
   for (const [n, zone] of [
     ['node-a1', 'zone-a'],
     ['node-a2', 'zone-a'],
@@ -75,15 +62,6 @@ beforeAll(async () => {
   api.addDeployment('shop', 'checkout', { replicas: 4, labels: { app: 'checkout' } });
   api.addDeployment('shop', 'cart', { replicas: 2, labels: { app: 'cart' } });
   api.addStatefulSet('shop', 'db', { replicas: 3, labels: { app: 'db' } });
-});
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.close?.();
-});
-
-afterAll(async () => {
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('pod-delete', () => {

@@ -1,30 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
 import type { FaultHandle, ResolvedTarget, TargetDriver } from '../../src/core/ports.js';
-import { kubernetesTargetAdapter, type KubernetesTargetConfigInput } from '../../src/adapters/targets/kubernetes/index.js';
-import { KubeApiStandIn } from '../fakes/kube-api.js';
+import type { KubeApiStandIn } from '../fakes/kube-api.js';
 import { RecordingLog } from '../fakes/recording-log.js';
-import { kubeTarget, kubeFault, notingContexts, specOf } from '../support/kube-adapter.js';
+import { kubeStandIn, kubeTarget, kubeFault, notingContexts, specOf } from '../support/kube-adapter.js';
 
 /**
  * The ugly paths: a crash between the API call and the journal write, API errors during revert
  * (retried, then reported with what is left), refused evictions, and inject rolling itself back.
  */
 
-let api: KubeApiStandIn;
-let dir: string;
-let kubeconfig: string;
 const log = new RecordingLog();
-const drivers: TargetDriver[] = [];
-
-function driver(over: Partial<KubernetesTargetConfigInput> = {}): TargetDriver {
-  const d = kubernetesTargetAdapter.create(kubernetesTargetAdapter.configSchema.parse({ kubeconfig, namespace: 'shop', revertBackoff: '5ms', revertAttempts: 4, ...over }), { log, now: Date.now });
-  drivers.push(d);
-  return d;
-}
+const cluster = kubeStandIn({ prefix: 'faultline-kube-recovery-', podStartMs: 50, log, driverDefaults: { namespace: 'shop', revertBackoff: '5ms', revertAttempts: 4 } });
+const driver = cluster.driver;
+let api: KubeApiStandIn;
 const ctx = notingContexts('r', 120_000, log);
 const target = kubeTarget;
 const fault = kubeFault('2m');
@@ -35,9 +24,7 @@ const replicas = (name: string) => spec(api.get('deployments', 'shop', name)).re
 const journaled = (h: FaultHandle) => JSON.parse(JSON.stringify(h)) as FaultHandle;
 
 beforeAll(async () => {
-  api = await KubeApiStandIn.start({ podStartMs: 50 });
-  dir = mkdtempSync(join(tmpdir(), 'faultline-kube-recovery-'));
-  kubeconfig = api.writeKubeconfig(dir);
+  api = cluster.api;
   api.addNode('node-1', { labels: { 'topology.kubernetes.io/zone': 'z1' } });
   api.addNode('node-2', { labels: { 'topology.kubernetes.io/zone': 'z2' } });
   api.addDeployment('shop', 'checkout', { replicas: 4, labels: { app: 'checkout' } });
@@ -45,15 +32,6 @@ beforeAll(async () => {
   api.addNode('node-pdb', { labels: { 'topology.kubernetes.io/zone': 'zp' } });
   api.addDeployment('payments', 'ledger', { replicas: 2, labels: { app: 'ledger' }, nodeNames: ['node-pdb'] });
   api.addPdb('payments', 'ledger', { selector: { app: 'ledger' }, minAvailable: 2 });
-});
-
-afterEach(async () => {
-  for (const d of drivers.splice(0)) await d.close?.();
-});
-
-afterAll(async () => {
-  await api?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('crash between inject and journal', () => {
