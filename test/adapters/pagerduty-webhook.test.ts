@@ -215,7 +215,7 @@ describe('POST /webhooks/pagerduty', () => {
     };
     const body = webhookBody('incident.triggered', { eventId: 'ev-throws' });
     expect((await postWebhook(url, body, signed(body))).status).toBe(202);
-    await vi.waitFor(() => expect(log.lines).toContainEqual(expect.objectContaining({ msg: 'pagerduty incident handler failed', obj: expect.objectContaining({ err: 'engine busy' }) })));
+    await vi.waitFor(() => expect(log.lines).toContainEqual(expect.objectContaining({ msg: 'pagerduty incident handler failed', obj: expect.objectContaining({ err: expect.objectContaining({ message: 'engine busy' }) }) })));
     const next = webhookBody('incident.resolved', { eventId: 'ev-after-throw' });
     expect((await postWebhook(url, next, signed(next))).status).toBe(202);
   });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { FaultlineError, wrapError, errorText } from '../../../core/errors.js';
+import { FaultlineError, wrapError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import { WebhookEnvelope, WebhookIncidentData, type Incident } from './schema.js';
@@ -164,7 +164,7 @@ export function pagerDutyWebhookRoute(opts: PagerDutyWebhookOptions): PagerDutyW
     }
     const meta = { webhookId, eventId: event.eventId, eventType: event.eventType, incidentId: event.incident.id, serviceId: event.incident.serviceId };
     log.info(meta, 'pagerduty incident event');
-    const failed = (err: unknown) => log.error({ ...meta, err: errorText(err) }, 'pagerduty incident handler failed');
+    const failed = (err: unknown) => log.error({ ...meta, err }, 'pagerduty incident handler failed');
     try {
       const result = opts.onEvent(event);
       if (result && typeof result.then === 'function') result.then(undefined, failed);

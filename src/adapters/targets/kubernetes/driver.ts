@@ -5,7 +5,7 @@
  * `faultline.dev/handle` and `faultline.dev/expires-at`, plus what revert needs, so a revert works
  * from the journal's handle or from the cluster alone (listOwned) after a crash.
  */
-import { FaultlineError, isFaultlineError, wrapError, errorText } from '../../../core/errors.js';
+import { FaultlineError, isFaultlineError, wrapError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, PartialApplication, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import { previewDrain } from './drain-plan.js';
@@ -220,7 +220,7 @@ export function createClusterDriver(config: KubernetesTargetConfig, deps: Adapte
       await revertObjects({ handleId: ctx.handleId, faultType: 'rollback', expiresAt: ctx.expiresAt }, applied, { client, policy, log: ctx.log });
       ctx.log.warn({ handleId: ctx.handleId, objects: applied.map(objectRef) }, 'inject failed; what it had changed is reverted');
     } catch (err) {
-      ctx.log.error({ handleId: ctx.handleId, err: errorText(err) }, 'inject failed and its rollback failed; reconcile will find the labelled objects');
+      ctx.log.error({ handleId: ctx.handleId, err }, 'inject failed and its rollback failed; reconcile will find the labelled objects');
     }
   }
 }

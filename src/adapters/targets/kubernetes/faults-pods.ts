@@ -146,6 +146,7 @@ export class PodKillers {
     loop.stopped = true;
     clearTimeout(loop.timer);
     this.loops.delete(handleId);
+    // The loop's own round logs its failures; stopping only waits for it to end.
     await loop.inflight?.catch(() => undefined);
     return true;
   }

@@ -105,8 +105,7 @@ export function describeKubeError(err: unknown): string {
     const text = status?.message ?? status?.reason ?? '';
     return `HTTP ${(err as ApiException<unknown>).code}${text ? `: ${text}` : ''}`;
   }
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return errorText(err);
 }
 
 /** Worth another try: 5xx, 409, 429 and calls that got no answer. */
