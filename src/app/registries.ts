@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import type { AdapterDeps, SignalAdapter, SignalSource, TargetAdapter, TargetDriver } from '../core/ports.js';
+import { cloudwatchSignalAdapter } from '../adapters/signals/cloudwatch/index.js';
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
 import { lazyPodsSignalAdapter as podsSignalAdapter } from '../adapters/signals/pods/lazy.js';
 import { prometheusSignalAdapter } from '../adapters/signals/prometheus/index.js';
@@ -21,6 +22,7 @@ export function knownSignalAdapters(): Map<string, SignalAdapter<never>> {
     [httpSignalAdapter.kind, httpSignalAdapter as SignalAdapter<never>],
     [prometheusSignalAdapter.kind, prometheusSignalAdapter as SignalAdapter<never>],
     [podsSignalAdapter.kind, podsSignalAdapter as SignalAdapter<never>],
+    [cloudwatchSignalAdapter.kind, cloudwatchSignalAdapter as SignalAdapter<never>],
   ]);
 }
 
