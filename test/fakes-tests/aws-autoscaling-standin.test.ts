@@ -132,6 +132,10 @@ describe('DescribeAutoScalingInstances', () => {
     expect(pages.map((p) => p.length)).toEqual([5, 5, 1]);
     expect(pages.flat()).toEqual(ids);
     expect((await failure(asc.send(new DescribeAutoScalingInstancesCommand({ MaxRecords: 51 })))).name).toBe('ValidationError');
+    // At most 50 instance ids per call, as AWS allows: more must be asked in batches.
+    const many = Array.from({ length: 51 }, () => aws.world.addInstance({ zone: 'eu-west-1a' }).id);
+    expect((await failure(asc.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: many })))).name).toBe('ValidationError');
+    expect((await asc.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [...ids.slice(0, 3), ...many.slice(0, 47)] }))).AutoScalingInstances).toHaveLength(3);
   });
 });
 

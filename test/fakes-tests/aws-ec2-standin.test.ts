@@ -104,6 +104,9 @@ describe('DescribeInstances', () => {
     expect(missing.name).toBe('InvalidInstanceID.NotFound');
     expect(missing.$metadata.httpStatusCode).toBe(400);
     expect(missing.message).toContain('i-0123456789abcdef0');
+    // The request id of an error is in $metadata (from the x-amzn-requestid header), as for a success.
+    expect(missing.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(missing.Error).toMatchObject({ Code: 'InvalidInstanceID.NotFound' });
     const filter = await failure(ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })));
     expect(filter.name).toBe('InvalidParameterValue');
   });
@@ -130,7 +133,10 @@ describe('DescribeInstances', () => {
     expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 1001 })))).name).toBe('InvalidParameterValue');
     const id = aws.world.instances.keys().next().value!;
     expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 5, InstanceIds: [id] })))).name).toBe('InvalidParameterCombination');
-    expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: 'bogus' })))).name).toBe('InvalidParameterValue');
+    expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: 'bogus' })))).name).toBe('InvalidPaginationToken');
+    // A token belongs to the filters it was issued for.
+    const first = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+    expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken, Filters: [{ Name: 'instance-state-name', Values: ['running'] }] })))).name).toBe('InvalidPaginationToken');
   });
 
   it('describes 5,000 instances in pages of 1,000 quickly', async () => {
@@ -179,6 +185,9 @@ describe('StopInstances and StartInstances', () => {
     aws.world.transitionMs = 150;
     await ec2.send(new StopInstancesCommand({ InstanceIds: [a.id] }));
     expect((await instances({ InstanceIds: [a.id] }))[0]!.State!.Name).toBe('stopping');
+    // The world's instance is a plain object: spread and toEqual see its state like any field.
+    expect({ ...aws.world.instances.get(a.id)! }).toEqual({ ...a, state: 'stopping' });
+    expect(JSON.parse(JSON.stringify(aws.world.instances.get(a.id)))).toMatchObject({ id: a.id, state: 'stopping' });
     const restart = await failure(ec2.send(new StartInstancesCommand({ InstanceIds: [a.id] })));
     expect(restart.name).toBe('IncorrectInstanceState');
     await new Promise((r) => setTimeout(r, 200));

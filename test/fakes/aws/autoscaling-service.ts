@@ -137,6 +137,7 @@ export function registerAutoScaling(standIn: AwsStandIn, world: Ec2World): void 
 
     DescribeAutoScalingInstances(p) {
       const ids = p.list('InstanceIds.member');
+      if (ids.length > 50) throw validation('The number of instance ids that may be passed in is limited to 50');
       const owner = new Map<string, FakeAsg>();
       for (const a of world.asgs.values()) for (const id of a.instanceIds) if (!owner.has(id)) owner.set(id, a);
       const { items, next } = page(

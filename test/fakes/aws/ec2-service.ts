@@ -142,7 +142,7 @@ export function registerEc2(standIn: AwsStandIn, world: Ec2World): void {
       let offset = 0;
       if (token !== undefined && token !== '') {
         const c = cursors.take(token, key);
-        if (!c) throw new ServiceError(400, 'InvalidParameterValue', `Invalid value '${token}' for nextToken`);
+        if (!c) throw new ServiceError(400, 'InvalidPaginationToken', `The pagination token '${token}' is not valid or is expired.`);
         matching = c.ids;
         offset = c.offset;
       } else {

@@ -75,56 +75,35 @@ export const SCALING_PROCESSES = [
   'ScheduledActions',
 ] as const;
 
+/** Transitions under way: the state an instance moves to, and when (ms since the epoch). */
+const settling = new WeakMap<FakeInstance, { to: InstanceState; at: number }>();
+
 /**
- * An instance whose `state` settles by itself: after StopInstances it reads `stopping` until
- * `transitionMs` have passed, then `stopped` (likewise pending → running, shutting-down → terminated).
- * Assigning `state` directly cancels any transition under way.
+ * An instance as a plain object whose `state` settles by itself: after StopInstances it reads
+ * `stopping` until `transitionMs` have passed, then `stopped` (likewise pending → running).
+ * `state` is an own enumerable accessor, so spreading, toEqual and JSON see it like any field;
+ * assigning it directly cancels any transition under way.
  */
-class Instance implements FakeInstance {
-  type: string;
-  zone: string;
-  tags: Record<string, string>;
-  ownerId: string;
-  subnetId: string;
-  vpcId: string;
-  hibernation: boolean;
-  launchTime: string;
-  private current: InstanceState;
-  private settle: { to: InstanceState; at: number } | undefined;
-
-  constructor(
-    readonly id: string,
-    p: Omit<FakeInstance, 'id'>,
-  ) {
-    this.type = p.type;
-    this.zone = p.zone;
-    this.tags = p.tags;
-    this.ownerId = p.ownerId;
-    this.subnetId = p.subnetId;
-    this.vpcId = p.vpcId;
-    this.hibernation = p.hibernation;
-    this.launchTime = p.launchTime;
-    this.current = p.state;
-  }
-
-  get state(): InstanceState {
-    if (this.settle && Date.now() >= this.settle.at) {
-      this.current = this.settle.to;
-      this.settle = undefined;
-    }
-    return this.current;
-  }
-
-  set state(s: InstanceState) {
-    this.current = s;
-    this.settle = undefined;
-  }
-
-  /** Moves to `via` now and to `to` after `ms`. */
-  transition(via: InstanceState, to: InstanceState, ms: number): void {
-    this.current = via;
-    this.settle = { to, at: Date.now() + ms };
-  }
+function makeInstance(p: FakeInstance): FakeInstance {
+  let current = p.state;
+  const inst = { ...p } as FakeInstance;
+  Object.defineProperty(inst, 'state', {
+    enumerable: true,
+    configurable: false,
+    get(): InstanceState {
+      const s = settling.get(inst);
+      if (s && Date.now() >= s.at) {
+        current = s.to;
+        settling.delete(inst);
+      }
+      return current;
+    },
+    set(v: InstanceState) {
+      settling.delete(inst);
+      current = v;
+    },
+  });
+  return inst;
 }
 
 /** Real-looking ids: a prefix and 17 hex digits, from a counter (stable across a test). */
@@ -152,7 +131,8 @@ export class Ec2World {
     const id = p.id ?? hexId('i', ++this.seq);
     if (this.instances.has(id)) throw new Error(`instance ${id} exists already`);
     const subnet = this.subnetFor(p.zone, p.subnetId);
-    const inst = new Instance(id, {
+    const inst = makeInstance({
+      id,
       type: p.type ?? 't3.micro',
       zone: p.zone,
       state: p.state ?? 'running',
@@ -233,8 +213,13 @@ export class Ec2World {
 
   /** Starts the transition of an instance (used by the EC2 service). */
   transition(inst: FakeInstance, via: InstanceState, to: InstanceState): void {
-    if (inst instanceof Instance) inst.transition(via, to, this.transitionMs);
-    else inst.state = to;
+    // An instance put into the map by hand has a plain `state`: it moves to the end state at once.
+    if (!Object.getOwnPropertyDescriptor(inst, 'state')?.get) {
+      inst.state = to;
+      return;
+    }
+    inst.state = via;
+    settling.set(inst, { to, at: Date.now() + this.transitionMs });
   }
 
   private subnetFor(zone: string, subnetId: string | undefined): FakeSubnet {
