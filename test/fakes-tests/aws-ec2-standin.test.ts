@@ -182,7 +182,7 @@ describe('StopInstances and StartInstances', () => {
 
   it('takes transitionMs to settle: stopping, then stopped; pending, then running', async () => {
     const { a } = seed();
-    aws.world.transitionMs = 150;
+    aws.world.transitionMs = 400;
     await ec2.send(new StopInstancesCommand({ InstanceIds: [a.id] }));
     expect((await instances({ InstanceIds: [a.id] }))[0]!.State!.Name).toBe('stopping');
     // The world's instance is a plain object: spread and toEqual see its state like any field.
@@ -190,12 +190,12 @@ describe('StopInstances and StartInstances', () => {
     expect(JSON.parse(JSON.stringify(aws.world.instances.get(a.id)))).toMatchObject({ id: a.id, state: 'stopping' });
     const restart = await failure(ec2.send(new StartInstancesCommand({ InstanceIds: [a.id] })));
     expect(restart.name).toBe('IncorrectInstanceState');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 450));
     expect((await instances({ InstanceIds: [a.id] }))[0]!.State!.Name).toBe('stopped');
     const started = await ec2.send(new StartInstancesCommand({ InstanceIds: [a.id] }));
     expect(started.StartingInstances).toEqual([{ InstanceId: a.id, PreviousState: { Code: 80, Name: 'stopped' }, CurrentState: { Code: 0, Name: 'pending' } }]);
     expect(aws.world.instances.get(a.id)!.state).toBe('pending');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 450));
     expect(aws.world.instances.get(a.id)!.state).toBe('running');
     expect(aws.world.changes.map((c) => c.action)).toEqual(['ec2:StopInstances', 'ec2:StartInstances']);
   });
