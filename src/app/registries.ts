@@ -5,6 +5,7 @@ import { cloudwatchSignalAdapter } from '../adapters/signals/cloudwatch/index.js
 import { httpSignalAdapter } from '../adapters/signals/http/index.js';
 import { lazyPodsSignalAdapter as podsSignalAdapter } from '../adapters/signals/pods/lazy.js';
 import { prometheusSignalAdapter } from '../adapters/signals/prometheus/index.js';
+import { lazyAwsTargetAdapter as awsTargetAdapter } from '../adapters/targets/aws/lazy.js';
 import { lazyKubernetesTargetAdapter as kubernetesTargetAdapter } from '../adapters/targets/kubernetes/lazy.js';
 import { processTargetAdapter } from '../adapters/targets/process/index.js';
 import { formatIssues } from '../core/format-issues.js';
@@ -14,6 +15,7 @@ export function knownTargetAdapters(): Map<string, TargetAdapter<never>> {
   return new Map<string, TargetAdapter<never>>([
     [processTargetAdapter.kind, processTargetAdapter as TargetAdapter<never>],
     [kubernetesTargetAdapter.kind, kubernetesTargetAdapter as TargetAdapter<never>],
+    [awsTargetAdapter.kind, awsTargetAdapter as TargetAdapter<never>],
   ]);
 }
 
