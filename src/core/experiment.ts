@@ -98,7 +98,7 @@ export const AbortInfo = z.object({
   by: Actor,
   at: z.number(),
   reason: z.string(),
-  code: z.enum(['manual', 'halt', 'guardrail_breach', 'guardrail_blind', 'incident', 'shutdown', 'recovered', 'steady_state_failed', 'preflight_failed', 'error']),
+  code: z.enum(['manual', 'halt', 'guardrail_breach', 'guardrail_blind', 'incident', 'shutdown', 'recovered', 'steady_state_failed', 'preflight_failed', 'fault_ended', 'error']),
 });
 export type AbortInfo = z.infer<typeof AbortInfo>;
 

@@ -36,6 +36,20 @@ export interface PartialApplication {
  */
 export const PARTIAL_NOTE = 'fault-partial';
 
+/**
+ * The note kind an adapter journals when its fault ended by itself before Faultline reverted it: a
+ * FIS experiment that completed its actions, was stopped by its own stop condition, or failed. The
+ * engine ends the observation (completed) or aborts the run (stopped, failed) and says so in the thread.
+ */
+export const FAULT_ENDED_NOTE = 'fault-ended';
+
+/** The data of a FAULT_ENDED_NOTE. */
+export interface FaultEnded {
+  state: 'completed' | 'stopped' | 'failed';
+  /** What the target said, e.g. "FIS experiment EXP1 completed" or its failure reason. */
+  reason: string;
+}
+
 /** What a plan targets as the adapter names it: the card shows it; the ladder and the history group by it. */
 export interface TargetScope {
   cluster?: string;

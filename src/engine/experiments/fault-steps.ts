@@ -4,7 +4,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { wrapError, errorText } from '../../core/errors.js';
 import { message } from '../../core/message.js';
 import { PartialApplication, partialMissed } from '../../core/experiment.js';
-import { PARTIAL_NOTE, type AdapterLogger, type FaultHandle, type RevertReceipt, type TargetDriver } from '../../core/ports.js';
+import { FAULT_ENDED_NOTE, PARTIAL_NOTE, type AdapterLogger, type FaultEnded, type FaultHandle, type RevertReceipt, type TargetDriver } from '../../core/ports.js';
 import { sleep } from '../../lib/sleep.js';
 import type { EngineDeps } from '../engine-deps.js';
 import type { ExperimentRepo } from './experiment-repo.js';
@@ -73,6 +73,8 @@ export class FaultSteps {
     private readonly repo: ExperimentRepo,
     private readonly journal: Journal,
     private readonly notifier: Notifier,
+    /** Told when the target says the fault ended by itself (FAULT_ENDED_NOTE); the runner decides what that means for the run. */
+    private readonly onFaultEnded: (id: string, ended: FaultEnded) => void = () => undefined,
   ) {
     // Every watch for a late inject waits on this one signal.
     setMaxListeners(0, this.stopping.signal);
@@ -89,6 +91,15 @@ export class FaultSteps {
   }
 
   /** An adapter's word, as it happens, that part of the fault did not go in: said in the thread at once. */
+  private faultEnded(id: string, data: Record<string, unknown>): void {
+    const state = data.state;
+    if (state !== 'completed' && state !== 'stopped' && state !== 'failed') {
+      this.deps.log.warn({ experimentId: id, data }, 'the target said the fault ended, in an unreadable shape');
+      return;
+    }
+    this.onFaultEnded(id, { state, reason: typeof data.reason === 'string' && data.reason ? data.reason : `the fault ${state} by itself` });
+  }
+
   private sayPartial(id: string, data: Record<string, unknown>): void {
     const p = PartialApplication.safeParse(data);
     if (!p.success) return;
@@ -132,6 +143,7 @@ export class FaultSteps {
               // The note's kind wins over a field of the same name in its data.
               this.journal.record('adapter-note', id, SYSTEM, { ...data, kind });
               if (kind === PARTIAL_NOTE) this.sayPartial(id, data);
+              if (kind === FAULT_ENDED_NOTE) this.faultEnded(id, data);
             },
             signal,
           }),

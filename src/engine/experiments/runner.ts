@@ -13,6 +13,7 @@ import { observeGuardrails, preflight, type WatchPorts } from '../guards/guardra
 import { sleep } from '../../lib/sleep.js';
 import { noMetrics, type EngineMetrics } from '../engine-metrics.js';
 import type { Transitions } from './transitions.js';
+import type { FaultEnded } from '../../core/ports.js';
 
 interface RunControl {
   /** Fired by abort: wakes the observation wait at once. */
@@ -41,7 +42,7 @@ export class Runner {
     private readonly journal: Journal,
     private readonly notifier: Notifier,
   ) {
-    this.faults = new FaultSteps(deps, repo, journal, notifier);
+    this.faults = new FaultSteps(deps, repo, journal, notifier, (id, ended) => this.faultEnded(id, ended));
   }
 
   isBusy(): boolean {
@@ -67,6 +68,26 @@ export class Runner {
       .catch((err: unknown) => this.crashed(id, err))
       .catch((err: unknown) => this.deps.log.error({ experimentId: id, err }, 'crash handling failed'))
       .finally(() => this.runs.delete(id));
+  }
+
+  /**
+   * The target says the fault ended by itself while the run observes it. Completed: the observation
+   * ends now and the run reverts (idempotent) and post-checks as at the end of its duration. Stopped
+   * or failed: the run is aborted with that reason. Said in the thread either way; ignored once the
+   * run is past observing (its own revert is what ended it).
+   */
+  private faultEnded(id: string, ended: FaultEnded): void {
+    const entry = this.repo.find(id);
+    if (!entry || entry.record.state !== 'running' || entry.record.phase !== 'observing') return;
+    this.journal.record('fault-ended', id, SYSTEM, { ...ended });
+    this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: ended.state === 'completed' ? 'info' : 'warning', sections: [`${id}: the fault ended by itself (${ended.state}): ${ended.reason}`] }));
+    if (ended.state === 'completed') this.transitions.apply(id, { type: 'duration-elapsed' });
+    else {
+      const reason = `the fault ${ended.state} by itself: ${ended.reason}`;
+      this.transitions.apply(id, { type: 'abort', actor: SYSTEM, reason, code: 'fault_ended' });
+      this.journal.record('abort', id, SYSTEM, { reason, code: 'fault_ended' });
+    }
+    this.wake(id);
   }
 
   /** Called after an abort transition: the observation loop stops waiting and reverts now. */
