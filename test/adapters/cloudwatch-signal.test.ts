@@ -111,6 +111,11 @@ describe('cloudwatch signal: metrics and expressions', () => {
     expect(reasonOf(await source.sample(q({ metric: { namespace: 'Shop', name: 'Stale', stat: 'Maximum', period: '5m' }, window: '2h' }), ctx()))).toBe('ok 1');
   });
 
+  it('a unit, when given, is sent with the metric', async () => {
+    expect(await source.sample(q({ metric: fiveXx({ unit: 'Count' }) }), ctx())).toMatchObject({ status: 'ok', value: 9 });
+    expect((cw.received.at(-1)!.input.MetricDataQueries as Array<{ MetricStat: { Unit?: string } }>)[0]!.MetricStat.Unit).toBe('Count');
+  });
+
   it('no datapoint at all (wrong dimensions) is unknown', async () => {
     expect(reasonOf(await source.sample(q({ metric: fiveXx({ dimensions: { LoadBalancer: 'app/other/1' } }) }), ctx()))).toMatch(/^no datapoint for AWS\/ApplicationELB HTTPCode_Target_5XX_Count in the last 5m/);
   });
@@ -217,6 +222,7 @@ describe('cloudwatch signal: schema and description', () => {
     expect(problems({ metric: fiveXx(), period: '1m' })).toEqual(['period: write the period inside `metric` (metric.period)']);
     expect(problems({ expression: 'a / b', metrics: { Bad: fiveXx(), value: fiveXx() } }).length).toBe(2);
     expect(problems({ alarm: 'a', region: 'mars' })).toEqual(['region: a region such as eu-west-1']);
+    expect(problems({ metric: fiveXx({ unit: 'count' }) })[0]).toMatch(/^metric.unit: /);
     expect(problems({ alarm: 'a', alarms: ['b'] })[0]).toMatch(/Unrecognized key/);
   });
 

@@ -2,6 +2,7 @@
  * How CloudWatch's answers become readings, without the SDK: the request a query makes and what
  * its pages mean. Kept apart from source.ts so that loading it never loads the client.
  */
+import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { formatDuration } from '../../../core/duration.js';
 import type { Reading } from '../../../core/ports.js';
 import { periodOf, windowOf, type CloudWatchMetric, type CloudWatchSignalQuery } from './schema.js';
@@ -68,7 +69,7 @@ function metricStat(m: CloudWatchMetric, period: number) {
     Metric: { Namespace: m.namespace, MetricName: m.name, Dimensions: Object.entries(m.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })) },
     Period: period / 1000,
     Stat: m.stat,
-    ...(m.unit ? { Unit: m.unit as never } : {}),
+    ...(m.unit ? { Unit: m.unit as StandardUnit } : {}),
   };
 }
 

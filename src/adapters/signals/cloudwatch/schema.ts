@@ -12,6 +12,13 @@ export const CloudWatchSignalConfig = z.strictObject({
 export type CloudWatchSignalConfig = z.infer<typeof CloudWatchSignalConfig>;
 export type CloudWatchSignalConfigInput = z.input<typeof CloudWatchSignalConfig>;
 
+/** CloudWatch's StandardUnit values. */
+const UNITS = [
+  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits',
+  'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second',
+  'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
+] as const;
+
 const BASIC_STATS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum', 'IQM'];
 const PERCENTILE_LIKE = /^(p|tm|tc|ts|wm)\d{1,2}(\.\d{1,10})?$|^(p|tm|tc|ts|wm)100$|^(PR|TM|TC|TS|WM)\([^()]+\)$/;
 
@@ -44,7 +51,10 @@ export const CloudWatchMetric = z.strictObject({
     .describe('every dimension of the metric, exactly as published (CloudWatch matches the whole set)'),
   stat: CloudWatchStat,
   period: CloudWatchPeriod.optional().describe('granularity of the datapoints (default 1m, or the expression\'s period)'),
-  unit: z.string().min(1).optional().describe('only datapoints published with this unit'),
+  unit: z
+    .enum(UNITS)
+    .optional()
+    .describe('only datapoints published with this unit, e.g. Count, Seconds, Percent'),
 });
 export type CloudWatchMetric = z.infer<typeof CloudWatchMetric>;
 
