@@ -1,4 +1,5 @@
 import { benchAbortLatency } from './abort-latency.js';
+import { benchAws } from './aws.js';
 import { benchJanitor } from './janitor.js';
 import { benchKubernetes } from './kubernetes.js';
 import { benchLateInject } from './late-inject.js';
@@ -24,3 +25,4 @@ if (!only || only === 'pagerduty') await benchPagerDutyAbort(log);
 if (!only || only === 'prometheus') await benchPrometheusBreach(log);
 if (!only || only === 'schedules') await benchSchedules(log);
 if (!only || only === 'playbooks') await benchPlaybookLoad(log);
+if (!only || only === 'aws') await benchAws(log);

@@ -18,6 +18,9 @@ export interface InstanceInfo {
   tags: Record<string, string>;
 }
 
+/** DescribeAutoScalingInstances calls in flight at once (well under Auto Scaling's request rate). */
+const GROUP_LOOKUPS_AT_ONCE = 8;
+
 const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 
 /** Every instance matching the filters (or these ids), page by page (NextToken). */
@@ -54,14 +57,19 @@ export async function describeInstances(ec2: EC2Client, query: { filters?: Filte
 /** The Auto Scaling group of each instance that has one. */
 export async function groupsOf(asg: AutoScalingClient, ids: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const part of chunks(ids, 50)) {
-    let token: string | undefined;
-    do {
-      const res = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: part, MaxRecords: 50, ...(token ? { NextToken: token } : {}) }), { abortSignal: signal });
-      for (const a of res.AutoScalingInstances ?? []) if (a.InstanceId && a.AutoScalingGroupName) out.set(a.InstanceId, a.AutoScalingGroupName);
-      token = res.NextToken;
-    } while (token);
-  }
+  const parts = chunks(ids, 50);
+  // A few batches at once: 5,000 instances are 100 calls, which one after another take seconds.
+  const lookup = async () => {
+    for (let part = parts.shift(); part; part = parts.shift()) {
+      let token: string | undefined;
+      do {
+        const res = await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: part, MaxRecords: 50, ...(token ? { NextToken: token } : {}) }), { abortSignal: signal });
+        for (const a of res.AutoScalingInstances ?? []) if (a.InstanceId && a.AutoScalingGroupName) out.set(a.InstanceId, a.AutoScalingGroupName);
+        token = res.NextToken;
+      } while (token);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GROUP_LOOKUPS_AT_ONCE, parts.length) }, lookup));
   return out;
 }
 
