@@ -57,7 +57,7 @@ program
 program
   .command('janitor')
   .description(
-    "one pass of the dead man's switch in the cluster: revert every Kubernetes fault whose faultline.dev/expires-at has passed, from what the objects record (no database, no bot)",
+    "one pass of the dead man's switch in the cluster: revert every Kubernetes fault whose faultline.dev/expires-at has passed, from what the objects record (no database, no bot); --aws does the same for AWS faults from their tags",
   )
   .option('--kubeconfig <path>', 'kubeconfig to use (default: adapters.targets.kubernetes.kubeconfig from --config, $KUBECONFIG, the in-cluster service account, ~/.kube/config)')
   .option('--context <name>', 'kubeconfig context to use')
@@ -73,8 +73,16 @@ program
   )
   .option('--dry-run', 'print what would be reverted; change nothing', false)
   .option('--json', 'one JSON object per line instead of plain lines', false)
-  .action((o: { kubeconfig?: string; context?: string; protectedNamespace?: string[]; grace: string; dryRun: boolean; json: boolean }) =>
-    janitorAction({ ...o, protectedNamespace: o.protectedNamespace ?? [], config: program.opts<{ config?: string }>().config }),
+  .option('--aws', "also revert expired AWS faults (instances stopped, Auto Scaling processes suspended) from their faultline:* tags; credentials, region and endpoint from the SDK's chain", false)
+  .option(
+    '--aws-region <region>',
+    "another region to look in (repeatable; added to --config's adapters.targets.aws.region and regions, else the SDK's default region)",
+    (r: string, list: string[] | undefined) => [...(list ?? []), r],
+  )
+  .option('--no-kubernetes', 'skip the cluster pass (with --aws: a janitor that watches AWS only)')
+  .action(
+    (o: { kubeconfig?: string; context?: string; protectedNamespace?: string[]; grace: string; dryRun: boolean; json: boolean; aws: boolean; awsRegion?: string[]; kubernetes: boolean }) =>
+      janitorAction({ ...o, protectedNamespace: o.protectedNamespace ?? [], config: program.opts<{ config?: string }>().config }),
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
