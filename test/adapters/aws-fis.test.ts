@@ -6,9 +6,14 @@ import type { AdapterLogger, FaultHandle, FaultSpec, ResolvedTarget, TargetConte
 import { AWS_TAGS } from '../../src/adapters/targets/aws/fault-family.js';
 import { createFisFaults, type FisFaults } from '../../src/adapters/targets/aws/faults-fis.js';
 import { fisActionFault, fisExperimentFault, fisInlineTarget, fisTemplateTarget } from '../../src/adapters/targets/aws/schema-fis.js';
+import { createAwsDriver } from '../../src/adapters/targets/aws/driver.js';
+import { createFisFamily } from '../../src/adapters/targets/aws/fis-family.js';
+import { createInstanceFaults } from '../../src/adapters/targets/aws/faults-instances.js';
+import { AwsTargetConfig } from '../../src/adapters/targets/aws/schema.js';
 import { AwsStandIn, TEST_CREDENTIALS } from '../fakes/aws/aws-standin.js';
 import { Ec2World } from '../fakes/aws/ec2-world.js';
 import { registerEc2 } from '../fakes/aws/ec2-service.js';
+import { registerAutoScaling } from '../fakes/aws/autoscaling-service.js';
 import { FisWorld, registerFis, type FisService } from '../fakes/aws/fis-service.js';
 
 const REGION = 'eu-west-1';
@@ -100,6 +105,7 @@ beforeEach(() => {
   service = registerFis(standIn, world);
   ec2World = new Ec2World();
   registerEc2(standIn, ec2World);
+  registerAutoScaling(standIn, ec2World);
 });
 afterEach(async () => {
   // Stop every follower's polling before the next test's world (each revert stops its own).
@@ -400,5 +406,42 @@ describe('AWS answers', () => {
     const receipt = await fam.confirmReverted(bad, discover);
     expect(receipt.confirmed).toBe(false);
     expect(receipt.manualSteps[0]).toContain('aws fis list-experiments');
+  });
+});
+
+describe('behind the aws driver (createFisFamily in its families)', () => {
+  const driver = (config: Record<string, unknown> = {}) => {
+    const d = createAwsDriver(AwsTargetConfig.parse({ accounts: ['123456789012'], region: REGION, pollInterval: '25ms', waitTimeout: '5s', ...config }), { log: quiet, now: Date.now }, {
+      clientOverrides: { endpoint: standIn.url, credentials: TEST_CREDENTIALS },
+      families: [createInstanceFaults, createFisFamily],
+    });
+    clients.push({ destroy: () => void d.close?.() });
+    for (const f of d.families) if ('close' in f) families.push(f as unknown as { close(): void });
+    return d;
+  };
+
+  it('a template target goes to the FIS family: preview, inject, listOwned from another driver, revert', async () => {
+    const t = seedTemplate();
+    const d = driver();
+    const targets = await d.preview(templateTarget(t.id), discover);
+    expect(targets.map((x) => x.id)).toEqual([`fis:${REGION}:${t.id}`]);
+    expect(targets[0]!.attributes.account).toBe('123456789012');
+    expect(d.describeTarget!(templateTarget(t.id), targets)).toEqual({ kind: 'fis-template', selection: `${t.id} in ${REGION}` });
+    const ctx = runContext();
+    const handle = await d.inject(experimentFault(), targets, ctx);
+    expect(handle.faultType).toBe('fis-experiment');
+    const owned = await driver().listOwned(discover);
+    expect(owned.map((h) => h.handleId)).toEqual([ctx.handleId]);
+    await driver().revert(owned[0]!, discover);
+    expect(['stopping', 'stopped']).toContain(world.view(world.experiments.get(String(handle.data.fisExperimentId))!).status);
+  });
+
+  it('the allow-lists apply: a region or an account not listed is refused before anything starts', async () => {
+    const t = seedTemplate();
+    expect((await failure(driver().preview(fisTemplateTarget.parse({ adapter: 'aws', template: t.id, region: 'us-east-1' }) as unknown as TargetSpec, discover))).code).toBe('protected_target');
+    const err = await failure(driver({ accounts: ['999999999999'] }).preview(templateTarget(t.id), discover));
+    expect(err.code).toBe('protected_target');
+    expect(err.message).toContain('account 123456789012');
+    expect(world.experiments.size).toBe(0);
   });
 });

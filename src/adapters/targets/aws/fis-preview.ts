@@ -29,6 +29,9 @@ const tagText = (tags: Record<string, string> | undefined) =>
     .join(',');
 const isProtected = (tags: Record<string, string> | undefined) => tags?.[AWS_TAGS.protected] === 'true';
 
+/** The account of an ARN (arn:partition:service:region:account:…), or undefined. */
+export const accountOfArn = (arn: string | undefined) => /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
+
 export async function listAllTemplates(fis: FisClient, signal?: AbortSignal): Promise<ExperimentTemplateSummary[]> {
   const out: ExperimentTemplateSummary[] = [];
   let nextToken: string | undefined;
@@ -86,6 +89,7 @@ export async function findTemplate(target: FisTemplateTarget | (FisResolvedTarge
 
 export function templateAsTarget(t: ExperimentTemplate, region: string): ResolvedTarget {
   const base = templateTarget(region, t.id!, t.description);
+  const account = accountOfArn(t.roleArn);
   const targets = Object.entries(t.targets ?? {}).map(([n, x]) => targetLine(n, x));
   const actions = Object.entries(t.actions ?? {}).map(([n, a]) => actionLine(n, a));
   return {
@@ -96,6 +100,7 @@ export function templateAsTarget(t: ExperimentTemplate, region: string): Resolve
       actions: actions.join('; '),
       stopConditions: (t.stopConditions ?? []).map((s) => (s.value ? `${s.source}: ${s.value}` : (s.source ?? '?'))).join(', ') || 'none',
       ...(t.lastUpdateTime ? { lastUpdated: t.lastUpdateTime.toISOString() } : {}),
+      ...(account ? { account, roleArn: t.roleArn! } : {}),
     },
   };
 }
