@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { FisClient } from '@aws-sdk/client-fis';
 import { isFaultlineError, type FaultlineError } from '../../src/core/errors.js';
-import type { AdapterLogger, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetSpec } from '../../src/core/ports.js';
+import type { AdapterLogger, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetDriver, TargetSpec } from '../../src/core/ports.js';
 import { AWS_TAGS } from '../../src/adapters/targets/aws/fault-family.js';
 import { createFisFaults, type FisFaults } from '../../src/adapters/targets/aws/faults-fis.js';
 import { fisActionFault, fisExperimentFault, fisInlineTarget, fisTemplateTarget } from '../../src/adapters/targets/aws/schema-fis.js';
@@ -11,6 +11,8 @@ import { createFisFamily } from '../../src/adapters/targets/aws/fis-family.js';
 import { createInstanceFaults } from '../../src/adapters/targets/aws/faults-instances.js';
 import { AwsTargetConfig } from '../../src/adapters/targets/aws/schema.js';
 import { AwsStandIn, TEST_CREDENTIALS } from '../fakes/aws/aws-standin.js';
+import { MemoryTarget } from '../fakes/memory-target.js';
+import { CANDIDATES, engineFactory } from '../engine/engine-harness.js';
 import { Ec2World } from '../fakes/aws/ec2-world.js';
 import { registerEc2 } from '../fakes/aws/ec2-service.js';
 import { registerAutoScaling } from '../fakes/aws/autoscaling-service.js';
@@ -443,5 +445,61 @@ describe('behind the aws driver (createFisFamily in its families)', () => {
     expect(err.code).toBe('protected_target');
     expect(err.message).toContain('account 123456789012');
     expect(world.experiments.size).toBe(0);
+  });
+});
+
+describe('through the engine: a FIS experiment that ends by itself ends the run, said in the thread', () => {
+  const engine = engineFactory();
+
+  /** The harness's playbooks name the memory adapter; this driver answers for it with the real FIS family on one template. */
+  function fisBehindMemory(fam: FisFaults, templateId: string): { target: MemoryTarget; driver: TargetDriver } {
+    const target = new MemoryTarget(CANDIDATES);
+    const spec = templateTarget(templateId);
+    const driver: TargetDriver = {
+      kind: target.kind,
+      faultTypes: target.faultTypes,
+      schemas: target.schemas,
+      preview: (_t, ctx) => fam.preview(spec, ctx),
+      describeTarget: (_t, resolved) => fam.describeTarget(spec, resolved),
+      inject: (f, targets, ctx) => fam.inject({ ...experimentFault(), duration: f.duration }, targets, ctx),
+      revert: (h, ctx) => fam.revert(h, ctx),
+      listOwned: (ctx) => fam.listOwned(ctx),
+      confirmReverted: (h, ctx) => fam.confirmReverted(h, ctx),
+    };
+    return { target, driver };
+  }
+
+  it('completed: the observation ends before its 30 s, the run reverts (nothing to stop) and completes', async () => {
+    const t = seedTemplate({ runMs: 300 });
+    const { target, driver } = fisBehindMemory(family(), t.id);
+    const e = engine({ target, driver, playbooks: [{ duration: '30s' }] });
+    const id = await e.launch();
+    await e.waitForState(id, 'completed', 10_000);
+    await e.engine.runner.settle();
+    await e.engine.notifier.flush();
+    const r = e.service.get(id).record;
+    expect(r.abort).toBeNull();
+    expect(r.endedAt!).toBeLessThan(r.endsAt!);
+    expect(e.kinds(id)).toContain('fault-ended');
+    const [exp] = [...world.experiments.values()];
+    expect(e.chat.transcript()).toContain(`the fault ended by itself (completed): FIS experiment ${exp!.id} completed: Experiment completed.`);
+    expect(service.operations).not.toContain('StopExperiment');
+    await e.close();
+  });
+
+  it("stopped by the template's own stop condition: the run is aborted with code fault_ended", async () => {
+    const t = seedTemplate();
+    const { target, driver } = fisBehindMemory(family(), t.id);
+    const e = engine({ target, driver, playbooks: [{ duration: '30s' }] });
+    const id = await e.launch();
+    await e.waitForPhase(id, 'observing', 10_000);
+    const [exp] = [...world.experiments.values()];
+    world.endExperiment(exp!.id, 'stopped', 'Stop condition triggered: alarm web-5xx');
+    await e.waitForState(id, 'aborted', 10_000);
+    await e.engine.runner.settle();
+    const r = e.service.get(id).record;
+    expect(r.abort).toMatchObject({ code: 'fault_ended' });
+    expect(r.abort!.reason).toContain(`FIS experiment ${exp!.id} stopped: Stop condition triggered: alarm web-5xx`);
+    await e.close();
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Follows a started FIS experiment by GetExperiment polling. When it ends by itself (its actions
  * completed, one failed, or one of the template's own stop conditions stopped it), the adapter
- * journals it at once with `ctx.note(FIS_ENDED_NOTE, …)`; a revert stops the following first, so
- * Faultline's own stop is never reported as the experiment ending by itself.
+ * journals it at once with `ctx.note(FAULT_ENDED_NOTE, …)`: the engine ends the observation
+ * (completed) or aborts the run (stopped, failed) and says so in the thread. A revert stops the
+ * following first, so Faultline's own stop is never reported as the experiment ending by itself.
  */
 import { GetExperimentCommand, type FisClient } from '@aws-sdk/client-fis';
-import type { AdapterLogger, TargetContext } from '../../../core/ports.js';
+import { FAULT_ENDED_NOTE, type AdapterLogger, type FaultEnded, type TargetContext } from '../../../core/ports.js';
 import { awsErrorParts, isAwsError } from './fis-errors.js';
 
-/** The note kind journaled when a FIS experiment ends by itself, with FisEnded as data. */
-export const FIS_ENDED_NOTE = 'fault-ended';
+/** The note kind journaled when a FIS experiment ends by itself (the engine's FAULT_ENDED_NOTE), with FisEnded as data. */
+export const FIS_ENDED_NOTE = FAULT_ENDED_NOTE;
 
 export const FIS_TERMINAL = ['completed', 'stopped', 'failed', 'cancelled'] as const;
 export const isTerminal = (status: string | undefined) => (FIS_TERMINAL as readonly string[]).includes(status ?? '');
@@ -18,9 +19,7 @@ export const isTerminal = (status: string | undefined) => (FIS_TERMINAL as reado
  * The data of the note: `state` and `reason` are what the engine reads (completed ends the
  * observation early; stopped or failed abort the run); the rest is for the journal.
  */
-export interface FisEnded extends Record<string, unknown> {
-  state: 'completed' | 'stopped' | 'failed';
-  reason: string;
+export interface FisEnded extends FaultEnded, Record<string, unknown> {
   handleId: string;
   fisExperimentId: string;
   templateId?: string;
