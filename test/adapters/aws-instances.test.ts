@@ -61,6 +61,29 @@ describe('preview', () => {
   });
 });
 
+describe('what the card measures and says', () => {
+  it("a zone's instances are measured against the selector's instances in every zone (population)", async () => {
+    const w = b.aws.world;
+    for (const zone of ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']) w.addInstance({ zone, tags: { app: 'web' } });
+    w.addInstance({ zone: 'eu-west-1b', tags: { app: 'web', [AWS_TAGS.protected]: 'true' } });
+    const d = b.driver();
+    expect(await d.population!(target({ selector: { app: 'web' }, zone: 'eu-west-1a' }), { log: quiet })).toBe(3);
+    expect(await d.population!(target({ selector: { app: 'web' } }), { log: quiet })).toBeUndefined();
+  });
+
+  it('ec2-stop warns about the groups that may replace a stopped instance', async () => {
+    const w = b.aws.world;
+    const a = w.addInstance({ zone: 'eu-west-1a', tags: { app: 'web' } });
+    w.addInstance({ zone: 'eu-west-1a', tags: { app: 'web' } });
+    w.addAsg({ name: 'web-asg', instanceIds: [a.id] });
+    const d = b.driver();
+    const targets = await d.preview(target({ selector: { app: 'web' }, blastRadius: 'all' }), { log: quiet });
+    expect(await d.impact!(fault({ type: 'ec2-stop' }), targets, { log: quiet })).toEqual([
+      `ASG web-asg holds ${a.id}: while stopped they may fail its health checks and be replaced (terminated); zone-outage suspends the group's healing`,
+    ]);
+  });
+});
+
 describe('ec2-stop', () => {
   it('tags, then stops; revert starts, waits for running, removes the tags; a second revert does nothing', async () => {
     const w = b.aws.world;
@@ -99,6 +122,25 @@ describe('ec2-stop', () => {
     expect(b.aws.world.changes.find((c) => c.action === 'ec2:StopInstances')).toMatchObject({ ids: [i.id], detail: { hibernate: true } });
     expect(handle.data.hibernate).toBe(true);
     await d.revert(handle, { log: quiet });
+  });
+
+  it('revert waits for running no longer than waitTimeout (revert_failed), and an abort ends the wait at once', async () => {
+    const w = b.aws.world;
+    w.transitionMs = 60_000;
+    w.addInstance({ zone: 'eu-west-1a', tags: { app: 'web' } });
+    const d = b.driver({ waitTimeout: '300ms' });
+    const handle = await d.inject(fault({ type: 'ec2-stop' }), await d.preview(target({ selector: { app: 'web' } }), { log: quiet }), injectContext(b.log));
+    // Still stopping after the wait: nothing can be started yet.
+    await expect(d.revert(handle, { log: quiet })).rejects.toMatchObject({ code: 'revert_failed', message: expect.stringContaining('is stopping') });
+    const slow = b.driver({ waitTimeout: '1m' });
+    const abort = new AbortController();
+    const reverting = slow.revert(handle, { log: quiet, signal: abort.signal });
+    setTimeout(() => abort.abort(), 100);
+    const started = Date.now();
+    await expect(reverting).rejects.toMatchObject({ code: 'revert_failed' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The tags stay, so the next revert (or the janitor) finds it.
+    expect(await slow.listOwned({ log: quiet })).toHaveLength(1);
   });
 
   it('an inject retried with the same handle changes nothing more', async () => {

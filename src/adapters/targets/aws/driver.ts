@@ -50,6 +50,7 @@ export function createAwsDriver(config: AwsTargetConfig, deps: AdapterDeps, opts
     families,
     preview: (target: TargetSpec, ctx: DiscoverContext) => byTarget(target).preview(target, ctx),
     describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => byTarget(target).describeTarget(target, resolved),
+    population: async (target: TargetSpec, ctx: DiscoverContext) => byTarget(target).population?.(target, ctx),
     impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => (await byFault(fault.type, 'inject_failed').impact?.(fault, targets, ctx)) ?? [],
     inject: (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => byFault(fault.type, 'inject_failed').inject(fault, targets, ctx),
     revert: (handle: FaultHandle, ctx: DiscoverContext) => byFault(handle.faultType, 'revert_failed').revert(handle, ctx),

@@ -12,6 +12,11 @@ export interface AwsFaultFamily {
   ownsTarget(target: TargetSpec): boolean;
   preview(target: TargetSpec, ctx: DiscoverContext): Promise<ResolvedTarget[]>;
   describeTarget(target: TargetSpec, resolved: readonly ResolvedTarget[]): TargetScope;
+  /**
+   * Optional: how many objects the caps' percent is measured against when that is more than the
+   * candidates (a zone's instances against the selector's instances in every zone of the region).
+   */
+  population?(target: TargetSpec, ctx: DiscoverContext): Promise<number | undefined>;
   /** Lines for the card besides the targets (an ASG told not to heal, a template's actions). */
   impact?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<string[]>;
   inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext): Promise<FaultHandle>;

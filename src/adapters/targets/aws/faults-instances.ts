@@ -21,6 +21,9 @@ import { isProtected } from './tags.js';
 
 const isInstanceFault = (t: string): t is InstanceFaultType => (INSTANCE_FAULT_TYPES as readonly string[]).includes(t);
 
+const RUNNING = { Name: 'instance-state-name', Values: ['running'] };
+const tagFilters = (t: InstanceTarget) => Object.entries(t.selector).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+
 function parseTarget(target: TargetSpec): InstanceTarget {
   const spec = resolvedInstanceTargetSchema.safeParse(target);
   if (!spec.success) throw new FaultlineError('playbook_invalid', `invalid aws instance target:\n${formatIssues(spec.error.issues, ['target'])}`);
@@ -46,11 +49,7 @@ export function createInstanceFaults(deps: InstanceFamilyDeps): AwsFaultFamily {
       checkAnyAccount(config);
       const region = t.region ?? (await clients.defaultRegion());
       checkRegion(region, await clients.allowedRegions(), config);
-      const filters = [
-        ...Object.entries(t.selector).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
-        { Name: 'instance-state-name', Values: ['running'] },
-        ...(t.zone ? [{ Name: 'availability-zone', Values: [t.zone] }] : []),
-      ];
+      const filters = [...tagFilters(t), RUNNING, ...(t.zone ? [{ Name: 'availability-zone', Values: [t.zone] }] : [])];
       try {
         const found = await describeInstances(clients.ec2(region), { filters }, ctx.signal);
         for (const i of found) checkAccount(i.account, config);
@@ -68,6 +67,20 @@ export function createInstanceFaults(deps: InstanceFamilyDeps): AwsFaultFamily {
     },
 
     describeTarget: describeInstanceTarget,
+
+    /** A zone's instances are measured against the selector's instances in every zone, so one zone of three is about 33 %. */
+    async population(target, ctx) {
+      const t = parseTarget(target);
+      if (t.zone === undefined) return undefined;
+      const region = t.region ?? (await clients.defaultRegion());
+      checkRegion(region, await clients.allowedRegions(), config);
+      try {
+        const found = await describeInstances(clients.ec2(region), { filters: [...tagFilters(t), RUNNING] }, ctx.signal);
+        return found.filter((i) => !isProtected(i.tags)).length;
+      } catch (err) {
+        throw awsError(`could not count the instances in ${region}`, err);
+      }
+    },
 
     /** zone-outage: what each group is told not to do; ec2-stop: the groups that may replace a stopped instance. */
     async impact(fault, targets, ctx) {

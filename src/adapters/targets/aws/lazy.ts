@@ -26,6 +26,7 @@ export const lazyAwsTargetAdapter: TargetAdapter<AwsTargetConfig> = {
       preview: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).preview(target, ctx),
       // Once loaded, the family that owns the target says; before, only instance targets can have been previewed.
       describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => (loaded?.describeTarget ?? describeInstanceTarget)(target, resolved),
+      population: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).population?.(target, ctx),
       impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => (await load()).impact?.(fault, targets, ctx) ?? [],
       inject: async (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => (await load()).inject(fault, targets, ctx),
       revert: async (handle: FaultHandle, ctx: DiscoverContext) => (await load()).revert(handle, ctx),

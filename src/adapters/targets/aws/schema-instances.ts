@@ -11,18 +11,19 @@ export const INSTANCE_FAULT_TYPES = ['ec2-stop', 'zone-outage'] as const;
 export type InstanceFaultType = (typeof INSTANCE_FAULT_TYPES)[number];
 
 /** An EC2 tag key as a selector may name it (1..128 characters; `aws:` keys are AWS's own but may be filtered on). */
-export const TagKey = z
-  .string()
-  .min(1)
-  .max(128)
-  .refine((k) => !k.startsWith('faultline:'), "faultline:* tags are Faultline's own marks, not a selector");
+export const TagKey = z.string().min(1).max(128);
 export const TagValue = z.string().max(256);
 
 const instanceTargetFields = {
   adapter: z.literal('aws'),
   selector: z
     .record(TagKey, TagValue)
-    .refine((s) => Object.keys(s).length > 0, 'name at least one tag (e.g. { app: web }): an empty selector would match every instance of the account')
+    .superRefine((s, ctx) => {
+      if (Object.keys(s).length === 0) ctx.addIssue({ code: 'custom', message: 'name at least one tag (e.g. { app: web }): an empty selector would match every instance of the account' });
+      for (const k of Object.keys(s)) {
+        if (k.startsWith('faultline:')) ctx.addIssue({ code: 'custom', path: [k], message: `${k}: faultline:* tags are Faultline's own marks, not a selector` });
+      }
+    })
     .describe('instance tags, every one must match (e.g. { app: web })'),
   zone: ZoneName.optional().describe('only instances in this availability zone, e.g. eu-west-1a (zone-outage requires it)'),
   region: RegionName.optional().describe("the region, e.g. eu-west-1; default: the adapter's region (or the SDK's)"),
