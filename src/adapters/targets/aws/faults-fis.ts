@@ -10,12 +10,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateExperimentTemplateCommand,
   DeleteExperimentTemplateCommand,
-  GetExperimentCommand,
   GetExperimentTemplateCommand,
-  ListExperimentsCommand,
   StartExperimentCommand,
-  StopExperimentCommand,
-  type ExperimentSummary,
   type FisClient,
 } from '@aws-sdk/client-fis';
 import { FaultlineError } from '../../../core/errors.js';
@@ -24,7 +20,8 @@ import { formatDuration } from '../../../core/duration.js';
 import type { AdapterLogger, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetSpec } from '../../../core/ports.js';
 import { AWS_TAGS, type AwsFaultFamily } from './fault-family.js';
 import { isAwsError, wrapAwsError } from './fis-errors.js';
-import { FisFollowers, isTerminal, pause } from './fis-follow.js';
+import { FisExperiments } from './fis-experiments.js';
+import { FisFollowers, isTerminal } from './fis-follow.js';
 import { actionLine, definitionsOf, describeFisTarget, findTemplate, listAllTemplates, previewInline, targetLine, templateAsTarget, templateTargets } from './fis-preview.js';
 import { FisHandleData, handlesFromTags, ownerTags, type TaggedResource } from './fis-tags.js';
 import { FIS_FAULT_TYPES, FisActionParams, FisExperimentParams, fisResolvedTarget, isFisTarget, type FisFaultType, type FisResolvedTarget } from './schema-fis.js';
@@ -52,7 +49,7 @@ export type FisFaults = AwsFaultFamily & { close(): void };
 export function createFisFaults(deps: FisFaultDeps): FisFaults {
   const { fis, region, log } = deps;
   const followers = new FisFollowers(fis, log, deps.now, deps.pollMs ?? 5_000);
-  const stopWaitMs = deps.stopWaitMs ?? 60_000;
+  const experiments = new FisExperiments(fis, deps.now, deps.stopWaitMs ?? 60_000, Math.min(250, deps.pollMs ?? 250));
 
   function parseTarget(target: TargetSpec): FisResolvedTarget {
     const spec = fisResolvedTarget.safeParse(target);
@@ -97,17 +94,6 @@ export function createFisFaults(deps: FisFaultDeps): FisFaults {
     }
   }
 
-  async function listExperiments(signal?: AbortSignal): Promise<ExperimentSummary[]> {
-    const out: ExperimentSummary[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await fis.send(new ListExperimentsCommand({ maxResults: 100, ...(nextToken ? { nextToken } : {}) }), opts(signal));
-      out.push(...(page.experiments ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return out;
-  }
-
   async function start(templateId: string, type: FisFaultType, ctx: TargetContext): Promise<string> {
     ctx.note('fis-experiment-start', { templateId, region, clientToken: ctx.handleId });
     try {
@@ -144,49 +130,6 @@ export function createFisFaults(deps: FisFaultDeps): FisFaults {
     } catch (err) {
       throw wrapAwsError('inject_failed', 'could not create the one-off FIS experiment template', err);
     }
-  }
-
-  async function readStatus(id: string, signal?: AbortSignal): Promise<{ status: string; reason: string } | undefined> {
-    try {
-      const out = await fis.send(new GetExperimentCommand({ id }), opts(signal));
-      return { status: out.experiment?.state?.status ?? 'unknown', reason: out.experiment?.state?.reason ?? '' };
-    } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
-      throw err;
-    }
-  }
-
-  /** Stops one experiment; one that is stopping, has ended or is gone is fine. */
-  async function stopExperiment(id: string, ctx: DiscoverContext): Promise<void> {
-    const before = await readStatus(id, ctx.signal);
-    if (!before || isTerminal(before.status) || before.status === 'stopping') return;
-    try {
-      await fis.send(new StopExperimentCommand({ id }), opts(ctx.signal));
-      ctx.log.info({ fisExperimentId: id }, 'FIS experiment stopped');
-    } catch (err) {
-      // It may have ended between the read and the stop: what counts is where it is now.
-      const now = await readStatus(id, ctx.signal);
-      if (!now || isTerminal(now.status) || now.status === 'stopping') return;
-      throw err;
-    }
-  }
-
-  /** Waits (bounded) until the experiment has left `stopping`, so its one-off template can go. */
-  async function waitStopped(id: string, ctx: DiscoverContext): Promise<string | undefined> {
-    const until = deps.now() + stopWaitMs;
-    const signal = ctx.signal ?? new AbortController().signal;
-    for (;;) {
-      const s = await readStatus(id, ctx.signal);
-      if (!s || isTerminal(s.status)) return s?.status;
-      if (deps.now() >= until || signal.aborted) return s.status;
-      await pause(Math.min(250, deps.pollMs ?? 250), signal);
-    }
-  }
-
-  async function experimentsOf(handle: FaultHandle, data: FisHandleData, signal?: AbortSignal): Promise<string[]> {
-    if (data.fisExperimentId) return [data.fisExperimentId];
-    const all = await listExperiments(signal);
-    return all.filter((e) => e.tags?.[AWS_TAGS.handle] === handle.handleId && e.id).map((e) => e.id!);
   }
 
   function handleData(handle: FaultHandle, code: 'revert_failed' | 'adapter_error'): FisHandleData {
@@ -274,15 +217,15 @@ export function createFisFaults(deps: FisFaultDeps): FisFaults {
       const data = handleData(handle, 'revert_failed');
       let ids: string[];
       try {
-        ids = await experimentsOf(handle, data, ctx.signal);
-        for (const id of ids) await stopExperiment(id, ctx);
+        ids = await experiments.of(handle, data, ctx.signal);
+        for (const id of ids) await experiments.stop(id, ctx);
       } catch (err) {
         throw wrapAwsError('revert_failed', `could not stop the FIS experiment of ${handle.handleId}`, err, { handleId: handle.handleId });
       }
       if (!data.inlineTemplate || !data.templateId) return;
       const templateId = data.templateId;
       try {
-        for (const id of ids) await waitStopped(id, ctx);
+        for (const id of ids) await experiments.waitStopped(id, ctx);
         await fis.send(new DeleteExperimentTemplateCommand({ id: templateId }), opts(ctx.signal));
         ctx.log.info({ handleId: handle.handleId, templateId }, 'one-off FIS template deleted');
       } catch (err) {
@@ -304,8 +247,8 @@ export function createFisFaults(deps: FisFaultDeps): FisFaults {
       const differences: string[] = [];
       const manualSteps: string[] = [];
       try {
-        for (const id of await experimentsOf(handle, d, ctx.signal)) {
-          const s = await readStatus(id, ctx.signal);
+        for (const id of await experiments.of(handle, d, ctx.signal)) {
+          const s = await experiments.status(id, ctx.signal);
           if (s && !isTerminal(s.status)) {
             differences.push(`FIS experiment ${id} is ${s.status}`);
             manualSteps.push(`aws fis stop-experiment --id ${id} --region ${d.region}`);
@@ -332,9 +275,9 @@ export function createFisFaults(deps: FisFaultDeps): FisFaults {
 
     async listOwned(ctx: DiscoverContext) {
       try {
-        const [experiments, templates] = await Promise.all([listExperiments(ctx.signal), listAllTemplates(fis, ctx.signal)]);
+        const [running, templates] = await Promise.all([experiments.list(ctx.signal), listAllTemplates(fis, ctx.signal)]);
         const found: TaggedResource[] = [
-          ...experiments
+          ...running
             .filter((e) => e.id && e.tags?.[AWS_TAGS.handle] && ACTIVE.has(e.state?.status ?? ''))
             .map((e) => ({ kind: 'experiment' as const, id: e.id!, ...(e.experimentTemplateId ? { templateId: e.experimentTemplateId } : {}), tags: e.tags ?? {}, ...(e.creationTime ? { createdAt: e.creationTime.getTime() } : {}) })),
           ...templates
