@@ -131,7 +131,7 @@ describe('ec2-stop', () => {
     const d = b.driver({ waitTimeout: '300ms' });
     const handle = await d.inject(fault({ type: 'ec2-stop' }), await d.preview(target({ selector: { app: 'web' } }), { log: quiet }), injectContext(b.log));
     // Still stopping after the wait: nothing can be started yet.
-    await expect(d.revert(handle, { log: quiet })).rejects.toMatchObject({ code: 'revert_failed', message: expect.stringContaining('is stopping') });
+    await expect(d.revert(handle, { log: quiet })).rejects.toMatchObject({ code: 'revert_failed', message: expect.stringContaining('still stopping after') });
     const slow = b.driver({ waitTimeout: '1m' });
     const abort = new AbortController();
     const reverting = slow.revert(handle, { log: quiet, signal: abort.signal });

@@ -52,6 +52,10 @@ export async function revertInstanceFault(handleId: string, data: InstanceHandle
   for (const gone of instances.filter((i) => i.state === 'terminated' || i.state === 'shutting-down')) {
     opts.log.warn({ handleId, instance: gone.id }, 'instance was terminated while stopped; it cannot be started again');
   }
+  const stuck = instances.filter((i) => i.state === 'stopping');
+  if (stuck.length > 0) {
+    throw new FaultlineError('revert_failed', `${stuck.map((i) => i.id).join(', ')} still stopping after ${Math.round(deps.config.waitTimeout / 1000)}s; they cannot be started before they have stopped`, { handleId });
+  }
   const toStart = instances.filter((i) => i.state === 'stopped').map((i) => i.id);
   for (const part of chunks(toStart, 100)) {
     try {
