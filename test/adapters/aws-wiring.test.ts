@@ -4,7 +4,7 @@
  * never loads the SDK.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,45 @@ describe('endpoints and credentials from the SDK chain', () => {
       expect(new Set(b.aws.standIn.calls.map((c) => c.service))).toEqual(new Set(['ec2', 'autoscaling']));
     } finally {
       await d.close?.();
+    }
+  });
+});
+
+describe('a named profile', () => {
+  it('`profile` signs with that profile of the shared files, not with the environment', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'faultline-aws-profile-'));
+    try {
+      b.aws.standIn.addKey('AKIAPROFILECHAOS', 'chaos-profile-secret');
+      writeFileSync(path.join(dir, 'credentials'), '[chaos]\naws_access_key_id = AKIAPROFILECHAOS\naws_secret_access_key = chaos-profile-secret\n');
+      writeFileSync(path.join(dir, 'config'), '[profile chaos]\nregion = eu-west-1\n');
+      const vars: Record<string, string | undefined> = {
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+        AWS_CONFIG_FILE: path.join(dir, 'config'),
+        AWS_ENDPOINT_URL: b.aws.standIn.url,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        AWS_PROFILE: undefined,
+        AWS_REGION: undefined,
+      };
+      const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+      const put = (v: Record<string, string | undefined>) => {
+        for (const [k, x] of Object.entries(v)) {
+          if (x === undefined) delete process.env[k];
+          else process.env[k] = x;
+        }
+      };
+      put(vars);
+      const d = createAwsDriver(AwsTargetConfig.parse({ accounts: [ACCOUNT], profile: 'chaos' }), { log: quiet, now: Date.now });
+      try {
+        b.aws.world.addInstance({ zone: 'eu-west-1a', tags: { app: 'web' } });
+        expect(await d.preview(target({ selector: { app: 'web' } }), { log: quiet })).toHaveLength(1);
+        expect(new Set(b.aws.standIn.calls.map((c) => c.accessKeyId))).toEqual(new Set(['AKIAPROFILECHAOS']));
+      } finally {
+        await d.close?.();
+        put(saved);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
