@@ -22,7 +22,8 @@ import { AWS_TAGS, type AwsFaultFamily } from './fault-family.js';
 import { isAwsError, wrapAwsError } from './fis-errors.js';
 import { FisExperiments } from './fis-experiments.js';
 import { FisFollowers, isTerminal } from './fis-follow.js';
-import { actionLine, definitionsOf, describeFisTarget, findTemplate, listAllTemplates, previewInline, targetLine, templateAsTarget, templateTargets } from './fis-preview.js';
+import { describeFisTarget } from './fis-describe.js';
+import { actionLine, definitionsOf, findTemplate, listAllTemplates, previewInline, targetLine, templateAsTarget, templateTargets } from './fis-preview.js';
 import { FisHandleData, handlesFromTags, ownerTags, type TaggedResource } from './fis-tags.js';
 import { FIS_FAULT_TYPES, FisActionParams, FisExperimentParams, fisResolvedTarget, isFisTarget, type FisFaultType, type FisResolvedTarget } from './schema-fis.js';
 

@@ -12,7 +12,8 @@ import { checkAccount, checkAnyAccount, checkRegion } from './allow-list.js';
 import type { AwsFamilyDeps } from './family-deps.js';
 import type { AwsFaultFamily } from './fault-family.js';
 import { createFisFaults, type FisFaults } from './faults-fis.js';
-import { accountOfArn, describeFisTarget } from './fis-preview.js';
+import { describeFisTargetSpec } from './fis-describe.js';
+import { accountOfArn } from './fis-preview.js';
 import { FIS_FAULT_TYPES, FisActionParams, fisResolvedTarget, isFisTarget } from './schema-fis.js';
 
 export function createFisFamily(deps: AwsFamilyDeps): AwsFaultFamily & { close(): void } {
@@ -85,11 +86,7 @@ export function createFisFamily(deps: AwsFamilyDeps): AwsFaultFamily & { close()
       return found;
     },
 
-    describeTarget(target: TargetSpec, resolved: readonly ResolvedTarget[]) {
-      const spec = fisResolvedTarget.safeParse(target);
-      if (!spec.success) throw new FaultlineError('playbook_invalid', 'invalid FIS target');
-      return describeFisTarget(spec.data, resolved, spec.data.region ?? resolved[0]?.attributes.region ?? 'the default region');
-    },
+    describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => describeFisTargetSpec(target, resolved),
 
     async impact(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) {
       const region = regionOfTargets(targets);

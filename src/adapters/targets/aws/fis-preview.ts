@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { DescribeSubnetsCommand, type EC2Client, type Subnet } from '@aws-sdk/client-ec2';
 import { GetExperimentTemplateCommand, ListExperimentTemplatesCommand, type ExperimentTemplate, type ExperimentTemplateSummary, type FisClient } from '@aws-sdk/client-fis';
 import { FaultlineError } from '../../../core/errors.js';
-import type { ResolvedTarget, TargetScope } from '../../../core/ports.js';
+import type { ResolvedTarget } from '../../../core/ports.js';
 import { AWS_TAGS } from './fault-family.js';
 import { isAwsError, wrapAwsError } from './fis-errors.js';
 import { templateTarget } from './fis-tags.js';
+import { tagText } from './fis-describe.js';
 import type { FisActionDefinition, FisInlineTarget, FisResolvedTarget, FisTargetDefinition, FisTemplateTarget } from './schema-fis.js';
 
 /** FIS takes at most this many resourceArns per target. */
@@ -23,10 +24,6 @@ export interface PreviewDeps {
 }
 
 const opts = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
-const tagText = (tags: Record<string, string> | undefined) =>
-  Object.entries(tags ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 const isProtected = (tags: Record<string, string> | undefined) => tags?.[AWS_TAGS.protected] === 'true';
 
 /** The account of an ARN (arn:partition:service:region:account:…), or undefined. */
@@ -177,16 +174,6 @@ export async function previewInline(target: FisInlineTarget | (FisResolvedTarget
     }
   }
   return out;
-}
-
-export function describeFisTarget(target: FisResolvedTarget, resolved: readonly ResolvedTarget[], region: string): TargetScope {
-  if ('template' in target) {
-    const ref = target.template;
-    const id = resolved[0]?.attributes.templateId;
-    return { kind: 'fis-template', selection: typeof ref === 'string' ? `${ref} in ${region}` : `tags ${tagText(ref.tags)}${id ? ` (${id})` : ''} in ${region}` };
-  }
-  const names = Object.entries(target.fisTargets).map(([n, d]) => `${n}=${d.resourceType}`);
-  return { kind: 'fis-targets', selection: `${names.join(', ')} in ${region}` };
 }
 
 /** The definitions of inline FIS targets as the approved targets carry them, with the ARNs that were approved. */
