@@ -60,9 +60,9 @@ export function createAwsDriver(config: AwsTargetConfig, deps: AdapterDeps, opts
       const lists = await Promise.all(families.map((f) => f.listOwned(ctx)));
       return lists.flat();
     },
-    close: () => {
+    async close() {
+      for (const f of families) await f.close?.();
       clients.destroy();
-      return Promise.resolve();
     },
   };
 }

@@ -25,6 +25,8 @@ export interface AwsFaultFamily {
   /** Faults of this family still in, found by Faultline's tags (no database needed). */
   listOwned(ctx: DiscoverContext): Promise<FaultHandle[]>;
   confirmReverted(handle: FaultHandle, ctx: DiscoverContext): Promise<RevertReceipt>;
+  /** Optional: stops what the family runs by itself (followers, pollers); the driver's close calls it. */
+  close?(): void | Promise<void>;
 }
 
 /** Tag keys every AWS resource Faultline touches carries, so reconcile and the janitor find it with nothing but AWS. */

@@ -6,6 +6,8 @@
  */
 import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetAdapter, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
 import { describeInstanceTarget } from './describe-target.js';
+import { describeFisTargetSpec } from './fis-describe.js';
+import { isFisTarget } from './schema-fis.js';
 import { AWS_FAULT_TYPES, AwsTargetConfig, awsFaultSchema, awsTargetSchema } from './schema.js';
 
 export const lazyAwsTargetAdapter: TargetAdapter<AwsTargetConfig> = {
@@ -13,19 +15,14 @@ export const lazyAwsTargetAdapter: TargetAdapter<AwsTargetConfig> = {
   configSchema: AwsTargetConfig,
   create(config, deps): TargetDriver {
     let real: Promise<TargetDriver> | undefined;
-    let loaded: TargetDriver | undefined;
-    const load = () =>
-      (real ??= import('./driver.js').then((m) => {
-        loaded = m.createAwsDriver(config, deps);
-        return loaded;
-      }));
+    const load = () => (real ??= import('./driver.js').then((m) => m.createAwsDriver(config, deps)));
     return {
       kind: 'aws',
       faultTypes: AWS_FAULT_TYPES,
       schemas: { target: awsTargetSchema, fault: awsFaultSchema },
       preview: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).preview(target, ctx),
-      // Once loaded, the family that owns the target says; before, only instance targets can have been previewed.
-      describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => (loaded?.describeTarget ?? describeInstanceTarget)(target, resolved),
+      // Pure for either family, so the card and the history need no SDK.
+      describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => (isFisTarget(target) ? describeFisTargetSpec : describeInstanceTarget)(target, resolved),
       population: async (target: TargetSpec, ctx: DiscoverContext) => (await load()).population?.(target, ctx),
       impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => (await load()).impact?.(fault, targets, ctx) ?? [],
       inject: async (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => (await load()).inject(fault, targets, ctx),
