@@ -24,12 +24,32 @@ afterEach(async () => {
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+/** FIS speaks REST: its calls as IAM names them. */
+function fisAction(call: string): string {
+  const [method, path] = call.split(' ') as [string, string];
+  const routes: Array<[string, RegExp, string]> = [
+    ['GET', /^\/experimentTemplates$/, 'ListExperimentTemplates'],
+    ['GET', /^\/experimentTemplates\/[^/]+$/, 'GetExperimentTemplate'],
+    ['POST', /^\/experimentTemplates$/, 'CreateExperimentTemplate'],
+    ['DELETE', /^\/experimentTemplates\/[^/]+$/, 'DeleteExperimentTemplate'],
+    ['GET', /^\/experiments$/, 'ListExperiments'],
+    ['POST', /^\/experiments$/, 'StartExperiment'],
+    ['GET', /^\/experiments\/[^/]+$/, 'GetExperiment'],
+    ['DELETE', /^\/experiments\/[^/]+$/, 'StopExperiment'],
+    ['POST', /^\/tags\//, 'TagResource'],
+    ['GET', /^\/tags\//, 'ListTagsForResource'],
+    ['DELETE', /^\/tags\//, 'UntagResource'],
+  ];
+  const hit = routes.find(([m, re]) => m === method && re.test(path));
+  return hit ? `fis:${hit[2]}` : `fis:unknown ${call}`;
+}
+
 interface Statement {
   Action: string | string[];
 }
 
 describe('deploy/aws-iam-policy.json', () => {
-  it('grants exactly the actions a whole cycle calls (preview, both faults, revert, listOwned, read-back)', async () => {
+  it('grants exactly the actions a whole cycle calls (preview, all four faults, revert, listOwned, read-back)', async () => {
     const w = b.aws.world;
     const a = w.addInstance({ zone: 'eu-west-1a', tags: { app: 'web' } });
     w.addInstance({ zone: 'eu-west-1a', tags: { app: 'api' } });
@@ -45,11 +65,35 @@ describe('deploy/aws-iam-policy.json', () => {
       await d.impact!(f, targets, { log: quiet });
       await d.inject(f, targets, injectContext(b.log, { handleId }));
     }
-    for (const h of await d.listOwned({ log: quiet })) {
+    // The FIS family: an existing template by its tags, and a one-off template over subnets found by tag.
+    b.aws.fis.addTemplate({ description: 'cpu stress', tags: { playbook: 'cpu' }, runMs: 60_000 });
+    w.addSubnet({ zone: 'eu-west-1a', tags: { tier: 'app' } });
+    const fisRuns = [
+      [{ template: { tags: { playbook: 'cpu' } } }, { type: 'fis-experiment' }, 'h-3'],
+      [
+        { fisTargets: { subnets: { resourceType: 'aws:ec2:subnet', resourceTags: { tier: 'app' }, selectionMode: 'ALL' } } },
+        {
+          type: 'fis-action',
+          parameters: { roleArn: `arn:aws:iam::${ACCOUNT}:role/faultline-fis`, actions: { cut: { actionId: 'aws:network:disrupt-connectivity', parameters: { duration: 'PT2M' }, targets: { Subnets: 'subnets' } } } },
+        },
+        'h-4',
+      ],
+    ] as const;
+    for (const [t, f, handleId] of fisRuns) {
+      const targets = await d.preview(target(t), { log: quiet });
+      await d.impact!(fault(f), targets, { log: quiet });
+      await d.inject(fault(f), targets, injectContext(b.log, { handleId }));
+    }
+    const owned = await d.listOwned({ log: quiet });
+    expect(owned.map((h) => h.handleId).sort()).toEqual(['h-1', 'h-2', 'h-3', 'h-4']);
+    for (const h of owned) {
       await d.revert(h, { log: quiet });
       await d.confirmReverted(h, { log: quiet });
     }
-    const called = new Set(b.aws.standIn.calls.map((c) => `${c.service}:${c.action}`));
+    const called = new Set(b.aws.standIn.calls.map((c) => (c.service === 'fis' ? fisAction(c.action) : `${c.service}:${c.action}`)));
+    // Not calls of their own: tagging on create/start needs fis:TagResource, and FIS runs a one-off template as the role passed to it.
+    called.add('fis:TagResource');
+    called.add('iam:PassRole');
     const policy = JSON.parse(readFileSync(path.join(ROOT, 'deploy/aws-iam-policy.json'), 'utf8')) as { Statement: Statement[] };
     const granted = new Set(policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
     expect([...granted].sort()).toEqual([...called].sort());

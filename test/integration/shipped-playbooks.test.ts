@@ -8,6 +8,8 @@ import { Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { isFaultlineError } from '../../src/core/errors.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { registerCloudWatch } from '../fakes/aws/cloudwatch-service.js';
+import { startAwsStandIn, TEST_CREDENTIALS, type AwsStandInHandle } from '../fakes/aws/index.js';
 import { KubeApiStandIn } from '../fakes/kube-api.js';
 import { writeMultiKubeconfig } from '../fakes/kube-multi-config.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
@@ -16,7 +18,8 @@ import { ROOT } from './harness.js';
 /**
  * Every shipped playbook (playbooks/**), loaded with the README's example config (the `## Configuration`
  * block, as written) and proposed against the stand-ins: the Kubernetes stand-in as context `prod` for
- * kubernetes playbooks, the sandbox for process ones. None is refused by the caps; what the start-small
+ * kubernetes playbooks, the sandbox for process ones, the AWS stand-in (reached through the SDK's
+ * environment) for aws ones. None is refused by the caps; what the start-small
  * ladder (on in that config) asks for first is the only refusal.
  */
 
@@ -44,6 +47,18 @@ function seed(api: KubeApiStandIn): void {
   api.addDeployment('payments', 'payments-db', { replicas: 2, labels: { app: 'payments-db' } });
 }
 
+/** An account shaped like the one the aws playbooks describe. */
+function seedAws(aws: AwsStandInHandle): void {
+  const web: string[] = [];
+  for (const zone of ['eu-west-1a', 'eu-west-1b', 'eu-west-1c']) for (const n of [1, 2]) web.push(aws.world.addInstance({ zone, tags: { app: 'web', Name: `web-${zone.slice(-1)}${n}` } }).id);
+  aws.world.addAsg({ name: 'web-asg', instanceIds: web });
+  aws.world.addSubnet({ zone: 'eu-west-1a', tags: { tier: 'app' } });
+  aws.fis.addTemplate({ description: 'checkout CPU stress', tags: { 'faultline-playbook': 'checkout-cpu-stress' } });
+  registerCloudWatch(aws.standIn, { alarms: ['web-5xx', 'checkout-5xx', 'orders-5xx'].map((name) => ({ name, state: 'OK' as const })), series: [] });
+}
+
+let aws: AwsStandInHandle;
+const savedEnv = { ...process.env };
 let api: KubeApiStandIn;
 let sandbox: Sandbox;
 let dir: string;
@@ -52,10 +67,12 @@ const alice = { id: 'alice', name: 'Alice' };
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-shipped-'));
-  [api, sandbox] = await Promise.all([KubeApiStandIn.start({ podStartMs: 20 }), startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 0 })]);
+  [api, sandbox, aws] = await Promise.all([KubeApiStandIn.start({ podStartMs: 20 }), startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 0 }), startAwsStandIn()]);
   seed(api);
+  seedAws(aws);
+  Object.assign(process.env, { AWS_ENDPOINT_URL: aws.standIn.url, AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true' });
   const example = readmeConfig();
-  const adapters = example.adapters as { targets: { process: Record<string, unknown>; kubernetes: Record<string, unknown> } };
+  const adapters = example.adapters as { targets: { process: Record<string, unknown>; kubernetes: Record<string, unknown>; aws: Record<string, unknown> } };
   const config = Config.parse({
     ...example,
     store: { path: path.join(dir, 'faultline.db') },
@@ -66,6 +83,7 @@ beforeAll(async () => {
       targets: {
         process: { ...adapters.targets.process, adminUrl: sandbox.adminUrl },
         kubernetes: { ...adapters.targets.kubernetes, kubeconfig: writeMultiKubeconfig(dir, { prod: api }, 'prod') },
+        aws: adapters.targets.aws,
       },
     },
   });
@@ -75,7 +93,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.shutdown('test finished');
-  await Promise.all([api?.close(), sandbox?.stop()]);
+  await Promise.all([api?.close(), sandbox?.stop(), aws?.close()]);
+  process.env = savedEnv;
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -101,6 +120,10 @@ describe("the shipped playbooks under the README's configuration", () => {
       }
     }
     expect(outcomes).toEqual({
+      'aws-app-subnet-disrupt': 'proposed',
+      'aws-fis-cpu-stress': 'proposed',
+      'aws-web-instance-stop': 'proposed',
+      'aws-web-zone-outage': 'ladder',
       'checkout-errors': 'ladder',
       'checkout-latency': 'proposed',
       'checkout-prometheus': 'proposed',
@@ -115,6 +138,15 @@ describe("the shipped playbooks under the README's configuration", () => {
       'k8s-zone-outage': 'ladder',
       'orders-consumer-lag': 'ladder',
     });
+  });
+
+  it('the aws cards list exactly what would be hit: the zone\'s instances by Name, the template\'s actions', async () => {
+    const zone = await app.engine.experiments.planFor(app.engine.experiments.playbookSpec('aws-web-zone-outage'), 7);
+    expect(zone.plan.targets.map((t) => t.name).sort()).toEqual(['web-a1', 'web-a2']);
+    expect(zone.plan.targets.every((t) => t.attributes.zone === 'eu-west-1a' && t.attributes.asg === 'web-asg')).toBe(true);
+    const fis = await app.engine.experiments.propose({ playbook: 'aws-fis-cpu-stress', actor: alice });
+    const text = app.engine.experiments.card(fis).sections.join('\n');
+    expect(text).toContain('aws:fis:wait');
   });
 
   it('the game day proposes with all its steps', async () => {

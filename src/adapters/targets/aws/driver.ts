@@ -9,11 +9,12 @@ import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarg
 import { createAwsClients, type AwsClientOverrides, type AwsClients } from './clients.js';
 import type { AwsFamilyFactory } from './family-deps.js';
 import type { AwsFaultFamily } from './fault-family.js';
+import { createFisFamily } from './fis-family.js';
 import { createInstanceFaults } from './faults-instances.js';
 import { AWS_CONFIG_PATH, awsFaultSchema, awsTargetSchema, type AwsTargetConfig } from './schema.js';
 
 /** Every family of the aws driver; a new family is one more entry here (and its schemas in schema.ts). */
-export const AWS_FAMILIES: readonly AwsFamilyFactory[] = [createInstanceFaults];
+export const AWS_FAMILIES: readonly AwsFamilyFactory[] = [createInstanceFaults, createFisFamily];
 
 export interface AwsDriverOptions {
   /** Set on every SDK client (tests point them at a stand-in); production leaves them to the SDK's chain. */

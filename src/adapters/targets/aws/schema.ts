@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Duration } from '../../../core/duration.js';
 import { AccountId, RegionName } from './schema-common.js';
+import { FIS_FAULT_TYPES, fisFaultSchemas, fisTargetSchemas } from './schema-fis.js';
 import { INSTANCE_FAULT_TYPES, instanceFaultBranches, instanceTargetSchema } from './schema-instances.js';
 
 export { AccountId, RegionName, ZoneName } from './schema-common.js';
@@ -30,10 +31,10 @@ export type AwsTargetConfig = z.infer<typeof AwsTargetConfig>;
 export type AwsTargetConfigInput = z.input<typeof AwsTargetConfig>;
 
 /** Every fault type of the aws adapter, family by family. */
-export const AWS_FAULT_TYPES: readonly string[] = [...INSTANCE_FAULT_TYPES];
+export const AWS_FAULT_TYPES: readonly string[] = [...INSTANCE_FAULT_TYPES, ...FIS_FAULT_TYPES];
 
 /** A playbook's `target` for `adapter: aws`: one of the families' targets. */
-export const awsTargetSchema = z.union([instanceTargetSchema]);
+export const awsTargetSchema = z.union([instanceTargetSchema, ...fisTargetSchemas]);
 
 /** A playbook's `fault` for `adapter: aws`. */
-export const awsFaultSchema = z.discriminatedUnion('type', [...instanceFaultBranches]);
+export const awsFaultSchema = z.discriminatedUnion('type', [...instanceFaultBranches, ...fisFaultSchemas]);
