@@ -37,7 +37,7 @@ describe('the console through `faultline start`', () => {
     const r = spawnSync(process.execPath, [BIN, '--config', configFile, 'start'], { cwd: ROOT, input: `${script}\n`, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SLACK_BOT_TOKEN: '' } });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('alice> /chaos list');
-    expect(r.stdout).toContain('Playbooks: checkout-errors, checkout-latency, checkout-prometheus, checkout-replica-kill');
+    expect(r.stdout).toMatch(/Playbooks: (aws-[a-z-]+, )*checkout-errors, checkout-latency, checkout-prometheus, checkout-replica-kill/);
     expect(r.stdout).toContain('/chaos propose <playbook>');
     expect(r.stdout).toContain('Unknown command "frobnicate" [command_unknown]');
     expect(r.stdout).toContain('usage: /as <user>');
