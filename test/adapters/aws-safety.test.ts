@@ -125,7 +125,7 @@ describe('AWS errors', () => {
     b.aws.standIn.throttleNext('ec2', 10, 'DescribeInstances');
     const err = await failure(b.driver({ maxAttempts: 2 }).preview(target({ selector: { app: 'web' } }), { log: quiet }));
     expect(err).toMatchObject({ code: 'adapter_error', details: { awsCode: 'RequestLimitExceeded' } });
-    expect(err.message).toMatch(/^could not list the instances in eu-west-1: RequestLimitExceeded: .*\(request id [0-9a-f-]{36}, HTTP 400\)$/);
+    expect(err.message).toMatch(/^could not list the instances in eu-west-1: RequestLimitExceeded: .*\(request id [0-9a-f-]{36}, HTTP 503\)$/);
     expect(err.message).not.toMatch(/\n\s+at /);
     expect(err.details.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -326,6 +326,6 @@ describe('signatures and throttling', () => {
     const err = await failure(once.send(new DescribeInstancesCommand({})));
     once.destroy();
     expect(err.name).toBe('RequestLimitExceeded');
-    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(err.$metadata.httpStatusCode).toBe(503);
   });
 });

@@ -40,6 +40,14 @@ export interface AwsCall {
   accessKeyId: string;
 }
 
+/** How each service says "slow down": EC2 503 RequestLimitExceeded, FIS 429 ThrottlingException, the Query and JSON services 400 Throttling. */
+const THROTTLED: Record<string, [number, string]> = {
+  ec2: [503, 'RequestLimitExceeded'],
+  fis: [429, 'ThrottlingException'],
+  autoscaling: [400, 'Throttling'],
+  monitoring: [400, 'Throttling'],
+};
+
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIAFAULTLINETEST', secretAccessKey: 'faultline-test-secret-key' };
 
 function actionOf(method: string, path: string, headers: Record<string, string>, body: string): string {
@@ -143,7 +151,8 @@ export class AwsStandIn {
     if (throttle) {
       throttle.left -= 1;
       record(400);
-      return service.error(400, scopeService === 'ec2' ? 'RequestLimitExceeded' : 'Throttling', 'Rate exceeded', requestId);
+      const [status, code] = THROTTLED[scopeService] ?? [400, 'Throttling'];
+      return service.error(status, code, 'Rate exceeded', requestId);
     }
     const res = await service.handle({
       service: scopeService,
