@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ApproverGroup } from '../adapters/chat/slack/approver-group.js';
 import { registerSlackHandlers } from '../adapters/chat/slack/handlers.js';
+import { HomeDesk } from '../adapters/chat/slack/home.js';
 import { ReplayGuard } from '../adapters/chat/slack/replay-guard.js';
 import { createSlackApp, type SlackApp } from '../adapters/chat/slack/slack-app.js';
 import { SlackChat } from '../adapters/chat/slack/slack-chat.js';
@@ -61,9 +62,10 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   );
   const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
   const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
+  const chat = new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log });
   const booted = await boot({
     config,
-    chat: new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log }),
+    chat,
     log,
     embedded: loaded.source === 'embedded defaults',
     env,
@@ -71,7 +73,11 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   });
   app = booted.app;
   const live = booted.app;
+  // The App Home: republished on every transition (debounced per person), so it shows what runs now.
+  const home = new HomeDesk(slack.client, live.engine.facade, log, { permalink: (ref) => chat.permalink(ref) });
+  live.engine.facade.experiments.subscribe(() => home.changed());
   const handlers = registerSlackHandlers(slack.bolt, {
+    home,
     engine: live.engine.facade,
     registry: commandRegistry(),
     log,
@@ -102,6 +108,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
         (stopping ??= (async () => {
           // Commands already acked still get their answer (bounded), then everything running is reverted.
           if (!(await handlers.drain(5000))) log.warn({}, 'stopping with slack commands still queued');
+          home.stop();
           await live.shutdown(reason);
           await slack.stop().catch((err: unknown) => log.warn({ err }, 'slack stop failed'));
           await ops?.close();
@@ -109,6 +116,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
         })()),
     };
   } catch (err) {
+    home.stop();
     await live.shutdown('slack failed to start');
     await booted.sandbox?.stop();
     throw err;

@@ -165,6 +165,25 @@ export class SlackApiStandIn {
     return this.workspace.messagesIn(channel);
   }
 
+  /** Every Home tab published with views.publish, in order, with the view JSON as sent. */
+  readonly homes: Array<{ user: string; view: Record<string, unknown>; at: number }> = [];
+
+  /** The Home tab `user` sees now (the last one published for them). */
+  home(user: string): Record<string, unknown> | undefined {
+    return this.homes.filter((h) => h.user === user).at(-1)?.view;
+  }
+
+  /** views.publish as Slack checks it: a user id and a `home` view of at most 100 blocks. */
+  private publishHome(params: Record<string, unknown>): SlackAnswer {
+    const user = params.user_id;
+    const view = params.view as Record<string, unknown> | undefined;
+    if (typeof user !== 'string' || user === '') return { ok: false, error: 'invalid_arguments' };
+    if (!view || typeof view !== 'object' || view.type !== 'home' || !Array.isArray(view.blocks)) return { ok: false, error: 'invalid_arguments' };
+    if (view.blocks.length > 100) return { ok: false, error: 'invalid_blocks' };
+    this.homes.push({ user, view, at: Date.now() });
+    return { ok: true, view: { id: `V${this.homes.length.toString().padStart(8, '0')}`, type: 'home', blocks: view.blocks } };
+  }
+
   /** Every file started with files.getUploadURLExternal, with the bytes that reached its upload URL. */
   uploadedFiles(): StoredFile[] {
     return this.files.all();
@@ -251,7 +270,7 @@ export class SlackApiStandIn {
     if (token === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
     const injected = this.failures.get(method)?.shift();
     if (injected !== undefined) return this.answer(res, call, { ok: false, error: injected });
-    const answer = this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
+    const answer = (method === 'views.publish' ? this.publishHome(params) : undefined) ?? this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
     return this.answer(res, call, answer);
   }
 

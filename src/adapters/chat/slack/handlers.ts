@@ -12,6 +12,8 @@ import { AfterAckQueue } from './after-ack-queue.js';
 import { FaultlineError } from '../../../core/errors.js';
 import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-guard.js';
 import { isRequestRefusal } from './slack-app.js';
+import type { HomeDesk } from './home.js';
+import { HOME_ACTIONS } from './home-blocks.js';
 
 export interface SlackHandlerDeps {
   engine: EngineFacade;
@@ -20,6 +22,8 @@ export interface SlackHandlerDeps {
   guard: ReplayGuard;
   playbookChoices: () => Array<{ name: string; title?: string; duration: string; blastRadius: string }>;
   maxDurationMs: number;
+  /** The App Home tab (home.ts): published on app_home_opened, told of every command Slack ran. */
+  home?: HomeDesk;
 }
 
 /**
@@ -29,7 +33,14 @@ export interface SlackHandlerDeps {
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { engine, registry, log } = deps;
   const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
-  const run = (line: string, actor: Actor, channel: string): Promise<Message> => dispatch(line, { actor, channel, engine, log }, registry);
+  const run = async (line: string, actor: Actor, channel: string): Promise<Message> => {
+    try {
+      return await dispatch(line, { actor, channel, engine, log }, registry);
+    } finally {
+      // A halt, a resume or a freeze changes every Home; transitions reach it through the engine.
+      deps.home?.changed();
+    }
+  };
 
   // Our own errors out of the middleware: refusals are answered 401 by the receiver, not logged as failures.
   app.error(async (err) => {
@@ -88,16 +99,38 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     if (!line) return;
     const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: body.user.username ?? body.user.name };
     const channel = body.channel?.id ?? body.container?.channel_id ?? '';
+    const fromHome = body.view?.type === 'home';
     const work = async () => {
       const reply = await run(line, actor, channel);
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
-      if (reply.errorCode) {
+      if (reply.errorCode && fromHome) deps.home?.notice(actor.id, `${reply.title ?? 'refused'} (${reply.errorCode})`);
+      else if (reply.errorCode) {
         const { text, blocks } = messageToBlocks(reply);
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
     };
     if (ABORT_BUTTONS.has(verb)) await work().catch((err: unknown) => log.error({ user: actor.id, verb, err }, 'button answer failed'));
     else queue.push(work);
+  });
+
+  // The Home tab: published when its owner opens it, kept current by HomeDesk.
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab === 'home') deps.home?.opened(event.user);
+  });
+
+  // Halt and Resume on the Home (the button's confirm dialog asked first). Halt never queues.
+  app.action(HOME_ACTIONS.halt, async ({ body, ack }) => {
+    await ack();
+    const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: (body.user as { name?: string }).name };
+    await run('/chaos halt halted from the Home tab', actor, '').catch((err: unknown) => log.error({ user: actor.id, err }, 'halt from the home tab failed'));
+  });
+  app.action(HOME_ACTIONS.resume, async ({ body, ack }) => {
+    await ack();
+    const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: (body.user as { name?: string }).name };
+    queue.push(async () => {
+      const reply = await run('/chaos resume', actor, '');
+      if (reply.errorCode) deps.home?.notice(actor.id, `${reply.title ?? 'refused'} (${reply.errorCode})`);
+    });
   });
 
   app.view(PROPOSE_CALLBACK_ID, async ({ ack, view, body, client }) => {
