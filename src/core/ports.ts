@@ -188,6 +188,8 @@ export interface ChatFile {
   filename: string;
   title: string;
   content: string;
+  /** The bytes of a binary file (a PNG chart); when set, uploaded instead of `content`. */
+  data?: Buffer;
 }
 
 /** How the engine talks to people. Implemented by the console and by Slack. */

@@ -2,7 +2,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { wrapError, errorText } from '../../core/errors.js';
 import { evaluateCheck, type CheckResult } from '../../core/guardrails.js';
 import { message } from '../../core/message.js';
-import { writePostmortem } from '../../reports/postmortem/postmortem.js';
+import { writePostmortem, writePostmortemChart, writePostmortemDraft } from '../../reports/postmortem/postmortem.js';
 import type { EngineDeps } from '../engine-deps.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Journal } from '../journal.js';
@@ -217,15 +217,19 @@ export class Runner {
   }
 
   writeDraft(id: string): Promise<string> {
+    return writePostmortem(this.draftInput(id));
+  }
+
+  private draftInput(id: string) {
     const entry = this.current(id);
-    return writePostmortem({
+    return {
       templatePath: this.deps.settings.postmortemTemplate,
       outDir: this.deps.settings.postmortemDir,
       record: entry.record,
       spec: entry.spec,
       events: this.journal.of(id),
       draftedAt: this.deps.clock.now(),
-    });
+    };
   }
 
   private async finish(id: string): Promise<void> {
@@ -233,7 +237,7 @@ export class Runner {
     if (entry.record.state === 'running') return;
     this.journal.record('verdict', id, SYSTEM, { state: entry.record.state, verdict: entry.record.verdict });
     try {
-      const path = await this.writeDraft(id);
+      const path = await writePostmortemDraft(this.draftInput(id));
       this.journal.record('postmortem', id, SYSTEM, { path });
       this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
     } catch (err) {
@@ -241,5 +245,19 @@ export class Runner {
     }
     this.transitions.refreshCard(this.current(id), true);
     this.transitions.liveGuardrails.delete(id);
+    await this.postChart(id);
+  }
+
+  /** Last of all, off the abort and revert path: the signals chart beside the draft and in the thread. */
+  private async postChart(id: string): Promise<void> {
+    const entry = this.current(id);
+    try {
+      const chart = await writePostmortemChart(this.draftInput(id));
+      if (!chart) return;
+      const filename = chart.path.split(/[\\/]/).at(-1) ?? chart.path;
+      this.notifier.upload(id, entry.card, entry.record.channel, { path: chart.path, filename, title: `${id}: signals over the run`, content: '', data: chart.png });
+    } catch (err) {
+      this.deps.log.warn({ experimentId: id, err }, 'signals chart failed; the draft stands without it');
+    }
   }
 }

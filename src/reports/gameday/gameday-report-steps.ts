@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { formatDuration } from '../../core/duration.js';
 import type { ExperimentRecord } from '../../core/experiment.js';
 import type { GameDayRecord, GameDayStepRun } from '../../core/gameday-record.js';
@@ -58,6 +58,8 @@ export interface StepView {
   failure: string | null;
   revertSummary: string | null;
   postmortem: { path: string; link: string; written: boolean } | null;
+  /** The step's signals chart (beside its post-mortem), relative to the report; null when nothing was sampled. */
+  chart: { link: string } | null;
 }
 
 export interface DetectionView {
@@ -132,6 +134,7 @@ function planOnly(gd: GameDayRecord, step: GameDayStepRun): StepView {
     failure: null,
     revertSummary: null,
     postmortem: null,
+    chart: null,
   };
 }
 
@@ -197,6 +200,7 @@ export function stepView(
     failure: pm.failure ? oneLine(pm.failure) : null,
     revertSummary: pm.revertSummary,
     postmortem: { path: link || pmPath, link: link || pmPath, written: journaled !== undefined },
+    chart: pm.chart ? { link: encodeURI(relative(where.reportDir, join(dirname(pmPath), pm.chart.file)).split('\\').join('/')) } : null,
   };
   const detection: DetectionView | undefined =
     spec.pagerduty.services.length === 0

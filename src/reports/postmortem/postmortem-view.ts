@@ -9,6 +9,7 @@ import { actorNamer, cell, compactJson, fmtValue, isoUtc, relTime } from '../rep
 import { summarize, VERDICT_MEANING } from './postmortem-summary.js';
 import { buildTimeline, type TimelineEntry } from './postmortem-timeline.js';
 import { gameDayReportPath } from '../gameday/gameday-report-path.js';
+import { runChartData, signalChartFileName } from '../charts/signal-chart.js';
 
 export type { PostmortemEvent } from './postmortem-events.js';
 export type { TimelineEntry } from './postmortem-timeline.js';
@@ -103,6 +104,8 @@ export interface PostmortemView {
   alerts: { expected: string[]; pagerduty: string[]; incidents: IncidentRow[] };
   /** Set when the run was one step of a game day: the step (1-based) and where the game-day report is. */
   gameDay: { id: string; step: number; report: string; link: string } | null;
+  /** The PNG of every guardrail and steady-state signal beside the draft (`link` is relative), or null when nothing was sampled. */
+  chart: { file: string; link: string; signals: number } | null;
 }
 
 const moment = (at: number, origin: number): Moment => ({ time: isoUtc(at), rel: relTime(at, origin) });
@@ -260,7 +263,15 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     rollback: spec.rollback?.trim() ?? null,
     alerts: { expected: [...spec.expectAlerts], pagerduty: [...spec.pagerduty.services], incidents: incidentRows(input.events, origin.at) },
     gameDay: gameDayLink(record, input.gameDayReportDir),
+    chart: chartLink(record, spec, events),
   };
+}
+
+function chartLink(record: ExperimentRecord, spec: Experiment, events: readonly PostmortemEvent[]): PostmortemView['chart'] {
+  const signals = runChartData(record, spec, events).signals.length;
+  if (signals === 0) return null;
+  const file = signalChartFileName(record.id);
+  return { file, link: encodeURI(file), signals };
 }
 
 function gameDayLink(record: ExperimentRecord, dir: string | undefined): PostmortemView['gameDay'] {

@@ -1,7 +1,8 @@
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { PostmortemInput, PostmortemView } from './postmortem-view.js';
 import { buildPostmortemView } from './postmortem-view.js';
 import { readTemplate, renderMarkdown, writeAtomically } from '../markdown-file.js';
+import { runChartData, signalChartFileName, writeSignalChart } from '../charts/signal-chart.js';
 
 export { buildPostmortemView } from './postmortem-view.js';
 export type { PostmortemEvent, PostmortemInput, PostmortemView, TimelineEntry } from './postmortem-view.js';
@@ -26,11 +27,21 @@ export function postmortemPath(outDir: string, experimentId: string): string {
   return join(outDir, fileNameFor(experimentId));
 }
 
+type WriteOptions = { templatePath: string; outDir: string } & PostmortemInput;
+
 /**
- * Drafts the post-mortem into `<outDir>/<record.id>.md` (creating the folder) and returns the path.
- * A game-day step's draft names the game-day report, which lives in the same folder.
+ * Drafts the post-mortem into `<outDir>/<record.id>.md` (creating the folder) and returns the path,
+ * then the signals chart its image link names beside it (a chart that cannot be drawn leaves the
+ * draft as it is). A game-day step's draft names the game-day report, which lives in the same folder.
  */
-export async function writePostmortem(opts: { templatePath: string; outDir: string } & PostmortemInput): Promise<string> {
+export async function writePostmortem(opts: WriteOptions): Promise<string> {
+  const path = await writePostmortemDraft(opts);
+  await writePostmortemChart(opts).catch(() => null);
+  return path;
+}
+
+/** The Markdown draft only, `<outDir>/<record.id>.md`; returns its path. */
+export async function writePostmortemDraft(opts: WriteOptions): Promise<string> {
   const { templatePath, outDir, ...input } = opts;
   const templateName = basename(templatePath);
   const source = await readTemplate('post-mortem', templatePath, templateName);
@@ -38,4 +49,17 @@ export async function writePostmortem(opts: { templatePath: string; outDir: stri
   const path = postmortemPath(outDir, input.record.id);
   await writeAtomically(path, text);
   return path;
+}
+
+/**
+ * The PNG of every guardrail and steady-state signal, beside the draft (`<id>-signals.png`, the file
+ * the draft links), or null when nothing was sampled. Rejects when the chart cannot be drawn.
+ */
+export async function writePostmortemChart(opts: Omit<WriteOptions, 'templatePath'>): Promise<{ path: string; png: Buffer } | null> {
+  const { outDir, record, spec, events } = opts;
+  const data = runChartData(record, spec, events);
+  if (data.signals.length === 0) return null;
+  const path = join(dirname(postmortemPath(outDir, record.id)), signalChartFileName(record.id));
+  const png = await writeSignalChart(path, data);
+  return png ? { path, png } : null;
 }

@@ -68,7 +68,7 @@ export class SlackChat implements ChatPort {
    * (`missing_scope`, `not_in_channel`) rejects as an `adapter_error` and the Notifier falls back.
    */
   async upload(ref: MessageRef, file: ChatFile): Promise<void> {
-    const bytes = Buffer.from(file.content, 'utf8');
+    const bytes = file.data ?? Buffer.from(file.content, 'utf8');
     await this.call(`file upload of ${file.filename} to ${ref.channel}/${ref.ts}`, { ...ref, filename: file.filename }, () =>
       this.client.files.uploadV2({ channel_id: ref.channel, thread_ts: ref.ts, file: bytes, filename: file.filename, title: file.title }),
     );
