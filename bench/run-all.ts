@@ -8,6 +8,7 @@ import { benchPlaybookLoad } from './playbook-load.js';
 import { benchPrometheusBreach } from './prometheus-breach.js';
 import { benchSchedules } from './schedules.js';
 import { benchSlackAck } from './slack-ack.js';
+import { benchSlackLanes } from './slack-lanes.js';
 import { benchStartup } from './startup.js';
 import { benchStartupRecovery } from './startup-recovery.js';
 
@@ -19,6 +20,7 @@ if (!only || only === 'recovery') await benchStartupRecovery(log);
 if (!only || only === 'abort') await benchAbortLatency(log);
 if (!only || only === 'late') await benchLateInject(log);
 if (!only || only === 'slack') await benchSlackAck(log);
+if (!only || only === 'lanes') await benchSlackLanes(log);
 if (!only || only === 'kubernetes') await benchKubernetes(log);
 if (!only || only === 'janitor') await benchJanitor(log);
 if (!only || only === 'pagerduty') await benchPagerDutyAbort(log);

@@ -3,27 +3,39 @@ import { message, type Message } from '../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../core/ports.js';
 import type { ChatFile, ChatPort } from '../../core/ports.js';
 import { errorText } from '../../core/errors.js';
+import { CardLane } from './card-lane.js';
+import { ChannelLane } from './channel-lane.js';
 
-interface CardState {
-  ref: MessageRef;
-  latest: Message;
-  timer: NodeJS.Timeout | null;
-  /** An update is waiting in the channel's queue; it will send whatever is latest when its turn comes. */
-  queued: boolean;
-  lastSent: number;
+/** Thread replies that answer an abort or a halt: they go first in their channel (invariant 1). */
+const URGENT = /\b(abort(ed|ing)?|halt(ed)?)\b/i;
+const isUrgent = (msg: Message) => URGENT.test([msg.title ?? '', ...msg.sections].join('\n'));
+
+export interface NotifierLanes {
+  /** Floor between two chat.update calls of one message; default min(1 s, statusInterval). */
+  updateGapMs?: number;
+  /** About one post or reply per this many ms per channel; default 1 s if statusInterval is 1 s or more, else none. */
+  postGapMs?: number;
+  /** Posts or replies that may go back to back after a quiet spell; default 2. */
+  postBurst?: number;
 }
 
 /**
- * The engine's side of chat. Nothing here is awaited by the experiment loop: calls go onto a queue
- * per channel (in order, so a thread reads in order), and a slow, rate-limited or absent chat only
- * delays the channel, never a guardrail check or an abort. Card updates are coalesced: at most one
- * per card per `statusIntervalMs`, and at most one waiting in the queue, which sends the latest state.
+ * The engine's side of chat, in lanes. Nothing here is awaited by the experiment loop. Posts, thread
+ * replies and uploads go through one lane per channel (in order, so a thread reads in order, smoothed
+ * to about one a second; abort and halt answers go first). Card updates have a lane per card of their
+ * own (card-lane.ts): coalesced to the newest state, at most one per `updateGapMs`, a 429 on chat.update
+ * delays only that card's updates, and the final state is sent once. A slow, rate-limited or absent chat
+ * never delays a guardrail check or an abort.
  */
 export class Notifier {
-  private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly cards = new Map<string, CardState>();
+  private readonly channels = new Map<string, ChannelLane>();
+  private readonly cards = new Map<string, CardLane>();
   /** Where each experiment's card is, once its post has gone through. */
   private readonly refs = new Map<string, MessageRef>();
+  private readonly wakers = new Set<() => void>();
+  private readonly updateGapMs: number;
+  private readonly postGapMs: number;
+  private readonly postBurst: number;
 
   constructor(
     private readonly chat: ChatPort,
@@ -31,27 +43,37 @@ export class Notifier {
     private readonly log: AdapterLogger,
     private readonly statusIntervalMs: number,
     private readonly onError: (what: string) => void = () => {},
-  ) {}
-
-  private enqueue<T>(channel: string, what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const prev = this.chains.get(channel) ?? Promise.resolve();
-    const next = prev.then(fn).catch((err: unknown) => {
-      this.log.warn({ channel, what, err }, 'chat call failed');
-      this.onError(what);
-      return undefined;
-    });
-    this.chains.set(channel, next);
-    void next.then(() => {
-      if (this.chains.get(channel) === next) this.chains.delete(channel);
-    });
-    return next;
+    lanes: NotifierLanes = {},
+  ) {
+    this.updateGapMs = lanes.updateGapMs ?? Math.min(1000, statusIntervalMs);
+    // Slack's per-channel pace where the status interval is Slack-like (a second or more); a faster one
+    // is a chat without a per-channel limit (the console, tests), and its lane only keeps the order.
+    this.postGapMs = lanes.postGapMs ?? (statusIntervalMs >= 1000 ? 1000 : 0);
+    this.postBurst = lanes.postBurst ?? 2;
   }
 
-  /** Posts a card; resolves to its ref (or undefined if chat is down). */
-  async postCard(key: string, channel: string, msg: Message): Promise<MessageRef | undefined> {
-    const ref = await this.enqueue(channel, 'post card', () => this.chat.post(channel, msg));
-    if (ref) this.refs.set(key, ref);
-    return ref;
+  private readonly changed = (): void => {
+    const wakers = [...this.wakers];
+    this.wakers.clear();
+    for (const wake of wakers) wake();
+  };
+
+  private enqueue<T>(channel: string, what: string, fn: () => Promise<T>, urgent = false): Promise<T | undefined> {
+    let lane = this.channels.get(channel);
+    if (!lane) {
+      lane = new ChannelLane(channel, this.clock, this.log, { gapMs: this.postGapMs, burst: this.postBurst }, this.onError, this.changed);
+      this.channels.set(channel, lane);
+    }
+    return lane.push(what, fn, urgent);
+  }
+
+  /** Posts a card; resolves to its ref (or undefined if chat is down). The ref is known before the next job in the lane runs. */
+  postCard(key: string, channel: string, msg: Message): Promise<MessageRef | undefined> {
+    return this.enqueue(channel, 'post card', async () => {
+      const ref = await this.chat.post(channel, msg);
+      this.refs.set(key, ref);
+      return ref;
+    });
   }
 
   /**
@@ -59,10 +81,15 @@ export class Notifier {
    * queued behind the card's own post still lands in its thread.
    */
   reply(key: string, knownRef: MessageRef | null, channel: string, msg: Message): void {
-    void this.enqueue(knownRef?.channel ?? channel, 'thread reply', () => {
-      const ref = this.refs.get(key) ?? knownRef;
-      return ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg);
-    });
+    void this.enqueue(
+      knownRef?.channel ?? channel,
+      'thread reply',
+      () => {
+        const ref = this.refs.get(key) ?? knownRef;
+        return ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg);
+      },
+      isUrgent(msg),
+    );
   }
 
   /**
@@ -92,41 +119,33 @@ export class Notifier {
     });
   }
 
-  /** Coalesced in-place update of a card. `force` sends without waiting out the interval (final states). */
+  /**
+   * In-place update of a card, coalesced: only the newest state is sent. `force` marks a final state:
+   * it does not wait out the status interval (still at most one update per `updateGapMs`, still after
+   * a 429's Retry-After) and, like any state, is sent once.
+   */
   updateCard(key: string, knownRef: MessageRef | null, msg: Message, force = false): void {
     const ref = this.refs.get(key) ?? knownRef;
     if (!ref) return;
-    const card = this.cards.get(key) ?? { ref, latest: msg, timer: null, queued: false, lastSent: 0 };
-    card.ref = ref;
-    card.latest = msg;
-    this.cards.set(key, card);
-    if (card.queued) return;
-    if (card.timer && !force) return;
-    if (card.timer) clearTimeout(card.timer);
-    card.timer = null;
-    const wait = force ? 0 : card.lastSent + this.statusIntervalMs - this.clock.now();
-    if (wait <= 0) this.sendCard(card);
-    else card.timer = setTimeout(() => this.sendCard(card), wait);
+    const card = this.cards.get(key);
+    if (card) return card.set(ref, msg, force);
+    const timing = { statusIntervalMs: this.statusIntervalMs, updateGapMs: this.updateGapMs };
+    const lane = new CardLane(ref, msg, this.chat, this.clock, this.log, timing, this.onError, this.changed);
+    this.cards.set(key, lane);
+    lane.set(ref, msg, force);
   }
 
-  private sendCard(card: CardState): void {
-    card.timer = null;
-    card.queued = true;
-    void this.enqueue(card.ref.channel, 'update card', () => {
-      card.queued = false;
-      card.lastSent = this.clock.now();
-      return this.chat.update(card.ref, card.latest);
-    });
-  }
-
-  /** Sends what waits on a timer now, then waits for every queue (shutdown, end of a script). */
+  /**
+   * Sends what waits on a pace now, then waits until every lane is idle (shutdown, end of a script).
+   * A card held by a 429 is sent, newest state, when its Retry-After ends.
+   */
   async flush(): Promise<void> {
-    for (const card of this.cards.values()) {
-      if (card.timer) {
-        clearTimeout(card.timer);
-        this.sendCard(card);
-      }
+    for (;;) {
+      for (const card of this.cards.values()) card.hurry();
+      for (const lane of this.channels.values()) lane.hurry();
+      const busy = [...this.cards.values(), ...this.channels.values()].some((l) => !l.idle);
+      if (!busy) return;
+      await new Promise<void>((resolve) => this.wakers.add(resolve));
     }
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 }

@@ -243,7 +243,7 @@ export class Runner {
     } catch (err) {
       this.deps.log.error({ experimentId: id, err }, 'post-mortem draft failed');
     }
-    this.transitions.refreshCard(this.current(id), true);
+    // The terminal transition already sent the final card (once); the record has not changed since.
     this.transitions.liveGuardrails.delete(id);
     await this.postChart(id);
   }

@@ -7,8 +7,9 @@ import { messageToBlocks } from './blocks.js';
 
 /**
  * The engine's chat port over the Slack Web API: a post is a channel message, an update rewrites it
- * in place (`chat.update`), a reply goes into its thread. Rate limits and outages are the WebClient's
- * retry policy's business (it honours Retry-After); the engine's Notifier keeps them off its path.
+ * in place (`chat.update`), a reply goes into its thread. Outages are the WebClient's retry policy's
+ * business; a 429 on a post or reply is waited out here (Retry-After), a 429 on chat.update goes back to
+ * the engine's Notifier, which sends the card's newest state when the wait ends. Neither is on its path.
  */
 export class SlackChat implements ChatPort {
   constructor(
@@ -16,8 +17,12 @@ export class SlackChat implements ChatPort {
     private readonly opts: { maxRateLimitWaitMs: number; log: AdapterLogger; sleep?: (ms: number) => Promise<void> } = { maxRateLimitWaitMs: 15 * 60_000, log: silent },
   ) {}
 
-  /** Waits out 429s exactly as long as Slack asks, as often as it asks, up to a generous bound. */
-  private async call<T>(what: string, details: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Waits out 429s exactly as long as Slack asks, as often as it asks, up to a generous bound. With
+   * `wait: false` a 429 rejects at once, its Retry-After in `details.retryAfterMs`: the caller waits
+   * and decides what to send then (the Notifier sends a card's newest state, not the one refused).
+   */
+  private async call<T>(what: string, details: Record<string, unknown>, fn: () => Promise<T>, wait = true): Promise<T> {
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const deadline = Date.now() + this.opts.maxRateLimitWaitMs;
     for (;;) {
@@ -25,6 +30,7 @@ export class SlackChat implements ChatPort {
         return await fn();
       } catch (err) {
         const retryAfter = (err as { code?: string; retryAfter?: number }).code === ErrorCode.RateLimitedError ? (err as { retryAfter: number }).retryAfter : undefined;
+        if (retryAfter !== undefined && !wait) throw wrapError('adapter_error', `${what} failed`, err, { ...details, retryAfterMs: Math.max(1, retryAfter) * 1000 });
         if (retryAfter === undefined || Date.now() + retryAfter * 1000 > deadline) throw wrapError('adapter_error', `${what} failed`, err, details);
         this.opts.log.info({ ...details, what, retryAfter }, 'slack rate limited; waiting');
         await sleep(Math.max(1, retryAfter) * 1000);
@@ -38,9 +44,10 @@ export class SlackChat implements ChatPort {
     return { channel: res.channel ?? channel, ts: String(res.ts) };
   }
 
+  /** A 429 is not waited out here: it rejects with `retryAfterMs`, and the Notifier sends the newest state after it. */
   async update(ref: MessageRef, msg: Message): Promise<void> {
     const { text, blocks } = messageToBlocks(msg);
-    await this.call(`chat.update of ${ref.channel}/${ref.ts}`, { ...ref }, () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
+    await this.call(`chat.update of ${ref.channel}/${ref.ts}`, { ...ref }, () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }), false);
   }
 
   /** `chat.getPermalink`; undefined when Slack will not say (the link is a courtesy, never required). */
