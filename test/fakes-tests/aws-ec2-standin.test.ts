@@ -139,19 +139,17 @@ describe('DescribeInstances', () => {
     expect((await failure(ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken, Filters: [{ Name: 'instance-state-name', Values: ['running'] }] })))).name).toBe('InvalidPaginationToken');
   });
 
-  it('describes 5,000 instances in pages of 1,000 quickly', async () => {
+  // How fast is measured in bench/aws.ts; here, that 5,000 come back complete in five pages.
+  it('describes 5,000 instances in pages of 1,000', async () => {
     for (let n = 0; n < 5000; n++) aws.world.addInstance({ zone: `eu-west-1${'abc'[n % 3]}`, tags: { app: n % 10 ? 'web' : 'db', Name: `web-${n}` } });
-    const t0 = performance.now();
     let count = 0;
     let pages = 0;
     for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, { Filters: [{ Name: 'tag:app', Values: ['web'] }] })) {
       pages += 1;
       count += (page.Reservations ?? []).length;
     }
-    const ms = performance.now() - t0;
     expect(count).toBe(4500);
     expect(pages).toBe(5);
-    expect(ms).toBeLessThan(3000);
   });
 });
 

@@ -114,6 +114,6 @@ export class CardLane {
       this.inFlight = false;
       this.pump();
       this.changed();
-    });
+    }).catch((err: unknown) => this.log.error({ channel: this.ref.channel, ts: this.ref.ts, err }, 'card lane failed after an update'));
   }
 }
