@@ -13,6 +13,7 @@ import type { Journal } from '../journal.js';
 import type { FreezeWindows } from '../guards/freeze-windows.js';
 import type { KillSwitch } from '../guards/kill-switch.js';
 import type { Notifier } from '../chat/notifier.js';
+import { ApproverRoster } from './approver-roster.js';
 import { buildPlan, heldTargetIds } from './plan-builder.js';
 import type { Runner } from './runner.js';
 import type { Transitions } from './transitions.js';
@@ -66,14 +67,14 @@ export class ExperimentService {
   private readonly transitions: Transitions;
   private readonly runner: Runner;
   private readonly incidents: IncidentWatch;
-  /** The approver group's members as last looked up (decisions that must not wait use these). */
-  private knownGroup: readonly string[] = [];
+  private readonly roster: ApproverRoster;
 
   constructor(
     private readonly deps: EngineDeps,
     private readonly parts: ExperimentParts,
   ) {
     this.random = deps.random ?? Math.random;
+    this.roster = new ApproverRoster(deps);
     ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
   }
 
@@ -205,36 +206,18 @@ export class ExperimentService {
   }
 
   /** The configured approvers plus, when there is one, the members of the approver group right now. */
-  async approvalPolicy() {
-    const base = this.deps.settings.approval;
-    if (!this.deps.extraApprovers) return base;
-    this.knownGroup = await this.deps.extraApprovers.members();
-    return { ...base, approvers: this.approversNow() };
+  approvalPolicy() {
+    return this.roster.policy();
   }
 
-  /**
-   * Looks the approver group up again (cached by the chat adapter), so the next decisions know its
-   * members. With `maxWaitMs`, waits at most that long; a later answer still updates what is known.
-   */
-  async refreshApprovers(maxWaitMs?: number): Promise<void> {
-    const lookup = this.approvalPolicy().then(
-      () => undefined,
-      (err: unknown) => this.deps.log.warn({ err }, 'approver group lookup failed'),
-    );
-    if (maxWaitMs === undefined) return lookup;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, maxWaitMs);
-      timer.unref();
-    });
-    await Promise.race([lookup, waited]);
-    clearTimeout(timer);
+  /** Looks the approver group up again; with `maxWaitMs`, waits at most that long (see ApproverRoster). */
+  refreshApprovers(maxWaitMs?: number): Promise<void> {
+    return this.roster.refresh(maxWaitMs);
   }
 
-  /** Who counts as an approver without waiting: the configured list and the group's members as last looked up. */
+  /** Who counts as an approver without waiting. */
   approversNow(): readonly string[] {
-    const base = this.deps.settings.approval.approvers;
-    return [...base, ...this.knownGroup.filter((u) => !base.includes(u))];
+    return this.roster.now();
   }
 
   /** Who may start, reject or cancel `record` besides its proposer: the approvers, and a game-day step's commander. */
