@@ -38,9 +38,9 @@ export async function benchSlackLanes(log: (line: string) => void): Promise<void
     if (refs.some((r) => !r)) throw new Error('a card was not posted');
 
     const replyAsked = new Map<string, number>();
-    const reply = (i: number, text: string) => {
+    const reply = (i: number, text: string, urgent = false) => {
       replyAsked.set(text, Date.now());
-      notifier.reply(ids[i]!, refs[i]!, channelOf(i), message({ sections: [text] }));
+      notifier.reply(ids[i]!, refs[i]!, channelOf(i), message({ sections: [text] }), { urgent });
     };
     api.rateLimit('chat.update', { times: 1_000_000, retryAfterSeconds: RETRY_AFTER_S });
     const stormStart = Date.now();
@@ -55,7 +55,7 @@ export async function benchSlackLanes(log: (line: string) => void): Promise<void
       for (let c = 0; c < CHANNELS; c++) reply(k * CHANNELS + c, `${ids[k * CHANNELS + c]}: fault injected; watching guardrails`);
       await sleep(1200);
     }
-    ids.forEach((id, i) => reply(i, `${id}: aborted by faultline: guardrail breached; reverting`));
+    ids.forEach((id, i) => reply(i, `${id}: aborted by faultline: guardrail breached; reverting`, true));
     await sleep(Math.max(0, stormStart + STORM_MS - 1000 - Date.now()));
     clearInterval(ticker);
     ids.forEach((id, i) => notifier.updateCard(id, refs[i] as MessageRef, card(id, 'aborted (final)'), true));

@@ -85,7 +85,7 @@ describe('Notifier lanes', () => {
     expect(chat.calls.at(-1)).toMatchObject({ op: 'update', outcome: 'rate_limited' });
     n.updateCard('exp-1', ref, card('running: observing'));
     n.reply('exp-1', ref, 'C1', say('exp-1: fault injected; watching guardrails'));
-    n.reply('exp-1', ref, 'C1', say('exp-1: aborted by faultline: guardrail breached; reverting'));
+    n.reply('exp-1', ref, 'C1', say('exp-1: aborted by faultline: guardrail breached; reverting'), { urgent: true });
     n.updateCard('exp-1', ref, card('running: reverting'));
     await vi.advanceTimersByTimeAsync(0);
     // Both replies are in Slack while the storm goes on.
@@ -141,7 +141,7 @@ describe('Notifier lanes', () => {
     const n = new Notifier(chat, clock, new RecordingLog(), 1000, () => {}, { postBurst: 1 });
     const ref = await posted(n, chat);
     for (let i = 1; i <= 3; i++) n.reply('exp-1', ref, 'C1', say(`reading ${i}`));
-    n.reply('exp-1', ref, 'C1', say('exp-1: aborted by carol: halt: everything stops; reverting'));
+    n.reply('exp-1', ref, 'C1', say('exp-1: aborted by carol: halt: everything stops; reverting'), { urgent: true });
     await vi.advanceTimersByTimeAsync(0);
     expect(chat.delivered('reply').map((c) => c.text)[0]).toBe('exp-1: aborted by carol: halt: everything stops; reverting');
     await n.flush();

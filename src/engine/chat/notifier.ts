@@ -6,9 +6,6 @@ import { errorText } from '../../core/errors.js';
 import { CardLane } from './card-lane.js';
 import { ChannelLane } from './channel-lane.js';
 
-/** Thread replies that answer an abort or a halt: they go first in their channel (invariant 1). */
-const URGENT = /\b(abort(ed|ing)?|halt(ed)?)\b/i;
-const isUrgent = (msg: Message) => URGENT.test([msg.title ?? '', ...msg.sections].join('\n'));
 
 export interface NotifierLanes {
   /** Floor between two chat.update calls of one message; default min(1 s, statusInterval). */
@@ -80,7 +77,7 @@ export class Notifier {
    * A reply in the card's thread. The ref is looked up when the reply's turn comes, so a reply
    * queued behind the card's own post still lands in its thread.
    */
-  reply(key: string, knownRef: MessageRef | null, channel: string, msg: Message): void {
+  reply(key: string, knownRef: MessageRef | null, channel: string, msg: Message, opts: { urgent?: boolean } = {}): void {
     void this.enqueue(
       knownRef?.channel ?? channel,
       'thread reply',
@@ -88,7 +85,8 @@ export class Notifier {
         const ref = this.refs.get(key) ?? knownRef;
         return ref ? this.chat.reply(ref, msg) : this.chat.post(channel, msg);
       },
-      isUrgent(msg),
+      // The answer to an abort or a halt goes first in its channel (invariant 1): the caller knows which it is.
+      opts.urgent ?? false,
     );
   }
 

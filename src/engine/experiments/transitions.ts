@@ -38,7 +38,8 @@ export class Transitions {
     const next: StoredExperiment = { ...entry, record: state };
     const reason = 'reason' in event ? event.reason : undefined;
     this.repo.saveWith(next, () => this.journal.record('transition', id, actor, { event: event.type, from: phaseOf(entry.record), to: phaseOf(state), ...(reason ? { reason } : {}) }));
-    for (const e of effects) this.perform(next, e);
+    // What an abort (or a halt, which aborts) says in the thread goes before anything else queued there.
+    for (const e of effects) this.perform(next, e, event.type === 'abort');
     this.refreshCard(next, state.state !== 'running');
     try {
       this.onTransition?.(entry.record, state, next.card);
@@ -50,11 +51,11 @@ export class Transitions {
   }
 
   /** Performs one effect of a transition. Exhaustive: an effect type added to the core and not performed here fails the typecheck. */
-  private perform(entry: StoredExperiment, e: Effect): void {
+  private perform(entry: StoredExperiment, e: Effect, urgent: boolean): void {
     const { id, channel } = entry.record;
     switch (e.type) {
       case 'notify':
-        this.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
+        this.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }), { urgent });
         return;
       default: {
         const unperformed: never = e.type;

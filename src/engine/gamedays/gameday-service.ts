@@ -258,17 +258,17 @@ export class GameDayService implements GameDayHost {
     this.repo.save(next);
     const reason = 'reason' in event ? event.reason : undefined;
     this.deps.journal.record('gameday-transition', id, actor, { event: event.type, from: entry.record.state, to: state.state, next: state.next, ...(reason ? { reason } : {}) });
-    for (const e of effects) this.effect(next, e, actor);
+    for (const e of effects) this.effect(next, e, actor, event.type === 'abort');
     this.refreshCard(next);
     return next;
   }
 
   /** Performs one effect of a transition; every effect the game-day machine returns is performed here. */
-  private effect(entry: StoredGameDay, e: GameDayEffect, actor: Actor): void {
+  private effect(entry: StoredGameDay, e: GameDayEffect, actor: Actor, urgent: boolean): void {
     const { id, channel } = entry.record;
     switch (e.type) {
       case 'notify':
-        this.deps.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }));
+        this.deps.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }), { urgent });
         return;
       case 'start-step':
         this.steps.launch(id, e.index, actor);
