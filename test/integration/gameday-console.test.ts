@@ -53,6 +53,8 @@ describe('a three-step game day through the console on the real sandbox', () => 
     await steady();
     await h.session.handle(`/chaos gameday continue ${id}`);
     await waitState(id, (r) => r.state === 'checkpoint', 'to reach checkpoint 2');
+    // The checkpoint is said in the channel after the state changes, paced with the channel's other replies.
+    await h.app.engine.notifier.flush();
     expect(text()).toContain('Checkpoint before step 2 of 3');
 
     await h.session.handle(`/chaos gameday hold ${id} checking the dashboards`);
