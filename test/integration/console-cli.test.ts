@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, BIN, ROOT, spawnBot, waitUntil, startBotFixture, type BotFixture } from './harness.js';
+import { activeFaults, BIN, ROOT, spawnBot, waitForSteadySandbox, waitUntil, startBotFixture, type BotFixture } from './harness.js';
 
 /** Processes (other than this one) whose environment carries the marker. */
 function processesMarked(marker: string): number[] {
@@ -57,8 +57,12 @@ describe('the console through `faultline start`', () => {
     const id = /Proposed (exp-[0-9a-f]+)/.exec(bot.output())![1]!;
     type('/as carol');
     type(`/chaos approve ${id}`);
+    // The start's steady-state check reads the sandbox: the first test's traffic must have settled.
+    await waitForSteadySandbox(sandbox.adminUrl);
     type(`/chaos start ${id}`);
-    await waitUntil('the fault', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id));
+    await waitUntil('the fault', async () => (await activeFaults(sandbox.adminUrl)).some((f) => f.experimentId === id)).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- bot output ---\n${bot.output()}`);
+    });
     child.kill('SIGTERM');
     expect(await exited, bot.output()).toBe(143);
     expect(await activeFaults(sandbox.adminUrl)).toEqual([]);
