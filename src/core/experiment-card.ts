@@ -1,8 +1,7 @@
 import { actorLabel } from './actor.js';
-import { formatDuration } from './duration.js';
 import { partialApplied, type ExperimentRecord, type Plan } from './experiment.js';
+import { comparisonWords, faultSentence, spokenDuration, targetWords } from './fault-sentence.js';
 import type { GuardrailResult } from './guardrails.js';
-import { formatNumber } from './guardrails.js';
 import { message, type Button, type Message } from './message.js';
 import { shortHash } from './plan-hash.js';
 import { scopeOfPlan } from './target-identity.js';
@@ -20,7 +19,7 @@ function stateLine(r: ExperimentRecord): string {
   return `${r.state}${phase}${verdict}`;
 }
 
-/** "kubernetes · cluster prod · namespace shop · deployment name=cart · radius one" */
+/** "kubernetes · cluster prod · namespace shop · deployment name=cart · radius one" (the post-mortem's; the card says it in words, targetWords) */
 export function targetLine(p: Plan): string {
   const s = scopeOfPlan(p);
   return [p.adapter, ...(s.cluster ? [`cluster ${s.cluster}`] : []), ...(s.namespace ? [`namespace ${s.namespace}`] : []), `${s.kind} ${s.selection}`, `radius ${p.blastRadius}`].join(' · ');
@@ -33,17 +32,36 @@ function willHit(p: Plan): string {
 
 const GUARDRAIL_MARK: Record<GuardrailResult['status'], string> = { ok: 'ok', pending: 'watch', breach: 'BREACH', blind: 'BLIND' };
 
-/** The card for one experiment: what it is, what it would hit, and the buttons that fit its state. */
+/** "10 s elapsed, 35 s left" while the fault is in; "ended after 10 s" (from injection to the end) once it is over. */
+function timeLine(r: ExperimentRecord, now: number): string | undefined {
+  if (r.state === 'running' && r.endsAt && r.injectedAt) {
+    return `${spokenDuration(Math.max(0, now - r.injectedAt))} elapsed, ${spokenDuration(Math.max(0, r.endsAt - now))} left`;
+  }
+  if (r.state !== 'running' && r.injectedAt && r.endedAt) return `ended after ${spokenDuration(Math.max(0, r.endedAt - r.injectedAt))}`;
+  return undefined;
+}
+
+/** "• checkout p99 latency: aborts if above 800 for 10 s", then its live status when there is one. */
+function guardrailLine(g: Plan['guardrails'][number], live: GuardrailResult | undefined): string {
+  const window = g.forMs > 0 ? ` for ${spokenDuration(g.forMs)}` : '';
+  const now = live ? ` → ${GUARDRAIL_MARK[live.status]}: ${live.detail}` : '';
+  return `• ${g.name}: aborts if ${comparisonWords(g.comparison, g.threshold)}${window}${now}`;
+}
+
+/**
+ * The card for one experiment: what it is, what it would hit, and the buttons that fit its state.
+ * `title` is the playbook's title (the record does not carry it); without one the card says the playbook's name.
+ */
 export function experimentCard(
   r: ExperimentRecord,
-  opts: { hypothesis: string; approvers: readonly string[]; now: number; guardrails?: readonly GuardrailResult[]; pagerduty?: readonly string[] },
+  opts: { hypothesis: string; approvers: readonly string[]; now: number; guardrails?: readonly GuardrailResult[]; pagerduty?: readonly string[]; title?: string },
 ): Message {
   const p = r.plan;
   const fields = [
     { label: 'State', value: stateLine(r) },
-    { label: 'Target', value: targetLine(p) },
+    { label: 'Target', value: targetWords(p) },
     { label: 'Will hit', value: willHit(p) },
-    { label: 'Fault', value: `${p.fault.type} ${JSON.stringify(p.fault.parameters)} for ${formatDuration(p.durationMs)}` },
+    { label: 'Fault', value: faultSentence(p) },
     { label: 'Proposed by', value: actorLabel(r.proposedBy) },
     { label: 'Plan', value: shortHash(r.planHash) },
   ];
@@ -51,22 +69,15 @@ export function experimentCard(
   if (r.approval) fields.push({ label: 'Approved by', value: actorLabel(r.approval.by) });
   else if (r.state === 'proposed') fields.push({ label: 'Approvers', value: opts.approvers.filter((a) => a !== r.proposedBy.id).join(', ') || '(none configured)' });
   if (opts.pagerduty && opts.pagerduty.length > 0) fields.push({ label: 'PagerDuty', value: opts.pagerduty.join(', ') });
-  if (r.state === 'running' && r.endsAt && r.injectedAt) {
-    const elapsed = Math.max(0, opts.now - r.injectedAt);
-    const remaining = Math.max(0, r.endsAt - opts.now);
-    fields.push({ label: 'Time', value: `${formatDuration(elapsed)} elapsed, ${formatDuration(remaining)} left` });
-  }
+  const time = timeLine(r, opts.now);
+  if (time) fields.push({ label: 'Time', value: time });
   if (r.abort) fields.push({ label: 'Aborted', value: `${actorLabel(r.abort.by)}: ${r.abort.reason}` });
   if (r.failure) fields.push({ label: 'Failure', value: r.failure });
   if (r.partial) fields.push({ label: 'Partly applied', value: partialApplied(r.partial) });
 
   const live = new Map((opts.guardrails ?? []).map((g) => [g.name, g]));
-  const guardrailLines = p.guardrails.map((g) => {
-    const res = live.get(g.name);
-    const now = res ? ` → ${GUARDRAIL_MARK[res.status]}: ${res.detail}` : '';
-    return `• ${g.name}: abort when ${g.signal} ${g.comparison} ${formatNumber(g.threshold)} for ${formatDuration(g.forMs)}${now}`;
-  });
-  const steady = p.steadyState.map((c) => `• ${c.name}: ${c.signal} ${c.comparison} ${formatNumber(c.threshold)}`);
+  const guardrailLines = p.guardrails.map((g) => guardrailLine(g, live.get(g.name)));
+  const steady = p.steadyState.map((c) => `• ${c.name}: must be ${comparisonWords(c.comparison, c.threshold)}`);
   const sections = [`Hypothesis: ${opts.hypothesis}`, `Guardrails:\n${guardrailLines.join('\n')}`];
   if (steady.length > 0) sections.push(`Steady state (before and after):\n${steady.join('\n')}`);
   if (p.impact && p.impact.length > 0) sections.push(`Also affected (preview):\n${p.impact.map((line) => `• ${line}`).join('\n')}`);
@@ -82,5 +93,6 @@ export function experimentCard(
     buttons.push({ label: 'Abort', actionId: 'abort', value: r.id, style: 'danger' });
   }
   const tone = r.state === 'completed' ? 'success' : r.state === 'aborted' || r.state === 'failed' ? 'danger' : r.state === 'running' ? 'warning' : 'info';
-  return message({ title: `${r.id} · ${r.name}`, tone, fields, sections, buttons });
+  const title = opts.title?.trim() || r.name;
+  return message({ title: `${r.id} · ${title}`, tone, fields, sections, buttons });
 }

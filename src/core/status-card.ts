@@ -11,10 +11,11 @@ export interface EngineStatus {
   limit: number;
 }
 
+/** One line per experiment or game day: few columns, so a line reads better than a table (and needs no alignment). */
 export function statusMessage(s: EngineStatus): Message {
-  const lines = s.experiments.slice(0, s.limit).map((r) => `${r.id}  ${r.name}  ${r.state}${r.phase ? `/${r.phase}` : ''}`);
+  const lines = s.experiments.slice(0, s.limit).map((r) => `• \`${r.id}\` ${r.name} · ${r.state}${r.phase ? ` / ${r.phase}` : ''}`);
   if (s.experiments.length > s.limit) lines.push(`… and more; /chaos list shows the recent ones`);
-  for (const g of s.gameDays) lines.push(`${g.id}  game day ${g.name}  ${g.state} (step ${Math.min(g.next + 1, g.steps.length)}/${g.steps.length})`);
+  for (const g of s.gameDays) lines.push(`• \`${g.id}\` game day ${g.name} · ${g.state}, step ${Math.min(g.next + 1, g.steps.length)} of ${g.steps.length}`);
   return message({
     title: s.halt ? `Chaos is HALTED by ${s.halt.by}: ${s.halt.reason}` : 'Chaos is enabled',
     tone: s.halt ? 'danger' : 'info',

@@ -92,8 +92,8 @@ describe('messageToBlocks: the experiment card', () => {
     expect(text).toContain('checkout-1 &lt;primary&gt; &amp; co');
     expect(out.text).toContain('&lt;script&gt;');
     expect(out.text).not.toContain('<script>');
-    // The bullet the card uses for guardrails survives; the comparison is escaped like everything else.
-    expect(sections(out).some((s) => s.text?.text.includes('\n• error-rate-0: abort when prometheus &gt; 0.05'))).toBe(true);
+    // The bullet the card uses for guardrails survives; the comparison is said in words, not as `>`.
+    expect(sections(out).some((s) => s.text?.text.includes('\n• error-rate-0: aborts if above 0.05 for 30 s'))).toBe(true);
   });
 
   it('buttons carry action ids, values and a confirm dialog when asked', () => {

@@ -108,7 +108,7 @@ describe('one cluster: the pods guardrail reads the cluster the target acts on',
     expect(record.plan.guardrails[0]?.signal).toBe('pods shop/app=web → ready-count in cluster other');
     expect(await sampleAll(app.signals, [spec.guardrails[0]!.signal], { now: Date.now }, 2000)).toMatchObject([{ status: 'ok', value: 6 }]);
     const card = messageText(app.engine.experiments.card({ record, spec, card: null }));
-    expect(card).toContain('Target: kubernetes · cluster other · namespace shop · deployment name=web · radius one');
+    expect(card).toContain('Target: deployment web in namespace shop on cluster other · kubernetes · blast radius one');
   });
 
   it('the post-mortem of the prod run tells the scale-down as a sentence', () => {

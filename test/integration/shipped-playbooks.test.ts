@@ -159,8 +159,10 @@ describe("the shipped playbooks under the README's configuration", () => {
     expect(cart.record.plan.targets.map((t) => [t.id, t.attributes.cluster])).toEqual([['deployment/shop/cart', 'prod']]);
     const card = app.engine.experiments.card(cart);
     const text = [...card.fields.map((f) => `${f.label}: ${f.value}`), ...card.sections].join('\n');
-    expect(text).toContain('Target: kubernetes · cluster prod · namespace shop · deployment name=cart · radius one');
-    expect(text).toContain('cart pods left Ready: abort when pods shop/app=cart → ready-count in cluster prod < 1');
+    expect(text).toContain('Target: deployment cart in namespace shop on cluster prod · kubernetes · blast radius one');
+    // The card says the guardrail in words; which cluster its pods check reads is the plan's (the card's Target names it).
+    expect(text).toContain('• cart pods left Ready: aborts if below 1');
+    expect(cart.record.plan.guardrails.find((g) => g.name === 'cart pods left Ready')?.signal).toBe('pods shop/app=cart → ready-count in cluster prod');
     const zone = await app.engine.experiments.planFor(app.engine.experiments.playbookSpec('k8s-zone-outage'), 7);
     expect(zone.plan).toMatchObject({ candidates: 2, population: 6, scope: { cluster: 'prod', kind: 'node', selection: 'zone=eu-west-1a' } });
     const drain = await app.engine.experiments.propose({ playbook: 'k8s-node-drain', actor: alice });
