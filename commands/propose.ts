@@ -3,6 +3,10 @@ import { parseDuration } from '../src/core/duration.js';
 import { message } from '../src/core/message.js';
 import { shortHash } from '../src/core/plan-hash.js';
 import { defineCommand } from './command.js';
+import { cardNotPostedText } from '../src/core/card-refusal.js';
+
+/** How long the answer waits to know whether the card reached its channel. */
+const CARD_WAIT_MS = 1500;
 
 const Override = z.string().regex(/^(duration|blastRadius)=\S+$/, 'overrides are duration=<30s> or blastRadius=<one|all|count:N|percent:P>');
 
@@ -28,10 +32,17 @@ export const proposeCommand = defineCommand({
   async run({ playbook, overrides }, ctx) {
     const { record } = await ctx.engine.experiments.propose({ playbook, overrides, actor: ctx.actor, channel: ctx.channel });
     const names = record.plan.targets.map((t) => t.name).join(', ');
+    // The card goes out on the chat's time; a refusal (the bot not in the channel) is said here, to the proposer.
+    const card = await ctx.engine.experiments.cardOutcome(record.id, CARD_WAIT_MS);
+    const refused = typeof card === 'object' ? cardNotPostedText(record.id, record.channel, card.refused) : undefined;
     return message({
       title: `Proposed ${record.id} (${record.name})`,
-      tone: 'info',
-      sections: [`It would hit ${record.plan.targets.length} of ${record.plan.candidates}: ${names}. Plan ${shortHash(record.planHash)}.`, `A second person approves it: /chaos approve ${record.id}`],
+      tone: refused ? 'warning' : 'info',
+      sections: [
+        ...(refused ? [refused] : []),
+        `It would hit ${record.plan.targets.length} of ${record.plan.candidates}: ${names}. Plan ${shortHash(record.planHash)}.`,
+        `A second person approves it: /chaos approve ${record.id}`,
+      ],
       ephemeral: true,
     });
   },

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 export function engineSettings(config: Config, cwd: string): EngineSettings {
   return {
     approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
+    askApprovers: config.slack.notifyApprovers,
     proposalTtlMs: config.proposalTtl,
     protection: config.protected,
     caps: { maxTargets: config.caps.maxTargets, maxPercent: config.caps.maxPercent, maxConcurrent: config.caps.maxConcurrent, maxDurationMs: config.caps.maxDuration },

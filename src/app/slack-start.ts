@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { ApproverGroup } from '../adapters/chat/slack/approver-group.js';
 import { registerSlackHandlers } from '../adapters/chat/slack/handlers.js';
 import { HomeDesk } from '../adapters/chat/slack/home.js';
+import { SlackPeople } from '../adapters/chat/slack/people.js';
 import { ReplayGuard } from '../adapters/chat/slack/replay-guard.js';
 import { createSlackApp, type SlackApp } from '../adapters/chat/slack/slack-app.js';
 import { SlackChat } from '../adapters/chat/slack/slack-chat.js';
@@ -69,7 +70,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     log,
     embedded: loaded.source === 'embedded defaults',
     env,
-    ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, members: () => group.members() } } : {}),
+    ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, groupId: config.slack.approverGroup!, members: () => group.members() } } : {}),
   });
   app = booted.app;
   const live = booted.app;
@@ -78,6 +79,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   live.engine.facade.experiments.subscribe(() => home.changed());
   const handlers = registerSlackHandlers(slack.bolt, {
     home,
+    people: new SlackPeople(slack.client, log),
     engine: live.engine.facade,
     registry: commandRegistry(),
     log,

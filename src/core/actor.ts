@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mentionUser } from './mention.js';
 
 /** Who did something. Identity is the signed chat user id (plus team), never a display name. */
 export const Actor = z.object({
@@ -20,6 +21,12 @@ export function sameActor(a: Actor, b: Actor): boolean {
   return a.id === b.id;
 }
 
-export function actorLabel(a: Actor): string {
+/** "bob (UBOB)", or the id alone: for files, logs and error details, where nobody can be mentioned. */
+export function actorName(a: Actor): string {
   return a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id;
+}
+
+/** A person in chat text: a mention in Slack, `actorName` elsewhere (mention.ts). The bot is never a mention. */
+export function actorLabel(a: Actor): string {
+  return a.id === SYSTEM.id ? actorName(a) : mentionUser(a.id, actorName(a));
 }

@@ -26,6 +26,11 @@ export const Message = z.object({
   ephemeral: z.boolean().default(false),
   /** Stable code when the message reports a refusal or error. */
   errorCode: z.string().optional(),
+  /**
+   * The experiment or game day a thread reply is about. Inside its thread that goes without saying;
+   * a chat without threads (the console) or a reply that lands in the channel shows it first.
+   */
+  subject: z.string().optional(),
 });
 export type Message = z.infer<typeof Message>;
 export type MessageInput = z.input<typeof Message>;
@@ -36,4 +41,13 @@ export function message(input: MessageInput): Message {
 
 export function errorMessage(code: string, text: string, sections: string[] = []): Message {
   return message({ title: text, tone: 'danger', errorCode: code, sections, ephemeral: true });
+}
+
+/** The message with its subject written in front of its first section (for chats and places without threads). */
+export function withSubject(msg: Message): Message {
+  if (!msg.subject) return msg;
+  const [first, ...rest] = msg.sections;
+  const sections = first === undefined ? [msg.subject] : [`${msg.subject}: ${first}`, ...rest];
+  const { subject: _subject, ...others } = msg;
+  return { ...others, sections };
 }

@@ -204,7 +204,19 @@ export interface ChatPort {
    * when the upload fails; the Notifier then replies with the path instead.
    */
   upload?(ref: MessageRef, file: ChatFile): Promise<void>;
+  /** A message to one person, outside any channel (Slack: a direct message from the app). */
+  direct?(user: string, msg: Message): Promise<MessageRef>;
 }
+
+/**
+ * Why the chat refused a post, when it said (Slack's `error`, e.g. `not_in_channel`): chat adapters
+ * put it in their error's `details.chatError`, so the engine can tell the person what to do.
+ */
+export const CHAT_REFUSALS = {
+  notInChannel: 'not_in_channel',
+  channelNotFound: 'channel_not_found',
+  archived: 'is_archived',
+} as const;
 
 // ---- Incidents: what the engine needs of an incident system ----
 

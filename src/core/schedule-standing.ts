@@ -1,4 +1,4 @@
-import { actorLabel, sameActor, type Actor } from './actor.js';
+import { actorName, sameActor, type Actor } from './actor.js';
 import { isApprover } from './approval.js';
 import { formatDuration } from './duration.js';
 import { FaultlineError } from './errors.js';
@@ -54,7 +54,8 @@ export type StandingStatus = { ok: true; by: Actor; expiresAt: number } | { ok: 
 export function standingStatus(s: Pick<Schedule, 'standing'>, current: { hash: string } | { error: string }, now: number): StandingStatus {
   const st = s.standing;
   if (!st) return { ok: false, reason: null };
-  const by = actorLabel(st.by);
+  // Kept in the schedule's run history, so plain text rather than a mention.
+  const by = actorName(st.by);
   if (now >= st.expiresAt) return { ok: false, reason: `the standing approval by ${by} expired at ${new Date(st.expiresAt).toISOString()}` };
   if ('error' in current) return { ok: false, reason: `the standing approval by ${by} cannot be checked: ${current.error}` };
   if (current.hash !== st.specHash) {

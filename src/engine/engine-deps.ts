@@ -10,6 +10,11 @@ import type { EngineMetrics } from './engine-metrics.js';
 
 export interface EngineSettings {
   approval: ApprovalPolicy;
+  /**
+   * How approvers are asked: `channel` (default) by the card's mentions, `dm` by a direct message
+   * each (the card then pings nobody), `both`. Where the chat has no direct messages, the card alone.
+   */
+  askApprovers?: 'channel' | 'dm' | 'both';
   proposalTtlMs: number;
   protection: ProtectionPolicy;
   caps: BlastRadiusCaps & { maxConcurrent: number; maxDurationMs: number };
@@ -48,7 +53,7 @@ export interface EngineDeps {
   gamedays?: () => ReadonlyMap<string, LoadedGameDay>;
   settings: EngineSettings;
   /** Approvers beyond the configured list (a chat user group), looked up when someone approves. */
-  extraApprovers?: { label: string; members: () => Promise<readonly string[]> };
+  extraApprovers?: { label: string; members: () => Promise<readonly string[]>; /** The chat's id of the group, so the card can mention it. */ groupId?: string };
   metrics?: EngineMetrics;
   /** Told after every applied transition (change events to PagerDuty, for one); must not throw or block. */
   onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => void;

@@ -20,6 +20,8 @@ import { Journal } from './journal.js';
 import { createSchedules } from './schedules/schedule-runner.js';
 import type { ScheduleBook } from './schedules/schedule-book.js';
 import type { ScheduleRunner } from './schedules/schedule-runner.js';
+import { mentionGroup } from '../core/mention.js';
+import { proposerNotice } from './chat/person-notices.js';
 
 export type { EngineDeps, EngineSettings } from './engine-deps.js';
 export type { EngineFacade } from './facade.js';
@@ -69,9 +71,16 @@ export function createEngine(deps: CreateEngineDeps): Engine {
   const freezes = new FreezeWindows(store, settings.freezeWindows ?? [], () => clock.now());
   const notifier = new Notifier(deps.chat, clock, log, settings.statusIntervalMs, (what) => deps.metrics?.chatError(what));
   const listeners: TransitionListener[] = [];
-  const approversOnCard = () => (deps.extraApprovers ? [...settings.approval.approvers, deps.extraApprovers.label] : settings.approval.approvers);
+  const group = deps.extraApprovers;
+  const groupOnCard = group ? (group.groupId ? mentionGroup(group.groupId, group.label) : group.label) : undefined;
+  // Asked by DM only: the card names nobody, so the channel is not pinged as well.
+  const approversOnCard = () =>
+    settings.askApprovers === 'dm' ? ['asked by direct message'] : groupOnCard ? [...settings.approval.approvers, groupOnCard] : settings.approval.approvers;
   const transitions = new Transitions(repo, journal, notifier, clock, approversOnCard, (before, after, card) => {
     if (after.abort && !before.abort) deps.metrics?.aborted(after.abort.code);
+    // The proposer hears by DM when their experiment is approved, starts, aborts and ends.
+    const notice = proposerNotice(before, after);
+    if (notice) notifier.direct(after.proposedBy.id, notice, { linkTo: { key: after.id, ref: card } });
     deps.onTransition?.(before, after, card);
     for (const listen of listeners) listen(before, after);
   }, log);

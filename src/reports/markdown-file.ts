@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Handlebars from 'handlebars';
 import { FaultlineError, errorText } from '../core/errors.js';
+import { plainMentions } from '../core/mention.js';
 
 /*
  * What the post-mortem draft and the game-day report share: reading a Handlebars template, rendering
@@ -20,7 +21,8 @@ export function renderMarkdown(what: string, templateSource: string, view: objec
   const hb = Handlebars.create();
   try {
     const template = hb.compile(templateSource, { noEscape: true, strict: true });
-    return template(view);
+    // Texts kept from chat (a hold reason, a decision) may name people as mention tokens.
+    return plainMentions(template(view));
   } catch (err) {
     const reason = errorText(err);
     throw new FaultlineError('template_error', `${what} template ${templateName} failed: ${reason}`, { template: templateName }, { cause: err });

@@ -1,4 +1,4 @@
-import { actorLabel, SYSTEM, type Actor } from '../core/actor.js';
+import { actorName, SYSTEM, type Actor } from '../core/actor.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 
 /** ISO 8601 in UTC, to the second unless the time has milliseconds: `2025-01-15T10:03:00Z`. */
@@ -43,7 +43,7 @@ export function namerFor(actors: ReadonlyArray<Actor | null | undefined>): (id: 
   return (id: string) => {
     if (id === SYSTEM.id) return `${SYSTEM.id} (bot)`;
     const a = known.get(id);
-    return a ? actorLabel(a) : id;
+    return a ? actorName(a) : id;
   };
 }
 

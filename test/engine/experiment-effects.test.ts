@@ -92,8 +92,8 @@ describe('Transitions performs every effect of a transition', () => {
       replies.length = 0;
       const { effects } = apply(t.before, t.event);
       expect(effects, t.key).toEqual(t.result.effects);
-      const said = effects.map((e) => ({ key: t.before.id, channel: t.before.channel, msg: { tone: e.tone, sections: [`${t.before.id}: ${e.text}`] } }));
-      expect(replies.map((r) => ({ key: r.key, channel: r.channel, msg: { tone: r.msg.tone, sections: r.msg.sections } })), t.key).toEqual(said);
+      const said = effects.map((e) => ({ key: t.before.id, channel: t.before.channel, msg: { tone: e.tone, subject: t.before.id, sections: [e.text] } }));
+      expect(replies.map((r) => ({ key: r.key, channel: r.channel, msg: { tone: r.msg.tone, subject: r.msg.subject, sections: r.msg.sections } })), t.key).toEqual(said);
     }
     expect(log.messages('error')).toEqual([]);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../../src/core/actor.js';
 import { gameDayTransition, type GameDayEffect, type GameDayEvent } from '../../src/core/gameday-lifecycle.js';
 import { alice, bob, carol, engineFactory, waitFor, type Engine } from './engine-harness.js';
+import { plainMentions } from '../../src/core/mention.js';
 
 /**
  * Every effect type the game-day machine can return, and what of the service performs it. A Record over
@@ -92,7 +93,7 @@ describe('the game-day machine returns only effects the service performs', () =>
     expect(abortStep.mock.calls).toEqual(of('abort-step').map((r) => [r.effect.experimentId, alice, r.effect.reason]));
     expect(postCheckpoint.mock.calls.map(([entry, beforeStep]) => [entry.record.id, beforeStep])).toEqual(of('checkpoint').map((r) => [r.id, r.effect.beforeStep]));
     expect(report.mock.calls).toEqual(of('write-report').map((r) => [r.id]));
-    const notices = of('notify').map((r) => `${r.id}: ${r.effect.text}`);
+    const notices = of('notify').map((r) => plainMentions(`${r.id}: ${r.effect.text}`));
     expect(notices.length).toBeGreaterThan(5);
     await waitFor('every notice in the thread', () => notices.every((n) => e.chat.transcript().includes(n)));
     expect(e.log.messages('error')).toEqual([]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alice, bob, carol, engineFactory, mallory } from './engine-harness.js';
 import { DAY, FakeGameDays, HOUR, MIN, scheduling, T0 } from './schedule-harness.js';
+import { plainMentions } from '../../src/core/mention.js';
 
 const engine = engineFactory();
 
@@ -12,7 +13,7 @@ describe('standing approvals', () => {
     const added = await s.chaos('/chaos schedule add web-latency "0 * * * *"');
     const id = idIn(added.title!);
     const granted = await s.chaos(`/chaos schedule approve ${id} for 2d`, bob);
-    expect(granted.title).toBe(`Standing approval of ${id} by Bob (bob)`);
+    expect(plainMentions(granted.title ?? '')).toBe(`Standing approval of ${id} by Bob (bob)`);
     expect(s.book.get(id).standing).toMatchObject({ by: { id: 'bob' }, expiresAt: s.book.get(id).standing!.grantedAt + 2 * DAY });
 
     const [r] = await s.tickAt(T0 + 1_000);

@@ -1,6 +1,7 @@
-import type { Message } from '../../src/core/message.js';
+import { withSubject, type Message } from '../../src/core/message.js';
 import type { MessageRef } from '../../src/core/ports.js';
 import type { ChatPort } from '../../src/core/ports.js';
+import { plainMentions } from '../../src/core/mention.js';
 
 export type ChatMode = 'ok' | 'fail' | 'hang';
 
@@ -15,8 +16,10 @@ export interface ChatCall {
 }
 
 /** Flattens a message into one searchable string. */
-export function messageText(msg: Message): string {
-  return [msg.title ?? '', ...msg.fields.map((f) => `${f.label}: ${f.value}`), ...msg.sections].join('\n');
+export function messageText(input: Message): string {
+  const msg = withSubject(input);
+  // People as the console shows them (mention tokens as their labels).
+  return plainMentions([msg.title ?? '', ...msg.fields.map((f) => `${f.label}: ${f.value}`), ...msg.sections].join('\n'));
 }
 
 /**

@@ -223,6 +223,19 @@ export class SlackApiStandIn {
     this.workspace.setUsergroup(groupId, users);
   }
 
+  setUser(id: string, user: { name: string; displayName?: string; realName?: string }): void {
+    this.workspace.setUser(id, user);
+  }
+
+  setNotInChannel(channel: string, outside = true): void {
+    this.workspace.setNotInChannel(channel, outside);
+  }
+
+  /** The messages the bot sent `user` directly. */
+  directMessagesTo(user: string): StoredMessage[] {
+    return this.workspace.messagesIn(this.workspace.imChannelOf(user));
+  }
+
   setSocketUrl(url: string): void {
     this.workspace.setSocketUrl(url);
   }

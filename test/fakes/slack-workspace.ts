@@ -19,6 +19,13 @@ export interface StoredMessage {
   updates: number;
 }
 
+interface SlackUser {
+  id: string;
+  name: string;
+  displayName?: string;
+  realName?: string;
+}
+
 interface StoredView {
   id: string;
   view: Record<string, unknown>;
@@ -41,12 +48,31 @@ export class SlackWorkspace {
   private readonly messages = new Map<string, Map<string, StoredMessage>>();
   private readonly views = new Map<string, StoredView>();
   private readonly usergroups = new Map<string, string[] | { error: string }>();
+  private readonly users = new Map<string, SlackUser>();
+  /** Channels the bot is not a member of: posting there answers `not_in_channel`, as Slack does. */
+  private readonly outside = new Set<string>();
   private socketUrl: string | undefined;
   private tsSeq = 0;
   private viewSeq = 0;
 
   setUsergroup(groupId: string, users: string[] | { error: string }): void {
     this.usergroups.set(groupId, Array.isArray(users) ? [...users] : { ...users });
+  }
+
+  /** A person `users.info` knows; everyone else is `user_not_found`. */
+  setUser(id: string, user: { name: string; displayName?: string; realName?: string }): void {
+    this.users.set(id, { id, ...user });
+  }
+
+  /** The bot leaves (or was never invited to) `channel`. */
+  setNotInChannel(channel: string, outside = true): void {
+    if (outside) this.outside.add(channel);
+    else this.outside.delete(channel);
+  }
+
+  /** The id of the direct-message channel between the bot and `user` (what conversations.open answers). */
+  imChannelOf(user: string): string {
+    return `D${user}`;
   }
 
   setSocketUrl(url: string): void {
@@ -96,6 +122,10 @@ export class SlackWorkspace {
         return this.updateView(p);
       case 'usergroups.users.list':
         return this.usergroupUsers(p);
+      case 'conversations.open':
+        return this.openConversation(p);
+      case 'users.info':
+        return this.userInfo(p);
       case 'apps.connections.open':
         if (!token.startsWith('xapp-')) return fail('not_allowed_token_type');
         if (this.socketUrl === undefined) return fail('socket_url_not_configured_in_stand_in');
@@ -127,6 +157,7 @@ export class SlackWorkspace {
   private postMessage(p: Record<string, unknown>): SlackAnswer {
     const channel = str(p.channel);
     if (!channel) return fail('channel_not_found');
+    if (this.outside.has(channel)) return fail('not_in_channel');
     const text = str(p.text);
     const blocks = arr(p.blocks);
     if (text === undefined && !blocks?.length && !arr(p.attachments)?.length) return fail('no_text');
@@ -220,6 +251,27 @@ export class SlackWorkspace {
     stored.view = view as Record<string, unknown>;
     stored.hash = `${this.nextTs()}.${stored.id}`;
     return this.viewAnswer(stored);
+  }
+
+  /** One user (`users`), as a bot token may: the DM channel's id, the same every time. */
+  private openConversation(p: Record<string, unknown>): SlackAnswer {
+    const users = str(p.users);
+    if (!users) return fail('users_list_not_supplied');
+    if (users.includes(',')) return fail('not_enough_users'); // a group DM needs more than the stand-in knows
+    if (!this.users.has(users)) return fail('user_not_found');
+    return { ok: true, channel: { id: this.imChannelOf(users) } };
+  }
+
+  private userInfo(p: Record<string, unknown>): SlackAnswer {
+    const id = str(p.user);
+    if (!id) return fail('user_not_found');
+    const u = this.users.get(id);
+    if (!u) return fail('user_not_found');
+    const real = u.realName ?? u.name;
+    return {
+      ok: true,
+      user: { id: u.id, team_id: TEAM_ID, name: u.name, real_name: real, deleted: false, is_bot: false, profile: { display_name: u.displayName ?? '', real_name: real } },
+    };
   }
 
   private usergroupUsers(p: Record<string, unknown>): SlackAnswer {

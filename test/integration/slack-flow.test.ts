@@ -63,9 +63,19 @@ describe('Slack over HTTP: the whole flow through a real Bolt app', () => {
 
     await h.bot.app.engine.notifier.flush();
     const thread = h.threadTexts(card.ts).join('\n');
-    for (const phrase of ['approved by', 'started by', 'fault injected', 'guardrail breached', 'fault reverted', 'steady state after', 'verdict: refuted', 'post-mortem draft']) {
+    for (const phrase of ['approved by <@U0BOB>', 'started by <@U0ALICE>', 'fault injected', 'guardrail breached', 'fault reverted', 'steady state after', 'verdict: refuted']) {
       expect(thread, phrase).toContain(phrase);
     }
+    // Inside its own thread a reply does not repeat the experiment's id.
+    const replies = h.api.messagesIn(CHANNEL).filter((m) => m.thread_ts === card.ts).map((m) => m.text ?? '');
+    expect(replies.join('\n')).not.toContain(`${id}:`);
+    // The post-mortem draft is a file in the thread, and links back to the channel and the thread.
+    await waitUntil('the post-mortem upload', () => h.api.uploadedFiles().some((f) => f.completed && f.threadTs === card.ts && f.filename === `${id}.md`));
+    const draft = h.api.uploadedFiles().find((f) => f.threadTs === card.ts && f.filename === `${id}.md`)!.bytes!.toString('utf8');
+    const archive = `https://faultline-test.slack.com/archives/${CHANNEL}`;
+    expect(draft).toContain(`| Channel | [${CHANNEL}](${archive}) |`);
+    expect(draft).toContain(`| Thread | [the experiment's thread](${archive}/p${card.ts.replace('.', '')}) |`);
+    expect(draft).toContain('aborted');
     // One card, updated in place; everything else went into its thread.
     const top = h.api.messagesIn(CHANNEL).filter((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id));
     expect(top).toHaveLength(1);

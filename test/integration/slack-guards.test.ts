@@ -114,6 +114,7 @@ describe('Slack over HTTP: who may click what, and requests acted on once across
     const retry = await postSigned(h.events, body, { secret: SECRET, timestampSec, retryNum: 1, retryReason: 'http_timeout' });
     expect([first.status, retry.status]).toEqual([200, 200]);
     await waitUntil('the proposal', () => proposals().length === before + 1);
+    await h.api.waitForResponse((r) => r.id === 'retried', 5000);
     await new Promise((r) => setTimeout(r, 300));
     expect(proposals().length).toBe(before + 1);
     expect(h.api.responses.filter((r) => r.id === 'retried')).toHaveLength(1);

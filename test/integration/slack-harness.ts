@@ -21,17 +21,18 @@ export interface SlackHarness {
   bot: SlackBot;
   events: string;
   /** Types `/chaos <text>` as a user (of workspace `team`, default T0001); resolves with the HTTP answer (the ack). */
-  slash(text: string, user: string, opts?: { responseId?: string; team?: string }): Promise<{ status: number; body: string; ms: number; responseId: string }>;
+  slash(text: string, user: string, opts?: { responseId?: string; team?: string; channel?: string }): Promise<{ status: number; body: string; ms: number; responseId: string }>;
   /** Clicks a card button as a user (of workspace `team`, default T0001). */
   click(
     actionId: string,
     value: string,
     user: string,
-    opts?: { retryNum?: number; payload?: Record<string, unknown>; team?: string },
+    opts?: { retryNum?: number; payload?: Record<string, unknown>; team?: string; /** Where the button is: a channel, or a DM (D…). */ channel?: string },
   ): Promise<{ status: number; body: string; ms: number; responseId: string; payload: Record<string, unknown> }>;
   /** Stops the bot and starts a new one on the same database file, Slack stand-in and sandbox (`bot` and `events` change). */
   restart(): Promise<void>;
   /** Replies posted into an experiment card's thread, as plain text. */
+  /** The thread's replies, then a line for each file shared into it. */
   threadTexts(cardTs: string): string[];
   close(): Promise<void>;
 }
@@ -74,7 +75,7 @@ export async function startSlackHarness(
     async slash(text, user, opts = {}) {
       const responseId = opts.responseId ?? `cmd-${unique()}`;
       const team = opts.team ?? TEAM;
-      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: CHANNEL, team_id: team, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: opts.channel ?? CHANNEL, team_id: team, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
       const res = await postSigned(h.events, slashCommandForm(form), { secret: SECRET });
       return { ...res, responseId };
     },
@@ -82,15 +83,19 @@ export async function startSlackHarness(
       const responseId = `act-${unique()}`;
       const base = interactionFixture('block-actions.approve');
       const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: actionId, value, action_ts: unique() };
-      const payload = opts.payload ?? { ...base, user: userOf(user, opts.team), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
+      const where = opts.channel ? { channel: { id: opts.channel, name: opts.channel.startsWith('D') ? 'directmessage' : opts.channel }, container: { ...(base.container as object), channel_id: opts.channel } } : {};
+      const payload = opts.payload ?? { ...base, ...where, user: userOf(user, opts.team), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
       const res = await postSigned(h.events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
       return { ...res, responseId, payload };
     },
     threadTexts(cardTs) {
-      return api
+      const replies = api
         .messagesIn(CHANNEL)
         .filter((m) => m.thread_ts === cardTs)
         .map((m) => m.text ?? '');
+      // Files shared into the thread read as Slack lists them: the title, then the file's name.
+      const files = api.uploadedFiles().filter((f) => f.completed && f.threadTs === cardTs).map((f) => `📎 ${f.title ?? ''} ${f.filename}`);
+      return [...replies, ...files];
     },
     async restart() {
       await h.bot.stop('restart');

@@ -4,6 +4,7 @@ import type { AdapterLogger, MessageRef } from '../../core/ports.js';
 import type { ChatFile, ChatPort } from '../../core/ports.js';
 import { errorText } from '../../core/errors.js';
 import { CardLane } from './card-lane.js';
+import { linkTo } from '../../core/mention.js';
 import { ChannelLane } from './channel-lane.js';
 
 
@@ -14,6 +15,12 @@ export interface NotifierLanes {
   postGapMs?: number;
   /** Posts or replies that may go back to back after a quiet spell; default 2. */
   postBurst?: number;
+}
+
+/** The chat's reason for refusing (details.chatError), else the error's text. */
+function chatRefusal(err: unknown): string {
+  const details = (err as { details?: { chatError?: unknown } }).details;
+  return typeof details?.chatError === 'string' ? details.chatError : errorText(err);
 }
 
 /**
@@ -30,6 +37,7 @@ export class Notifier {
   /** Where each experiment's card is, once its post has gone through. */
   private readonly refs = new Map<string, MessageRef>();
   private readonly wakers = new Set<() => void>();
+  private readonly cardFailures = new Map<string, string>();
   private readonly updateGapMs: number;
   private readonly postGapMs: number;
   private readonly postBurst: number;
@@ -66,10 +74,44 @@ export class Notifier {
 
   /** Posts a card; resolves to its ref (or undefined if chat is down). The ref is known before the next job in the lane runs. */
   postCard(key: string, channel: string, msg: Message): Promise<MessageRef | undefined> {
+    // A new attempt: the last one's refusal no longer answers whether the card is out.
+    this.cardFailures.delete(key);
     return this.enqueue(channel, 'post card', async () => {
-      const ref = await this.chat.post(channel, msg);
-      this.refs.set(key, ref);
-      return ref;
+      try {
+        const ref = await this.chat.post(channel, msg);
+        this.refs.set(key, ref);
+        this.cardFailures.delete(key);
+        return ref;
+      } catch (err) {
+        this.cardFailures.set(key, chatRefusal(err));
+        throw err;
+      }
+    });
+  }
+
+  /** Why the last post of this card failed: the chat's own word (`not_in_channel`) where it gave one. */
+  cardFailure(key: string): string | undefined {
+    return this.cardFailures.get(key);
+  }
+
+  /** A link to the card's thread, where the chat has links and the card was posted. */
+  async permalink(key: string, knownRef: MessageRef | null): Promise<string | undefined> {
+    const ref = this.refs.get(key) ?? knownRef;
+    if (!ref || !this.chat.permalink) return undefined;
+    return this.chat.permalink(ref).catch(() => undefined);
+  }
+
+  /**
+   * A message to one person (Slack: a DM), in that person's own lane. Where the chat has no direct
+   * messages (the console) it is left out: the same news is in the thread. With `linkTo`, the message
+   * ends with a link to that card's thread.
+   */
+  direct(user: string, msg: Message, opts: { linkTo?: { key: string; ref: MessageRef | null } } = {}): void {
+    const send = this.chat.direct?.bind(this.chat);
+    if (!send) return;
+    void this.enqueue(`@${user}`, 'direct message', async () => {
+      const link = opts.linkTo ? await this.permalink(opts.linkTo.key, opts.linkTo.ref) : undefined;
+      return send(user, link ? { ...msg, sections: [...msg.sections, linkTo(link, 'Open the thread')] } : msg);
     });
   }
 

@@ -19,6 +19,8 @@ import type { Runner } from './runner.js';
 import type { Transitions } from './transitions.js';
 import type { IncidentWatch } from '../guards/incident-watch.js';
 import path from 'node:path';
+import { approvalRecipients, approvalRequest } from '../chat/person-notices.js';
+import type { MessageRef } from '../../core/ports.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -57,6 +59,9 @@ export interface ExperimentParts {
  * What commands call. Every method validates, decides through the core, persists and journals; a
  * refused call throws a coded FaultlineError and changes nothing (the command layer audits it).
  */
+/** How long asking approvers by DM waits for the approver group's members. */
+const APPROVER_LOOKUP_WAIT_MS = 2000;
+
 export class ExperimentService {
   private readonly random: () => number;
   private readonly repo: ExperimentRepo;
@@ -176,6 +181,7 @@ export class ExperimentService {
     void this.notifier
       .postCard(record.id, record.channel, this.transitions.card(entry))
       .then((card) => {
+        void this.askApprovers(record.id, card ?? null).catch((err: unknown) => this.deps.log.warn({ experimentId: record.id, err }, 'asking approvers by DM failed'));
         if (!card) return;
         const current = this.repo.get(record.id);
         this.repo.save({ ...current, card });
@@ -184,6 +190,52 @@ export class ExperimentService {
       })
       .catch((err: unknown) => this.deps.log.error({ experimentId: record.id, err }, 'saving the card reference failed'));
     return entry;
+  }
+
+  /** With `askApprovers: dm | both`, each approver (the group's members as last known) gets the card by DM. */
+  private async askApprovers(id: string, card: MessageRef | null): Promise<void> {
+    const how = this.deps.settings.askApprovers ?? 'channel';
+    if (how === 'channel' || this.repo.get(id).record.gameDay) return;
+    // The group's members as they are now (bounded: a slow lookup asks those known so far).
+    await this.roster.refresh(APPROVER_LOOKUP_WAIT_MS);
+    const entry = this.repo.get(id);
+    if (entry.record.state !== 'proposed') return;
+    const request = approvalRequest(entry.record, this.transitions.card(entry));
+    for (const user of approvalRecipients(this.roster.now(), entry.record.proposedBy)) {
+      this.notifier.direct(user, request, { linkTo: { key: id, ref: card } });
+    }
+  }
+
+  /**
+   * Whether the card of `id` made it into its channel, waiting up to `maxWaitMs` for the chat:
+   * `posted`, `pending` (still on its way) or the chat's reason for refusing (`not_in_channel`).
+   */
+  async cardOutcome(id: string, maxWaitMs: number): Promise<'posted' | 'pending' | { refused: string }> {
+    // Real time, not the engine's clock: this waits on the chat, and a test clock may stand still.
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      if (this.repo.get(id).card) return 'posted';
+      const refused = this.notifier.cardFailure(id);
+      if (refused) return { refused };
+      if (Date.now() >= deadline) return 'pending';
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Posts the card of `id` again when it never reached its channel (the bot was not in it). Returns
+   * the outcome as `cardOutcome` does; a card already posted is left where it is.
+   */
+  async repostCard(id: string, maxWaitMs: number): Promise<'posted' | 'pending' | { refused: string }> {
+    const entry = this.repo.get(id);
+    if (entry.card) return 'posted';
+    void this.notifier
+      .postCard(id, entry.record.channel, this.transitions.card(entry))
+      .then((card) => {
+        if (card) this.repo.save({ ...this.repo.get(id), card });
+      })
+      .catch((err: unknown) => this.deps.log.error({ experimentId: id, err }, 'saving the reposted card reference failed'));
+    return this.cardOutcome(id, maxWaitMs);
   }
 
   /** Re-resolves the plan with the proposal's seed: the hash changes if anything drifted. */

@@ -105,7 +105,7 @@ export class FaultSteps {
     if (!p.success) return;
     const where = typeof data.where === 'string' && data.where ? ` (${data.where})` : '';
     const entry = this.repo.find(id);
-    if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'warning', sections: [`${id}: ${partialMissed(p.data)}${where}`] }));
+    if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'warning', subject: id, sections: [`${partialMissed(p.data)}${where}`] }));
   }
 
   /**
@@ -203,7 +203,7 @@ export class FaultSteps {
         const receipt = await this.revertOne(id, flight.driver, handle, `the inject ${how}`);
         this.revertedAt.set(handle.handleId, this.deps.clock.now());
         const entry = this.repo.find(id);
-        if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [`${id}: the inject ${how} and had applied the fault; ${receiptText(receipt)}`] }));
+        if (entry) this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', subject: id, sections: [`the inject ${how} and had applied the fault; ${receiptText(receipt)}`] }));
       })
       .catch((err: unknown) => this.deps.log.error({ experimentId: id, handleId: handle.handleId, err }, 'reverting a late inject failed'));
     this.landing.set(flight.handleId, next);

@@ -81,8 +81,8 @@ async function revertOrphans(deps: ReconcileDeps, report: ReconcileReport): Prom
         if (!receipt.confirmed) report.errors.push(`${kind}: ${handle.handleId}: ${receiptText(receipt)}`);
         const entry = deps.repo.find(handle.experimentId);
         if (entry) {
-          const text = `${entry.record.id}: found ${handle.faultType} (${handle.handleId}) still applied with no run holding it; reconcile reverted it: ${receiptText(receipt)}`;
-          deps.notifier.reply(entry.record.id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', sections: [text] }));
+          const text = `found ${handle.faultType} (${handle.handleId}) still applied with no run holding it; reconcile reverted it: ${receiptText(receipt)}`;
+          deps.notifier.reply(entry.record.id, entry.card, entry.record.channel, message({ tone: receipt.confirmed ? 'warning' : 'danger', subject: entry.record.id, sections: [text] }));
         }
       } catch (err) {
         const msg = `${kind}: could not revert ${handle.handleId}: ${errorText(err)}`;

@@ -2,7 +2,12 @@ import { SYSTEM } from '../../core/actor.js';
 import { wrapError, errorText } from '../../core/errors.js';
 import { evaluateCheck, type CheckResult } from '../../core/guardrails.js';
 import { message } from '../../core/message.js';
-import { writePostmortem, writePostmortemChart, writePostmortemDraft } from '../../reports/postmortem/postmortem.js';
+import { writePostmortemChart, writePostmortemDraft } from '../../reports/postmortem/postmortem.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+/** How long the draft waits for the thread's link (chat.getPermalink) before it is written without. */
+const PERMALINK_WAIT_MS = 2000;
 import type { EngineDeps } from '../engine-deps.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Journal } from '../journal.js';
@@ -80,7 +85,7 @@ export class Runner {
     const entry = this.repo.find(id);
     if (!entry || entry.record.state !== 'running' || entry.record.phase !== 'observing') return;
     this.journal.record('fault-ended', id, SYSTEM, { ...ended });
-    this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: ended.state === 'completed' ? 'info' : 'warning', sections: [`${id}: the fault ended by itself (${ended.state}): ${ended.reason}`] }));
+    this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: ended.state === 'completed' ? 'info' : 'warning', subject: id, sections: [`the fault ended by itself (${ended.state}): ${ended.reason}`] }));
     if (ended.state === 'completed') this.transitions.apply(id, { type: 'duration-elapsed' });
     else {
       const reason = `the fault ${ended.state} by itself: ${ended.reason}`;
@@ -191,7 +196,7 @@ export class Runner {
     }
     if (done.length > 0) {
       const what = `${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')}`;
-      this.notifier.reply(id, this.current(id).card, record.channel, message({ tone: 'success', sections: [`${id}: reverted and confirmed: ${what} reads as before`] }));
+      this.notifier.reply(id, this.current(id).card, record.channel, message({ tone: 'success', subject: id, sections: [`reverted and confirmed: ${what} reads as before`] }));
     }
     this.transitions.apply(id, { type: 'reverted' });
   }
@@ -212,15 +217,30 @@ export class Runner {
     this.journal.record(kind, id, SYSTEM, { results: checkData(results), waitedMs });
     const lines = results.map((r) => `${r.passed ? '✓' : '✗'} ${r.name}: ${r.detail}`);
     const title = `steady state after${waitedMs >= 1000 ? ` (${Math.round(waitedMs / 1000)} s after the revert)` : ''}`;
-    if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ sections: [`${id}: ${title}:\n${lines.join('\n')}`] }));
+    if (lines.length > 0) this.notifier.reply(id, this.current(id).card, entry.record.channel, message({ subject: id, sections: [`${title}:\n${lines.join('\n')}`] }));
     return results;
   }
 
-  writeDraft(id: string): Promise<string> {
-    return writePostmortem(this.draftInput(id));
+  /** Drafts the post-mortem again (with the thread's link) and puts it into the thread as a file. */
+  async writeDraft(id: string): Promise<string> {
+    const path = await this.draftAndShare(id);
+    // The chart the draft links is drawn again beside it; a draft without it still stands.
+    await writePostmortemChart(this.draftInput(id)).catch((err: unknown) => this.deps.log.warn({ experimentId: id, err }, 'signals chart failed'));
+    return path;
   }
 
-  private draftInput(id: string) {
+  /** The card's thread link, waited for at most PERMALINK_WAIT_MS. */
+  private async threadLink(id: string): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, PERMALINK_WAIT_MS, undefined)));
+    try {
+      return await Promise.race([this.notifier.permalink(id, this.current(id).card), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private draftInput(id: string, threadUrl?: string) {
     const entry = this.current(id);
     return {
       templatePath: this.deps.settings.postmortemTemplate,
@@ -229,7 +249,22 @@ export class Runner {
       spec: entry.spec,
       events: this.journal.of(id),
       draftedAt: this.deps.clock.now(),
+      ...(threadUrl ? { threadUrl } : {}),
     };
+  }
+
+  /**
+   * Writes the draft and uploads it into the card's thread (where the chat takes no files, a reply
+   * names the path). The thread's link goes into the draft; waiting for it is bounded, because a
+   * rate-limited chat must not keep the draft from being written.
+   */
+  private async draftAndShare(id: string): Promise<string> {
+    const entry = this.current(id);
+    const threadUrl = await this.threadLink(id);
+    const path = await writePostmortemDraft(this.draftInput(id, threadUrl));
+    const content = await readFile(path, 'utf8');
+    this.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title: `${id}: post-mortem draft`, content });
+    return path;
   }
 
   private async finish(id: string): Promise<void> {
@@ -237,9 +272,8 @@ export class Runner {
     if (entry.record.state === 'running') return;
     this.journal.record('verdict', id, SYSTEM, { state: entry.record.state, verdict: entry.record.verdict });
     try {
-      const path = await writePostmortemDraft(this.draftInput(id));
+      const path = await this.draftAndShare(id);
       this.journal.record('postmortem', id, SYSTEM, { path });
-      this.notifier.reply(id, entry.card, entry.record.channel, message({ tone: 'info', sections: [`${id}: post-mortem draft written to ${path}`] }));
     } catch (err) {
       this.deps.log.error({ experimentId: id, err }, 'post-mortem draft failed');
     }

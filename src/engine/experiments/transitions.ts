@@ -9,6 +9,7 @@ import type { AdapterLogger } from '../../core/ports.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
 import type { Journal } from '../journal.js';
 import type { Notifier } from '../chat/notifier.js';
+import { approverMentions } from '../../core/mention.js';
 
 const phaseOf = (r: ExperimentRecord) => (r.phase ? `${r.state}/${r.phase}` : r.state);
 
@@ -55,7 +56,7 @@ export class Transitions {
     const { id, channel } = entry.record;
     switch (e.type) {
       case 'notify':
-        this.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }), { urgent });
+        this.notifier.reply(id, entry.card, channel, message({ tone: e.tone, subject: id, sections: [e.text] }), { urgent });
         return;
       default: {
         const unperformed: never = e.type;
@@ -71,7 +72,8 @@ export class Transitions {
   card(entry: StoredExperiment) {
     return experimentCard(entry.record, {
       hypothesis: entry.spec.hypothesis,
-      approvers: this.approvers(),
+      ...(entry.spec.title ? { title: entry.spec.title } : {}),
+      approvers: approverMentions(this.approvers(), entry.record.proposedBy.id),
       now: this.clock.now(),
       guardrails: this.liveGuardrails.get(entry.record.id) ?? [],
       pagerduty: entry.spec.pagerduty.services,

@@ -15,6 +15,7 @@ import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './g
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
 import type { ScheduledGameDays } from '../schedules/schedule-ports.js';
+import { approverMentions } from '../../core/mention.js';
 
 /**
  * Game days: one approval for all steps, a checkpoint after each, the commander deciding. Each step
@@ -243,7 +244,7 @@ export class GameDayService implements GameDayHost {
   }
 
   card(record: GameDayRecord) {
-    return gameDayCard(record, { approvers: this.deps.settings.approval.approvers });
+    return gameDayCard(record, { approvers: approverMentions(this.deps.settings.approval.approvers, record.proposedBy.id) });
   }
 
   refreshCard(entry: StoredGameDay, force = false): void {
@@ -268,7 +269,7 @@ export class GameDayService implements GameDayHost {
     const { id, channel } = entry.record;
     switch (e.type) {
       case 'notify':
-        this.deps.notifier.reply(id, entry.card, channel, message({ tone: e.tone, sections: [`${id}: ${e.text}`] }), { urgent });
+        this.deps.notifier.reply(id, entry.card, channel, message({ tone: e.tone, subject: id, sections: [e.text] }), { urgent });
         return;
       case 'start-step':
         this.steps.launch(id, e.index, actor);

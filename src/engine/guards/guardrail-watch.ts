@@ -73,9 +73,9 @@ export async function preflight(ports: WatchPorts, id: string): Promise<Prefligh
   ports.journal.record('preflight', id, SYSTEM, { guardrails: guardrails.map((r) => ({ name: r.name, passed: r.passed, detail: r.detail, ...valueOf(r) })) });
   ports.journal.record('precheck', id, SYSTEM, { results: steadyState.map((r) => ({ name: r.name, passed: r.passed, detail: r.detail, ...valueOf(r) })), waitedMs: 0 });
   const mark = (r: { passed: boolean; name: string; detail: string }) => `${r.passed ? '✓' : '✗'} ${r.name}: ${r.detail}`;
-  const sections = [`${id}: pre-flight, before anything is injected:\nGuardrails:\n${guardrails.map(mark).join('\n')}`];
+  const sections = [`pre-flight, before anything is injected:\nGuardrails:\n${guardrails.map(mark).join('\n')}`];
   if (steadyState.length > 0) sections.push(`Steady state before:\n${steadyState.map(mark).join('\n')}`);
-  ports.notifier.reply(id, ports.current(id).card, entry.record.channel, message({ sections }));
+  ports.notifier.reply(id, ports.current(id).card, entry.record.channel, message({ subject: id, sections }));
   const badGuards = guardrails.filter((r) => !r.passed);
   const badChecks = steadyState.filter((r) => !r.passed);
   const lines = [...badGuards.map((r) => `guardrail "${r.name}" ${r.detail}`), ...badChecks.map((r) => `${r.name}: ${r.detail}`)];

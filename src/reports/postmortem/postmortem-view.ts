@@ -20,8 +20,16 @@ export interface PostmortemInput {
   events: PostmortemEvent[];
   draftedAt: number;
   channel?: string;
+  /** A link to the card's thread (Slack's chat.getPermalink), where the chat has one. */
+  threadUrl?: string;
   /** Folder of the game-day reports (the post-mortem folder); used when the record is a game-day step. */
   gameDayReportDir?: string;
+}
+
+/** `C0123` linked to its archive page when the thread's permalink (`…/archives/C0123/p…`) shows where that is. */
+function channelCell(channel: string, threadUrl: string | undefined): string {
+  const archive = threadUrl?.match(/^(https:\/\/[^\s()]+\/archives\/[A-Z0-9]+)\/p\d+/)?.[1];
+  return archive ? `[${channel}](${archive})` : channel;
 }
 
 export interface Moment {
@@ -76,7 +84,10 @@ export interface PostmortemView {
   name: string;
   title: string;
   owner: string;
+  /** The channel, linked when the thread's link says where it is. */
   channel: string;
+  /** A Markdown link to the experiment's thread, or a note that there is none. */
+  thread: string;
   draftedAt: string;
   state: string;
   verdict: string;
@@ -210,7 +221,8 @@ export function buildPostmortemView(input: PostmortemInput): PostmortemView {
     name: record.name,
     title: spec.title ?? spec.name,
     owner: spec.owner,
-    channel: input.channel ?? record.channel,
+    channel: channelCell(input.channel ?? record.channel, input.threadUrl),
+    thread: input.threadUrl ? `[the experiment's thread](${input.threadUrl})` : '(no link: the chat has none, or the card was never posted)',
     draftedAt: isoUtc(input.draftedAt),
     state: record.phase ? `${record.state}/${record.phase}` : record.state,
     verdict: record.verdict ?? 'none',

@@ -1,5 +1,6 @@
 import { buttonCommand } from '../../../core/button-commands.js';
-import type { Message } from '../../../core/message.js';
+import { withSubject, type Message } from '../../../core/message.js';
+import { plainMentions } from '../../../core/mention.js';
 
 const TONE_MARK: Record<Message['tone'], string> = { info: '·', success: '✓', warning: '!', danger: '✗' };
 
@@ -12,6 +13,11 @@ function indent(text: string, pad: string): string {
 
 /** The whole message as readable text; buttons appear as the command that presses them. */
 export function renderMessage(msg: Message): string {
+  // No threads here: a reply says which experiment it is about.
+  return plainMentions(messageText(withSubject(msg)));
+}
+
+function messageText(msg: Message): string {
   const out: string[] = [];
   if (msg.title) out.push(`${TONE_MARK[msg.tone]} ${msg.title}${msg.errorCode ? ` [${msg.errorCode}]` : ''}`);
   const width = Math.max(0, ...msg.fields.map((f) => f.label.length));
@@ -31,9 +37,9 @@ export function renderStatusLine(msg: Message): string {
     ?.split('\n')
     .slice(1)
     .filter((l) => l.includes('→'))
-    .map((l) => l.replace(/^• /, '').replace(/: abort when .*→ /, ': '));
+    .map((l) => l.replace(/^• /, '').replace(/: aborts if .*→ /, ': '));
   const parts = [msg.title, field('State'), field('Time'), ...(guardrails ?? [])].filter(Boolean);
-  return `  ⟳ ${parts.join(' | ')}`;
+  return plainMentions(`  ⟳ ${parts.join(' | ')}`);
 }
 
 export function renderReply(msg: Message): string {

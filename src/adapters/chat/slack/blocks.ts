@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { Button as MessageButton, Message } from '../../../core/message.js';
-import { escapeMrkdwn, fitMrkdwn, splitMrkdwn, truncatePlain } from './mrkdwn.js';
+import { escapeMrkdwn, fitMrkdwn, slackMentions, splitMrkdwn, truncatePlain } from './mrkdwn.js';
+import { plainMentions } from '../../../core/mention.js';
 
 type KnownBlock = types.KnownBlock;
 type SectionBlock = types.SectionBlock;
@@ -44,7 +45,7 @@ function toneEmoji(msg: Message): string | undefined {
 
 /** verbatim: playbook text that says "@channel" or "#prod" must not notify or link anyone. */
 function mrkdwn(text: string): MrkdwnElement {
-  return { type: 'mrkdwn', text, verbatim: true };
+  return { type: 'mrkdwn', text: slackMentions(text), verbatim: true };
 }
 
 /** `approve:2` → `approve`. Interaction handlers route on the base id; the suffix only keeps ids unique. */
@@ -66,7 +67,7 @@ function uniqueActionIds(buttons: readonly MessageButton[]): string[] {
 function button(b: MessageButton, actionId: string): SlackButton {
   const el: SlackButton = {
     type: 'button',
-    text: { type: 'plain_text', text: truncatePlain(b.label, SLACK_LIMITS.buttonText), emoji: true },
+    text: { type: 'plain_text', text: truncatePlain(plainMentions(b.label), SLACK_LIMITS.buttonText), emoji: true },
     action_id: actionId,
     value: b.value,
   };
@@ -74,7 +75,7 @@ function button(b: MessageButton, actionId: string): SlackButton {
   if (b.confirm) {
     el.confirm = {
       title: { type: 'plain_text', text: truncatePlain(b.label, SLACK_LIMITS.confirmTitle) },
-      text: { type: 'plain_text', text: truncatePlain(b.confirm, SLACK_LIMITS.confirmText) },
+      text: { type: 'plain_text', text: truncatePlain(plainMentions(b.confirm), SLACK_LIMITS.confirmText) },
       confirm: { type: 'plain_text', text: 'Yes' },
       deny: { type: 'plain_text', text: 'Cancel' },
     };
@@ -122,7 +123,7 @@ function fallbackText(msg: Message): string {
   const title = msg.title ? `${msg.title}${msg.errorCode ? ` (${msg.errorCode})` : ''}` : '';
   const text = [title, first].filter((t) => t.trim() !== '').join('\n');
   // Notifications and screen readers show only this; an empty string would make Slack warn.
-  return fitMrkdwn(text || 'Faultline', SLACK_LIMITS.fallbackText);
+  return slackMentions(fitMrkdwn(text || 'Faultline', SLACK_LIMITS.fallbackText));
 }
 
 /**
@@ -134,7 +135,7 @@ function fallbackText(msg: Message): string {
 export function messageToBlocks(msg: Message, opts: { experimentId?: string } = {}): { text: string; blocks: KnownBlock[] } {
   const head: KnownBlock[] = [];
   const emoji = toneEmoji(msg);
-  const title = msg.title?.trim();
+  const title = msg.title ? plainMentions(msg.title).trim() : undefined;
   if (title) {
     const text = emoji ? `${emoji} ${title}` : title;
     head.push({ type: 'header', text: { type: 'plain_text', text: truncatePlain(text, SLACK_LIMITS.headerText), emoji: true } });

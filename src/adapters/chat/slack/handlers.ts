@@ -14,6 +14,20 @@ import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-g
 import { isRequestRefusal } from './slack-app.js';
 import type { HomeDesk } from './home.js';
 import { HOME_ACTIONS } from './home-blocks.js';
+import type { SlackPeople } from './people.js';
+
+/** The longest a command waits for the actor's display name before it goes on with Slack's handle. */
+const NAME_WAIT_MS = 1000;
+
+async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface SlackHandlerDeps {
   engine: EngineFacade;
@@ -24,6 +38,8 @@ export interface SlackHandlerDeps {
   maxDurationMs: number;
   /** The App Home tab (home.ts): published on app_home_opened, told of every command Slack ran. */
   home?: HomeDesk;
+  /** Display names (users.info, cached) for the actor of every command. */
+  people?: SlackPeople;
 }
 
 /**
@@ -33,7 +49,19 @@ export interface SlackHandlerDeps {
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { engine, registry, log } = deps;
   const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
-  const run = async (line: string, actor: Actor, channel: string): Promise<Message> => {
+  /**
+   * The actor with their display name. Work behind the queue may wait for users.info; abort and halt
+   * never do (the name known now, and a lookup for next time).
+   */
+  const named = async (actor: Actor, wait: boolean): Promise<Actor> => {
+    if (!deps.people) return actor;
+    const lookup = deps.people.displayName(actor.id);
+    // A slow users.info holds a command up a second at most; its answer still fills the cache.
+    const name = deps.people.cached(actor.id) ?? (wait ? await within(lookup, NAME_WAIT_MS) : undefined);
+    return name ? { ...actor, name } : actor;
+  };
+  const run = async (line: string, who: Actor, channel: string, urgent = false): Promise<Message> => {
+    const actor = await named(who, !urgent);
     try {
       return await dispatch(line, { actor, channel, engine, log }, registry);
     } finally {
@@ -80,13 +108,14 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
         .catch((err: unknown) => log.error({ user: actor.id, err }, 'opening the propose modal failed'));
       return;
     }
+    // Abort (and halt) never wait behind other people's work.
+    const urgent = /^(abort|halt|gameday\s+abort)\b/i.test(text);
     const work = async () => {
-      const reply = await run(`/chaos ${text || 'help'}`, actor, command.channel_id);
+      const reply = await run(`/chaos ${text || 'help'}`, actor, command.channel_id, urgent);
       const { text: fallback, blocks } = messageToBlocks(reply);
       await respond({ response_type: reply.ephemeral ? 'ephemeral' : 'in_channel', text: fallback, blocks });
     };
-    // Abort (and halt) never wait behind other people's work.
-    if (/^(abort|halt|gameday\s+abort)\b/i.test(text)) await work().catch((err: unknown) => log.error({ user: actor.id, text, err }, 'slash command answer failed'));
+    if (urgent) await work().catch((err: unknown) => log.error({ user: actor.id, text, err }, 'slash command answer failed'));
     else queue.push(work);
   });
 
@@ -101,7 +130,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     const channel = body.channel?.id ?? body.container?.channel_id ?? '';
     const fromHome = body.view?.type === 'home';
     const work = async () => {
-      const reply = await run(line, actor, channel);
+      const reply = await run(line, actor, channel, ABORT_BUTTONS.has(verb));
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
       if (reply.errorCode && fromHome) deps.home?.notice(actor.id, `${reply.title ?? 'refused'} (${reply.errorCode})`);
       else if (reply.errorCode) {
@@ -122,7 +151,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
   app.action(HOME_ACTIONS.halt, async ({ body, ack }) => {
     await ack();
     const actor: Actor = { id: body.user.id, team: body.user.team_id ?? body.team?.id ?? undefined, name: (body.user as { name?: string }).name };
-    await run('/chaos halt halted from the Home tab', actor, '').catch((err: unknown) => log.error({ user: actor.id, err }, 'halt from the home tab failed'));
+    await run('/chaos halt halted from the Home tab', actor, '', true).catch((err: unknown) => log.error({ user: actor.id, err }, 'halt from the home tab failed'));
   });
   app.action(HOME_ACTIONS.resume, async ({ body, ack }) => {
     await ack();

@@ -6,6 +6,8 @@
  * `&amp;` is never split in half.
  */
 
+import { renderMentions, SLACK_CHANNEL_ID, SLACK_GROUP_ID, SLACK_USER_ID } from '../../../core/mention.js';
+
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 /** Escapes the three characters Slack reserves in mrkdwn (and in a message's fallback text). */
@@ -81,4 +83,20 @@ export function splitMrkdwn(plain: string, max: number): Array<{ text: string; l
   }
   flush();
   return chunks;
+}
+
+/**
+ * Mention tokens (core/mention.ts) in escaped mrkdwn as Slack mentions: `<@U…>` and
+ * `<!subteam^S…>`, which notify the person and show their current display name. A token whose id
+ * is not shaped like a Slack id (the console's `alice`) stays its escaped label.
+ */
+export function slackMentions(escaped: string): string {
+  return renderMentions(escaped, (m) => {
+    if (m.kind === 'user' && SLACK_USER_ID.test(m.id)) return `<@${m.id}>`;
+    if (m.kind === 'group' && SLACK_GROUP_ID.test(m.id)) return `<!subteam^${m.id}>`;
+    if (m.kind === 'channel' && SLACK_CHANNEL_ID.test(m.id)) return `<#${m.id}>`;
+    // The URL was escaped with the text; `|` and `>` would end the link early, so such a URL stays text.
+    if (m.kind === 'link') return /^https?:\/\/[^\s|>]+$/.test(m.id) ? `<${m.id}|${m.label}>` : `${m.label}: ${m.id}`;
+    return m.label; // already escaped with the text around it
+  });
 }

@@ -10,6 +10,11 @@ export const SlackSettings = z.strictObject({
   /** A Slack user group (S…) whose members may approve, in addition to `approvers`. */
   approverGroup: z.string().regex(/^S[A-Z0-9]+$/, 'a user group id like S0123ABCD').optional(),
   approverGroupCacheTtl: Duration.default(5 * 60_000),
+  /**
+   * How approvers are asked: `channel`, by mentions on the card; `dm`, by a direct message each (the
+   * group's members too), the card then pinging nobody; `both`. Needs `im:write` for DMs.
+   */
+  notifyApprovers: z.enum(['channel', 'dm', 'both']).default('channel'),
   /** How long the Web API client keeps retrying a call while Slack is down or rate limiting. */
   retries: z.number().int().min(0).max(20).default(10),
   /** How long one chat call may keep waiting out 429s (each wait is exactly Retry-After). */

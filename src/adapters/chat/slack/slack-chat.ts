@@ -1,7 +1,7 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import type { Message } from '../../../core/message.js';
+import { withSubject, type Message } from '../../../core/message.js';
 import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
-import { wrapError } from '../../../core/errors.js';
+import { FaultlineError, wrapError } from '../../../core/errors.js';
 import type { ChatFile, ChatPort } from '../../../core/ports.js';
 import { messageToBlocks } from './blocks.js';
 
@@ -12,6 +12,9 @@ import { messageToBlocks } from './blocks.js';
  * the engine's Notifier, which sends the card's newest state when the wait ends. Neither is on its path.
  */
 export class SlackChat implements ChatPort {
+  /** Each person's DM channel, once opened. */
+  private readonly ims = new Map<string, string>();
+
   constructor(
     private readonly client: WebClient,
     private readonly opts: { maxRateLimitWaitMs: number; log: AdapterLogger; sleep?: (ms: number) => Promise<void> } = { maxRateLimitWaitMs: 15 * 60_000, log: silent },
@@ -31,15 +34,18 @@ export class SlackChat implements ChatPort {
       } catch (err) {
         const retryAfter = (err as { code?: string; retryAfter?: number }).code === ErrorCode.RateLimitedError ? (err as { retryAfter: number }).retryAfter : undefined;
         if (retryAfter !== undefined && !wait) throw wrapError('adapter_error', `${what} failed`, err, { ...details, retryAfterMs: Math.max(1, retryAfter) * 1000 });
-        if (retryAfter === undefined || Date.now() + retryAfter * 1000 > deadline) throw wrapError('adapter_error', `${what} failed`, err, details);
+        // Slack's own refusal (`not_in_channel`, `channel_not_found`) travels along for the engine to explain.
+        const chatError = (err as { data?: { error?: string } }).data?.error;
+        if (retryAfter === undefined || Date.now() + retryAfter * 1000 > deadline) throw wrapError('adapter_error', `${what} failed`, err, { ...details, ...(chatError ? { chatError } : {}) });
         this.opts.log.info({ ...details, what, retryAfter }, 'slack rate limited; waiting');
         await sleep(Math.max(1, retryAfter) * 1000);
       }
     }
   }
 
+  /** In the channel a reply's subject (its experiment) is said; inside the thread it goes without saying. */
   async post(channel: string, msg: Message): Promise<MessageRef> {
-    const { text, blocks } = messageToBlocks(msg);
+    const { text, blocks } = messageToBlocks(withSubject(msg));
     const res = await this.call(`chat.postMessage to ${channel}`, { channel }, () => this.client.chat.postMessage({ channel, text, blocks, unfurl_links: false }));
     return { channel: res.channel ?? channel, ts: String(res.ts) };
   }
@@ -67,6 +73,21 @@ export class SlackChat implements ChatPort {
       this.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text, blocks, unfurl_links: false }),
     );
     return { channel: res.channel ?? ref.channel, ts: String(res.ts) };
+  }
+
+  /**
+   * A direct message from the app: `conversations.open` with the one user (its DM channel, kept), then
+   * a post there. Needs `im:write`.
+   */
+  async direct(user: string, msg: Message): Promise<MessageRef> {
+    let channel = this.ims.get(user);
+    if (!channel) {
+      const res = await this.call(`conversations.open with ${user}`, { user }, () => this.client.conversations.open({ users: user }));
+      channel = res.channel?.id;
+      if (!channel) throw new FaultlineError('adapter_error', `conversations.open with ${user} answered no channel`, { user });
+      this.ims.set(user, channel);
+    }
+    return this.post(channel, msg);
   }
 
   /**
