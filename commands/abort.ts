@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { message } from '../src/core/message.js';
-import { defineCommand, ExperimentId, restText } from './command.js';
+import { defineCommand, ExperimentId, restText, ON_THE_CARD } from './command.js';
 import { withApprovers } from './with-approvers.js';
 
 export const abortCommand = defineCommand({
@@ -11,6 +11,6 @@ export const abortCommand = defineCommand({
   async run({ id, reason }, ctx) {
     const { record } = await withApprovers(ctx, () => ctx.engine.experiments.abort(id, ctx.actor, reason));
     const what = record.state === 'running' ? 'reverting now' : record.state;
-    return message({ title: `${id} aborted: ${what}`, tone: 'danger', sections: [reason] });
+    return message({ title: `${id} aborted: ${what}`, tone: 'danger', sections: [reason], ephemeral: ON_THE_CARD });
   },
 });

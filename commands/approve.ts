@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actorLabel } from '../src/core/actor.js';
 import { message } from '../src/core/message.js';
-import { defineCommand, ExperimentId } from './command.js';
+import { defineCommand, ExperimentId, ON_THE_CARD } from './command.js';
 
 export const approveCommand = defineCommand({
   name: 'approve',
@@ -11,6 +11,6 @@ export const approveCommand = defineCommand({
   async run([id], ctx) {
     const { record } = await ctx.engine.experiments.approve(id, ctx.actor);
     const until = new Date(record.approval!.expiresAt).toISOString();
-    return message({ title: `${id} approved by ${actorLabel(ctx.actor)}`, tone: 'success', sections: [`Start it before ${until}: /chaos start ${id}`] });
+    return message({ title: `${id} approved by ${actorLabel(ctx.actor)}`, tone: 'success', sections: [`Start it before ${until}: /chaos start ${id}`], ephemeral: ON_THE_CARD });
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { message } from '../src/core/message.js';
-import { defineCommand, ExperimentId, restText } from './command.js';
+import { defineCommand, ExperimentId, restText, ON_THE_CARD } from './command.js';
 import { withApprovers } from './with-approvers.js';
 
 export const cancelCommand = defineCommand({
@@ -10,6 +10,6 @@ export const cancelCommand = defineCommand({
   args: z.tuple([ExperimentId], z.string()).transform(([id, ...rest]) => ({ id, reason: restText('cancelled').parse(rest) })),
   async run({ id, reason }, ctx) {
     await withApprovers(ctx, () => ctx.engine.experiments.cancel(id, ctx.actor, reason));
-    return message({ title: `${id} cancelled`, tone: 'warning', sections: [reason] });
+    return message({ title: `${id} cancelled`, tone: 'warning', sections: [reason], ephemeral: ON_THE_CARD });
   },
 });

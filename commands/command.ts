@@ -32,3 +32,9 @@ export const ExperimentId = z.string().regex(/^exp-[0-9a-f]{4,}$/, 'an experimen
 
 /** Rest-of-line text such as a reason. */
 export const restText = (fallback: string) => z.array(z.string()).transform((words) => words.join(' ').trim() || fallback);
+
+/**
+ * The answer to a typed command whose effect already shows on the card and in its thread (approve,
+ * start, abort, reject, cancel) is for the person who typed it only: the channel sees the card change.
+ */
+export const ON_THE_CARD = true;

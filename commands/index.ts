@@ -1,7 +1,7 @@
-import { actorLabel } from '../src/core/actor.js';
 import { asFaultlineError, isFaultlineError } from '../src/core/errors.js';
 import { withBindings } from './command-log.js';
 import { errorMessage, type Message } from '../src/core/message.js';
+import { refusalText } from '../src/core/refusal-text.js';
 import { abortCommand } from './abort.js';
 import { approveCommand } from './approve.js';
 import { cancelCommand } from './cancel.js';
@@ -79,7 +79,9 @@ export async function dispatch(text: string, source: CommandSource, registry: Re
   } catch (err) {
     if (isFaultlineError(err)) {
       audit(false, err.code, err.message);
-      return errorMessage(err.code, `${verb} refused for ${actorLabel(ctx.actor)}`, [err.message]);
+      // In the second person: what refused it, why exactly, and what to do now.
+      const said = refusalText(err.code, verb);
+      return errorMessage(err.code, said.title, [err.message, ...(said.rule ? [said.rule] : []), ...(said.todo ? [`What to do: ${said.todo}`] : [])]);
     }
     // Not ours to name: a bug or a failure nobody coded for. The audit keeps the code, the log the stack.
     const wrapped = asFaultlineError(err);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../src/core/duration.js';
 import { message } from '../src/core/message.js';
-import { defineCommand, ExperimentId } from './command.js';
+import { defineCommand, ExperimentId, ON_THE_CARD } from './command.js';
 
 export const startCommand = defineCommand({
   name: 'start',
@@ -14,6 +14,7 @@ export const startCommand = defineCommand({
       title: `${id} starting`,
       tone: 'warning',
       sections: [`${record.plan.fault.type} on ${record.plan.targets.map((t) => t.name).join(', ')} for ${formatDuration(record.plan.durationMs)}. Abort any time: /chaos abort ${id}`],
+      ephemeral: ON_THE_CARD,
     });
   },
 });

@@ -3,6 +3,7 @@ import { commandRegistry, dispatch } from '../../commands/index.js';
 import type { Actor } from '../../src/core/actor.js';
 import { alice, bob, carol, engineFactory, mallory, waitFor, type Engine } from './engine-harness.js';
 import { scheduling } from './schedule-harness.js';
+import { refusalText } from '../../src/core/refusal-text.js';
 
 /** Alice's user id from another workspace of the same Enterprise Grid. */
 const aliceElsewhere: Actor = { id: 'alice', team: 'T2', name: 'Alice' };
@@ -70,7 +71,10 @@ describe('who may do what, through dispatch: a refusal is coded, ephemeral, audi
 
     expect(reply.errorCode).toBe(code);
     expect(reply.ephemeral).toBe(true);
-    expect(reply.sections.join('\n')).toMatch(message);
+    // The error's own words first, then the rule and what to do, said to the person.
+    expect(reply.sections[0]).toMatch(message);
+    expect(reply.title).toBe(refusalText(code, line(id).split(' ')[1]!).title);
+    expect(reply.sections.at(-1)).toMatch(/^What to do: /);
     const added = e.store.events().slice(rows);
     expect(added.map((r) => [r.kind, r.actor, r.data.code])).toEqual([['refused', actor.id, code]]);
     expect(snapshot(e)).toEqual(before);
