@@ -69,6 +69,17 @@ describe('Slack people: mentions, approval requests by DM, the proposer told, a 
     // The record of who aborted carries his display name from users.info, not the handle Slack sent.
     expect(engine().experiments.get(id).record.abort!.by).toMatchObject({ id: 'U0BOB', name: 'Bob B.' });
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
+
+    // The draft is in the thread at the end; `/chaos postmortem` drafts it again and puts it there once more.
+    const cardTs = cardOf(id)!.ts;
+    const drafts = () => h.api.uploadedFiles().filter((f) => f.completed && f.threadTs === cardTs && f.filename === `${id}.md`);
+    await waitUntil('the post-mortem in the thread', () => drafts().length === 1);
+    const again = await h.slash(`postmortem ${id}`, 'U0CAROL');
+    const answer = await h.api.waitForResponse((r) => r.id === again.responseId, 10_000);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer.body)).toContain("put into the experiment's thread");
+    await waitUntil('the second draft in the thread', () => drafts().length === 2);
+    expect(drafts()[1]!.bytes!.toString('utf8')).toContain('Bob B. (U0BOB)');
   });
 
   it('the bot not in the channel: the proposer is told how to invite it, and /chaos status posts the card after the invite', async () => {
