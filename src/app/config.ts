@@ -85,6 +85,8 @@ export const Config = z.strictObject({
       adminPort: z.number().int().min(0).default(7071),
       replicas: z.number().int().min(1).max(20).default(3),
       rps: z.number().min(0).default(30),
+      /** The window `/stats` reads over (what the sandbox playbooks' guardrails and steady state see). */
+      statsWindow: Duration.default(10_000),
     })
     .prefault({}),
   adapters: z

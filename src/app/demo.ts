@@ -32,7 +32,8 @@ export async function demoAction(opts: { fast?: boolean; dataDir?: string } = {}
     Config.parse({
       store: { path: path.join(dataDir, 'demo.db') },
       postmortems: { dir: path.join(dataDir, 'postmortems') },
-      sandbox: { proxyPort: 0, adminPort: 0, autoStart: true },
+      // A 5 s stats window: the post-check after the revert waits for the fault's errors to leave it.
+      sandbox: { proxyPort: 0, adminPort: 0, autoStart: true, statsWindow: '5s' },
       engine: { guardrailInterval: '1s', statusInterval: '2s', postcheckTimeout: '40s', signalTimeout: '2s' },
     }),
   );

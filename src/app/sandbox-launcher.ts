@@ -26,7 +26,7 @@ async function reachable(url: string): Promise<boolean> {
  * Uses a sandbox already listening on the configured admin port, or starts one as a child
  * process (its own process, so a crash of the bot leaves the faults for reconcile to find).
  */
-export async function ensureSandbox(opts: { host: string; proxyPort: number; adminPort: number; replicas: number; rps: number; log: AdapterLogger }): Promise<LaunchedSandbox> {
+export async function ensureSandbox(opts: { host: string; proxyPort: number; adminPort: number; replicas: number; rps: number; statsWindow?: number; log: AdapterLogger }): Promise<LaunchedSandbox> {
   const adminUrl = `http://${opts.host}:${opts.adminPort}`;
   if (opts.adminPort !== 0 && (await reachable(adminUrl))) {
     return { proxyUrl: `http://${opts.host}:${opts.proxyPort}`, adminUrl, owned: false, stop: async () => {} };
@@ -34,6 +34,7 @@ export async function ensureSandbox(opts: { host: string; proxyPort: number; adm
   const here = fileURLToPath(import.meta.url);
   const main = join(dirname(here), '..', 'sandbox', `main${extname(here)}`);
   const args = ['--host', opts.host, '--proxy-port', String(opts.proxyPort), '--admin-port', String(opts.adminPort), '--replicas', String(opts.replicas), '--rps', String(opts.rps), '--exit-on-stdin-close', '--log-level', 'warn'];
+  if (opts.statsWindow !== undefined) args.push('--stats-window', String(Math.max(1, Math.round(opts.statsWindow / 1000))));
   const child: ChildProcess = spawn(process.execPath, [...childExecArgv(main), main, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<{ proxyUrl: string; adminUrl: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });

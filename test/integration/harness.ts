@@ -7,7 +7,7 @@ import { ConsoleChat, ConsoleSession } from '../../src/adapters/chat/console/ind
 import { createApp, playbookVars, type App } from '../../src/app/compose.js';
 import { Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandboxProcess, type SandboxProcess as Sandbox } from './sandbox-process.js';
 import { commandRegistry } from '../../commands/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -64,7 +64,7 @@ export const STATS_WINDOW_SECONDS = 4;
 
 export async function startHarness(overrides: Record<string, unknown> = {}, sandboxOpts: { statsWindowSeconds?: number } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-it-'));
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS, ...sandboxOpts });
+  const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS, ...sandboxOpts });
   await waitForSteadySandbox(sandbox.adminUrl);
   const config = Config.parse({
     approvers: ['alice', 'bob', 'carol'],
@@ -125,7 +125,7 @@ export interface BotFixture {
 /** A real sandbox with traffic flowing and a config file pointing a `faultline start` process at it. */
 export async function startBotFixture(prefix: string, extra: Record<string, unknown> = {}): Promise<BotFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS });
+  const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS });
   const configFile = path.join(dir, 'faultline.config.yaml');
   writeFileSync(
     configFile,

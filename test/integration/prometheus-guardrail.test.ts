@@ -7,7 +7,7 @@ import { ConsoleChat } from '../../src/adapters/chat/console/index.js';
 import { createApp, playbookVars, type App } from '../../src/app/compose.js';
 import { Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandboxProcess, type SandboxProcess as Sandbox } from './sandbox-process.js';
 import { activeFaults, ROOT, waitUntil } from './harness.js';
 import { prometheusBinary, startPrometheus, type RunningPrometheus } from './prometheus-harness.js';
 
@@ -49,7 +49,7 @@ describe.skipIf(!binary)('guardrails on the real Prometheus binary', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-prom-'));
-    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40 });
+    sandbox = await startSandboxProcess({ rps: 40, statsWindowSeconds: 10 });
     prom = await startPrometheus(binary!, dir, [new URL(sandbox.adminUrl).host]);
     mkdirSync(path.join(dir, 'playbooks'));
     writeFileSync(path.join(dir, 'playbooks', 'prom-breach.yaml'), playbook('prom-breach', '2s'));

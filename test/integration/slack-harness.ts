@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Config, type LoadedConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startSlackBot, type SlackBot } from '../../src/app/slack-start.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandboxProcess, type SandboxProcess as Sandbox } from './sandbox-process.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
@@ -48,7 +48,7 @@ export async function startSlackHarness(
 ): Promise<SlackHarness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-slack-'));
   const api = await SlackApiStandIn.start();
-  const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 40, statsWindowSeconds: STATS_WINDOW_SECONDS });
+  const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS });
   const config = Config.parse({
     approvers: ['U0BOB', 'U0CAROL', 'U0ALICE'],
     store: { path: path.join(dir, 'faultline.db') },

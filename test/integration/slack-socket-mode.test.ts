@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Config } from '../../src/app/config.js';
 import { createLogger } from '../../src/app/logger.js';
 import { startSlackBot, type SlackBot } from '../../src/app/slack-start.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandboxProcess, type SandboxProcess as Sandbox } from './sandbox-process.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
 import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
 import { SlackSocketStandIn } from '../fakes/slack-socket.js';
@@ -23,7 +23,7 @@ describe('Slack over Socket Mode (a local WebSocket stand-in)', () => {
     api = await SlackApiStandIn.start();
     socket = await SlackSocketStandIn.start();
     api.setSocketUrl(socket.url);
-    sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 20 });
+    sandbox = await startSandboxProcess({ rps: 20, statsWindowSeconds: 10 });
     const config = Config.parse({
       approvers: ['U0BOB'],
       store: { path: path.join(dir, 'faultline.db') },
