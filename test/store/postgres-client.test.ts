@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+
+describe('SyncPgClient against a real PostgreSQL', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => pg?.stop());
+
+  it('answers synchronously, with parameters and numbers as numbers', () => {
+    const c = new SyncPgClient(pg.url);
+    try {
+      expect(c.query<{ n: number; t: string }>('SELECT $1::bigint + 1 AS n, $2::text AS t', [41, 'x']).rows).toEqual([{ n: 42, t: 'x' }]);
+      c.query('CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)');
+      expect(c.query('INSERT INTO t VALUES ($1, $2), ($3, $4)', [1, 'a', 2, 'b']).rowCount).toBe(2);
+      expect(c.query<{ id: number }>('SELECT id FROM t ORDER BY id').rows.map((r) => r.id)).toEqual([1, 2]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a transaction is one connection in order: rolled back, nothing stays', () => {
+    const c = new SyncPgClient(pg.url);
+    try {
+      c.query('BEGIN');
+      c.query('INSERT INTO t VALUES (3, $1)', ['c']);
+      c.query('ROLLBACK');
+      expect(c.query('SELECT 1 FROM t WHERE id = 3').rowCount).toBe(0);
+    } finally {
+      c.close();
+    }
+  });
+
+  it("PostgreSQL's errors come back as store_error with their SQLSTATE, and the client goes on", () => {
+    const c = new SyncPgClient(pg.url);
+    try {
+      expect(() => c.query('INSERT INTO t VALUES (1, $1)', ['dup'])).toThrow(expect.objectContaining({ code: 'store_error', details: expect.objectContaining({ sqlstate: '23505' }) }));
+      expect(() => c.query('SELECT * FROM no_such_table')).toThrow(expect.objectContaining({ details: expect.objectContaining({ sqlstate: '42P01' }) }));
+      expect(c.query('SELECT 1 AS one').rows).toEqual([{ one: 1 }]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a query past its timeout fails instead of hanging, and the client stays closed', () => {
+    const c = new SyncPgClient(pg.url, { queryTimeoutMs: 300 });
+    expect(() => c.query('SELECT pg_sleep(3)')).toThrow(/did not answer within 300 ms/);
+    expect(() => c.query('SELECT 1')).toThrow(/connection closed/);
+    c.close();
+  });
+
+  it('a server nobody listens on fails the first query within the connect timeout', () => {
+    const c = new SyncPgClient('postgres://faultline@127.0.0.1:1/postgres', { connectTimeoutMs: 1000, queryTimeoutMs: 5000 });
+    expect(() => c.query('SELECT 1')).toThrow(expect.objectContaining({ code: 'store_error' }));
+    c.close();
+  });
+});
