@@ -1,0 +1,55 @@
+import { SyncPgClient, type SyncPgOptions } from '../postgres/sync-client.js';
+import { numberedPlaceholders, redactedUrl, type SqlDb } from './sql-db.js';
+
+/**
+ * SqlDb over one PostgreSQL connection (SyncPgClient). A transaction is BEGIN … COMMIT; a nested one
+ * is a SAVEPOINT. Statements arrive with `?` placeholders and go out with `$n`.
+ */
+export function postgresDb(url: string, opts: SyncPgOptions = {}): SqlDb {
+  const client = new SyncPgClient(url, opts);
+  const converted = new Map<string, string>();
+  const text = (sql: string): string => {
+    let out = converted.get(sql);
+    if (out === undefined) {
+      out = numberedPlaceholders(sql);
+      converted.set(sql, out);
+    }
+    return out;
+  };
+  let depth = 0;
+  let open = true;
+  return {
+    dialect: 'postgres',
+    where: redactedUrl(url),
+    get open() {
+      return open;
+    },
+    all: <R>(sql: string, params: readonly unknown[] = []) => client.query<R & Record<string, unknown>>(text(sql), params).rows as R[],
+    get: <R>(sql: string, params: readonly unknown[] = []) => client.query<R & Record<string, unknown>>(text(sql), params).rows[0] as R | undefined,
+    run: (sql, params = []) => ({ changes: client.query(text(sql), params).rowCount }),
+    exec: (script) => void client.query(script),
+    transaction<T>(fn: () => T): T {
+      const savepoint = depth > 0 ? `sp_${depth}` : null;
+      client.query(savepoint ? `SAVEPOINT ${savepoint}` : 'BEGIN');
+      depth += 1;
+      try {
+        const result = fn();
+        client.query(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : 'COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          client.query(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}` : 'ROLLBACK');
+        } catch {
+          // The connection is gone: PostgreSQL rolls back what it never saw committed.
+        }
+        throw err;
+      } finally {
+        depth -= 1;
+      }
+    },
+    close: () => {
+      open = false;
+      client.close();
+    },
+  };
+}
