@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { placeholders, type SqlDb } from './sql/sql-db.js';
 import { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import { guard, sqlLimit } from './store-error.js';
@@ -46,26 +46,18 @@ function rowToRecord(row: ExperimentRow): ExperimentSnapshot {
 /** The tables that hold latest snapshots (same columns each): experiments, game days, schedules. */
 export type SnapshotTable = 'experiments' | 'gamedays' | 'schedules';
 
-export function createExperimentSnapshots(db: Database.Database, path: string, table: SnapshotTable = 'experiments'): ExperimentSnapshots {
-  const upsert = db.prepare<[ExperimentRow]>(
-    `INSERT INTO ${table} (${COLUMNS}) VALUES (@id, @name, @state, @updated_at, @data)
+export function createExperimentSnapshots(db: SqlDb, table: SnapshotTable = 'experiments'): ExperimentSnapshots {
+  const path = db.where;
+  const UPSERT = `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, state = excluded.state,
-       updated_at = excluded.updated_at, data = excluded.data`,
-  );
-  const getStmt = db.prepare<[string], ExperimentRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`);
-  const listAll = db.prepare<{ limit: number }, ExperimentRow>(
-    `SELECT ${COLUMNS} FROM ${table} ORDER BY updated_at DESC, id DESC LIMIT @limit`,
-  );
-  const listStates = db.prepare<{ states: string; limit: number }, ExperimentRow>(
-    `SELECT ${COLUMNS} FROM ${table} WHERE state IN (SELECT value FROM json_each(@states))
-     ORDER BY updated_at DESC, id DESC LIMIT @limit`,
-  );
-
-  const counts = db.prepare<[], { state: string; n: number }>(`SELECT state, COUNT(*) AS n FROM ${table} GROUP BY state`);
+       updated_at = excluded.updated_at, data = excluded.data`;
+  const ORDER = 'ORDER BY updated_at DESC, id DESC';
 
   return {
     countByState() {
-      return guard(db, path, `${table}.countByState`, () => Object.fromEntries(counts.all().map((r) => [r.state, r.n])));
+      return guard(db, path, `${table}.countByState`, () =>
+        Object.fromEntries(db.all<{ state: string; n: number }>(`SELECT state, COUNT(*) AS n FROM ${table} GROUP BY state`).map((r) => [r.state, r.n])),
+      );
     },
     save(rec) {
       guard(db, path, `${table}.save`, () => {
@@ -79,21 +71,27 @@ export function createExperimentSnapshots(db: Database.Database, path: string, t
         }
         const r = parsed.data;
         const data = JSON.stringify(r.data) ?? 'null';
-        upsert.run({ id: r.id, name: r.name, state: r.state, updated_at: r.updatedAt, data });
+        db.run(UPSERT, [r.id, r.name, r.state, r.updatedAt, data]);
       });
     },
     get(id) {
       return guard(db, path, `${table}.get`, () => {
-        const row = getStmt.get(id);
+        const row = db.get<ExperimentRow>(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`, [id]);
         return row ? rowToRecord(row) : undefined;
       });
     },
     list(filter = {}) {
       return guard(db, path, `${table}.list`, () => {
         const limit = sqlLimit(filter.limit, path, `${table}.list`);
-        if (filter.states === undefined) return listAll.all({ limit }).map(rowToRecord);
+        // No LIMIT clause for "no limit": SQLite and PostgreSQL spell "all rows" differently.
+        const limited = limit >= 0 ? ' LIMIT ?' : '';
+        const tail = limit >= 0 ? [limit] : [];
+        if (filter.states === undefined) return db.all<ExperimentRow>(`SELECT ${COLUMNS} FROM ${table} ${ORDER}${limited}`, tail).map(rowToRecord);
         if (filter.states.length === 0) return [];
-        return listStates.all({ states: JSON.stringify(filter.states), limit }).map(rowToRecord);
+        const states = [...new Set(filter.states)];
+        return db
+          .all<ExperimentRow>(`SELECT ${COLUMNS} FROM ${table} WHERE state IN (${placeholders(states.length)}) ${ORDER}${limited}`, [...states, ...tail])
+          .map(rowToRecord);
       });
     },
   };

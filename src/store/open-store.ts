@@ -12,6 +12,7 @@ import { createScheduleRuns, type ScheduleRuns } from './schedule-runs.js';
 import { createSeenRequests, type SeenRequests } from './seen-requests.js';
 import { createSettings, type Settings } from './settings.js';
 import { assertOpen } from './store-error.js';
+import { sqliteDb } from './sql/sqlite-db.js';
 
 export const StoreOptions = z.object({
   /** SQLite file, e.g. data/faultline.db (parent folders are created), or ':memory:'. */
@@ -95,13 +96,14 @@ function setWalMode(db: Database.Database, timeoutMs = 5000): void {
 }
 
 function buildStore(db: Database.Database, path: string): Store {
+  const sql = sqliteDb(db, path);
   const log = createEventLog(db, path);
-  const experiments = createExperimentSnapshots(db, path);
-  const gamedays = createExperimentSnapshots(db, path, 'gamedays');
-  const schedules = createExperimentSnapshots(db, path, 'schedules');
+  const experiments = createExperimentSnapshots(sql);
+  const gamedays = createExperimentSnapshots(sql, 'gamedays');
+  const schedules = createExperimentSnapshots(sql, 'schedules');
   const scheduleRuns = createScheduleRuns(db, path);
-  const seenRequests = createSeenRequests(db, path);
-  const settings = createSettings(db, path);
+  const seenRequests = createSeenRequests(sql);
+  const settings = createSettings(sql);
   const incidents = createIncidentRecords(db, path);
 
   return {

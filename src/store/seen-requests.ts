@@ -1,11 +1,11 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb } from './sql/sql-db.js';
 import { FaultlineError } from '../core/errors.js';
 import { guard } from './store-error.js';
 
 /**
  * Requests already handled (a signed Slack request, one click), each kept until its replay window
- * ends. SQLite holds them, so a bot that restarted still knows what it acted on; every process on
- * the same file shares them.
+ * ends. The store holds them, so a bot that restarted still knows what it acted on; every process on
+ * the same database shares them.
  */
 export interface SeenRequests {
   /**
@@ -20,15 +20,13 @@ export interface SeenRequests {
   count(now: number): number;
 }
 
-export function createSeenRequests(db: Database.Database, path: string): SeenRequests {
+export function createSeenRequests(db: SqlDb): SeenRequests {
+  const path = db.where;
   // A key whose row expired is taken again; a live one is left alone (0 changes).
-  const upsert = db.prepare<[string, number, number]>(
-    `INSERT INTO seen_requests (key, seen_at, expires_at) VALUES (?, ?, ?)
+  const UPSERT = `INSERT INTO seen_requests (key, seen_at, expires_at) VALUES (?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at, expires_at = excluded.expires_at
-     WHERE seen_requests.expires_at <= excluded.seen_at`,
-  );
-  const purgeStmt = db.prepare<[number]>('DELETE FROM seen_requests WHERE expires_at <= ?');
-  const countStmt = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM seen_requests WHERE expires_at > ?');
+     WHERE seen_requests.expires_at <= excluded.seen_at`;
+  const PURGE = 'DELETE FROM seen_requests WHERE expires_at <= ?';
   return {
     firstTime(key, now, expiresAt) {
       return guard(db, path, 'seen_requests.firstTime', () => {
@@ -36,15 +34,15 @@ export function createSeenRequests(db: Database.Database, path: string): SeenReq
         if (!Number.isInteger(now) || !Number.isInteger(expiresAt)) {
           throw new FaultlineError('store_error', `store seen_requests.firstTime failed (${path}): now and expiresAt must be integers (ms)`, { path });
         }
-        purgeStmt.run(now);
-        return upsert.run(key, now, expiresAt).changes === 1;
+        db.run(PURGE, [now]);
+        return db.run(UPSERT, [key, now, expiresAt]).changes === 1;
       });
     },
     purge(now) {
-      return guard(db, path, 'seen_requests.purge', () => purgeStmt.run(now).changes);
+      return guard(db, path, 'seen_requests.purge', () => db.run(PURGE, [now]).changes);
     },
     count(now) {
-      return guard(db, path, 'seen_requests.count', () => countStmt.get(now)?.n ?? 0);
+      return guard(db, path, 'seen_requests.count', () => db.get<{ n: number }>('SELECT count(*) AS n FROM seen_requests WHERE expires_at > ?', [now])?.n ?? 0);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb } from './sql/sql-db.js';
 import { guard } from './store-error.js';
 
 /** Small key/value settings (e.g. the halt switch). Setting `undefined` deletes the key. */
@@ -7,21 +7,16 @@ export interface Settings {
   set(key: string, value: string | undefined): void;
 }
 
-export function createSettings(db: Database.Database, path: string): Settings {
-  const getStmt = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?');
-  const setStmt = db.prepare<[string, string]>(
-    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-  );
-  const deleteStmt = db.prepare<[string]>('DELETE FROM settings WHERE key = ?');
-
+export function createSettings(db: SqlDb): Settings {
+  const path = db.where;
   return {
     get(key) {
-      return guard(db, path, 'settings.get', () => getStmt.get(key)?.value);
+      return guard(db, path, 'settings.get', () => db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key])?.value);
     },
     set(key, value) {
       guard(db, path, 'settings.set', () => {
-        if (value === undefined) deleteStmt.run(key);
-        else setStmt.run(key, value);
+        if (value === undefined) db.run('DELETE FROM settings WHERE key = ?', [key]);
+        else db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
       });
     },
   };

@@ -1,16 +1,15 @@
-import type Database from 'better-sqlite3';
 import { FaultlineError, wrapError } from '../core/errors.js';
 
 /** Throws `store_error` if the connection has been closed. */
-export function assertOpen(db: Database.Database, path: string, op: string): void {
+export function assertOpen(db: { readonly open: boolean }, path: string, op: string): void {
   if (!db.open) throw new FaultlineError('store_error', `store ${op} failed (${path}): store is closed`, { path, op });
 }
 
 /**
- * Runs one store operation, wrapping anything foreign (better-sqlite3 errors, JSON errors) as
+ * Runs one store operation, wrapping anything foreign (SQLite's or PostgreSQL's errors, JSON errors) as
  * `store_error` with the database path in the message. FaultlineErrors pass through unchanged.
  */
-export function guard<T>(db: Database.Database, path: string, op: string, fn: () => T): T {
+export function guard<T>(db: { readonly open: boolean }, path: string, op: string, fn: () => T): T {
   assertOpen(db, path, op);
   try {
     return fn();
