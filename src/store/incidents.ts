@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import { placeholders, type SqlDb } from './sql/sql-db.js';
 import { z } from 'zod';
 import { guard } from './store-error.js';
 
@@ -54,48 +54,38 @@ const fromRow = (r: Row): IncidentRow => ({
   data: JSON.parse(r.data) as Record<string, unknown>,
 });
 
-export function createIncidentRecords(db: Database.Database, path: string): IncidentRecords {
-  const upsert = db.prepare<[Row]>(
-    `INSERT INTO incidents (id, service_id, status, urgency, as_of, learned_at, source, data)
-     VALUES (@id, @service_id, @status, @urgency, @as_of, @learned_at, @source, @data)
+export function createIncidentRecords(db: SqlDb): IncidentRecords {
+  const path = db.where;
+  const UPSERT = `INSERT INTO incidents (id, service_id, status, urgency, as_of, learned_at, source, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET service_id = excluded.service_id, status = excluded.status, urgency = excluded.urgency,
        as_of = excluded.as_of, learned_at = excluded.learned_at, source = excluded.source, data = excluded.data
-     WHERE excluded.as_of >= incidents.as_of`,
-  );
-  const getStmt = db.prepare<[string], Row>('SELECT * FROM incidents WHERE id = ?');
-  const openStmt = db.prepare<[string], Row>(
-    "SELECT * FROM incidents WHERE status IN ('triggered', 'acknowledged') AND service_id IN (SELECT value FROM json_each(?)) ORDER BY as_of, id",
-  );
-  const pruneStmt = db.prepare<[number]>("DELETE FROM incidents WHERE status = 'resolved' AND learned_at < ?");
+     WHERE excluded.as_of >= incidents.as_of`;
+  const COLUMNS = 'id, service_id, status, urgency, as_of, learned_at, source, data';
   return {
     put(row) {
       return guard(db, path, 'incidents.put', () => {
         const r = IncidentRow.parse(row);
-        const values: Row = {
-          id: r.id,
-          service_id: r.serviceId,
-          status: r.status,
-          urgency: r.urgency,
-          as_of: r.asOf,
-          learned_at: r.learnedAt,
-          source: r.source,
-          data: JSON.stringify(r.data),
-        };
-        return upsert.run(values).changes === 1;
+        return db.run(UPSERT, [r.id, r.serviceId, r.status, r.urgency, r.asOf, r.learnedAt, r.source, JSON.stringify(r.data)]).changes === 1;
       });
     },
     get(id) {
       return guard(db, path, 'incidents.get', () => {
-        const row = getStmt.get(id);
+        const row = db.get<Row>(`SELECT ${COLUMNS} FROM incidents WHERE id = ?`, [id]);
         return row ? fromRow(row) : undefined;
       });
     },
     open(serviceIds) {
       if (serviceIds.length === 0) return [];
-      return guard(db, path, 'incidents.open', () => openStmt.all(JSON.stringify([...new Set(serviceIds)])).map(fromRow));
+      const ids = [...new Set(serviceIds)];
+      return guard(db, path, 'incidents.open', () =>
+        db
+          .all<Row>(`SELECT ${COLUMNS} FROM incidents WHERE status IN ('triggered', 'acknowledged') AND service_id IN (${placeholders(ids.length)}) ORDER BY as_of, id`, ids)
+          .map(fromRow),
+      );
     },
     pruneResolved(before) {
-      return guard(db, path, 'incidents.pruneResolved', () => pruneStmt.run(before).changes);
+      return guard(db, path, 'incidents.pruneResolved', () => db.run("DELETE FROM incidents WHERE status = 'resolved' AND learned_at < ?", [before]).changes);
     },
   };
 }

@@ -101,10 +101,10 @@ function buildStore(db: Database.Database, path: string): Store {
   const experiments = createExperimentSnapshots(sql);
   const gamedays = createExperimentSnapshots(sql, 'gamedays');
   const schedules = createExperimentSnapshots(sql, 'schedules');
-  const scheduleRuns = createScheduleRuns(db, path);
+  const scheduleRuns = createScheduleRuns(sql);
   const seenRequests = createSeenRequests(sql);
   const settings = createSettings(sql);
-  const incidents = createIncidentRecords(db, path);
+  const incidents = createIncidentRecords(sql);
 
   return {
     path,

@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { SqlDb } from './sql/sql-db.js';
 import { z } from 'zod';
 import { guard, sqlLimit } from './store-error.js';
 
@@ -35,39 +35,39 @@ interface Row {
   data: string;
 }
 
-export function createScheduleRuns(db: Database.Database, path: string): ScheduleRuns {
-  const insert = db.prepare<[Row]>(
-    'INSERT OR IGNORE INTO schedule_runs (schedule_id, slot, at, outcome, data) VALUES (@schedule_id, @slot, @at, @outcome, @data)',
-  );
-  const update = db.prepare<[Row]>('UPDATE schedule_runs SET at = @at, outcome = @outcome, data = @data WHERE schedule_id = @schedule_id AND slot = @slot');
-  const listStmt = db.prepare<[string, number], Row>('SELECT * FROM schedule_runs WHERE schedule_id = ? ORDER BY slot DESC LIMIT ?');
-  const lastStmt = db.prepare<[string], { slot: number | null }>('SELECT max(slot) AS slot FROM schedule_runs WHERE schedule_id = ?');
+export function createScheduleRuns(db: SqlDb): ScheduleRuns {
+  const path = db.where;
+  // ON CONFLICT DO NOTHING (not SQLite's INSERT OR IGNORE): both databases claim a slot once this way.
+  const INSERT = 'INSERT INTO schedule_runs (schedule_id, slot, at, outcome, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (schedule_id, slot) DO NOTHING';
+  const UPDATE = 'UPDATE schedule_runs SET at = ?, outcome = ?, data = ? WHERE schedule_id = ? AND slot = ?';
   return {
     claim(run) {
       return guard(db, path, 'schedule_runs.claim', () => {
         const r = ScheduleRun.parse(run);
-        return insert.run({ schedule_id: r.scheduleId, slot: r.slot, at: r.at, outcome: r.outcome, data: JSON.stringify(r.data) }).changes === 1;
+        return db.run(INSERT, [r.scheduleId, r.slot, r.at, r.outcome, JSON.stringify(r.data)]).changes === 1;
       });
     },
     settle(run) {
       return guard(db, path, 'schedule_runs.settle', () => {
         const r = ScheduleRun.parse(run);
-        return update.run({ schedule_id: r.scheduleId, slot: r.slot, at: r.at, outcome: r.outcome, data: JSON.stringify(r.data) }).changes === 1;
+        return db.run(UPDATE, [r.at, r.outcome, JSON.stringify(r.data), r.scheduleId, r.slot]).changes === 1;
       });
     },
     list(scheduleId, limit) {
-      return guard(db, path, 'schedule_runs.list', () =>
-        listStmt.all(scheduleId, sqlLimit(limit, path, 'schedule_runs.list')).map((row) => ({
+      return guard(db, path, 'schedule_runs.list', () => {
+        const n = sqlLimit(limit, path, 'schedule_runs.list');
+        const sql = `SELECT schedule_id, slot, at, outcome, data FROM schedule_runs WHERE schedule_id = ? ORDER BY slot DESC${n >= 0 ? ' LIMIT ?' : ''}`;
+        return db.all<Row>(sql, n >= 0 ? [scheduleId, n] : [scheduleId]).map((row) => ({
           scheduleId: row.schedule_id,
           slot: row.slot,
           at: row.at,
           outcome: row.outcome,
           data: JSON.parse(row.data) as Record<string, unknown>,
-        })),
-      );
+        }));
+      });
     },
     lastSlot(scheduleId) {
-      return guard(db, path, 'schedule_runs.lastSlot', () => lastStmt.get(scheduleId)?.slot ?? undefined);
+      return guard(db, path, 'schedule_runs.lastSlot', () => db.get<{ slot: number | null }>('SELECT max(slot) AS slot FROM schedule_runs WHERE schedule_id = ?', [scheduleId])?.slot ?? undefined);
     },
   };
 }
