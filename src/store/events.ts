@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { placeholders, type SqlDb } from './sql/sql-db.js';
 import { z } from 'zod';
 import { FaultlineError } from '../core/errors.js';
 import { canonicalJson } from '../core/canonical-json.js';
@@ -99,47 +99,68 @@ export interface EventLog {
   events(filter?: EventFilter): StoredEvent[];
 }
 
-export function createEventLog(db: Database.Database, path: string): EventLog {
-  // seq is chosen here, not by SQLite, because the hash covers it. AUTOINCREMENT's
-  // sqlite_sequence remembers the highest seq ever used, so a deleted tail is never reused.
-  const nextSeq = db.prepare<[], { n: number }>(
-    `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+/**
+ * Where the chain's head is kept, per database. The hash covers `seq`, so Faultline chooses it, and a
+ * seq once handed out is never handed out again, even when its row is deleted: SQLite's
+ * AUTOINCREMENT counter (`sqlite_sequence`) remembers it; on PostgreSQL the one-row `events_head`
+ * table does, and locking that row (FOR UPDATE) is what keeps two replicas from forking the chain.
+ */
+interface ChainHead {
+  /** The next seq and the hash it links to, read under the append's lock. */
+  next(db: SqlDb): { seq: number; prevHash: string };
+  /** Records the appended row as the head (PostgreSQL; SQLite's counter moves by itself). */
+  moved(db: SqlDb, seq: number, hash: string): void;
+  /** The highest seq ever handed out, for the audit's deleted-tail check. */
+  highest(db: SqlDb): number;
+}
+
+const SQLITE_HEAD: ChainHead = {
+  next(db) {
+    const seq =
+      db.get<{ n: number }>(
+        `SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
                 coalesce((SELECT max(seq) FROM events), 0)) + 1 AS n`,
-  );
-  const lastHash = db.prepare<[], { hash: string }>('SELECT hash FROM events ORDER BY seq DESC LIMIT 1');
-  const insert = db.prepare<[EventRow]>(
-    `INSERT INTO events (${EVENT_COLUMNS})
-     VALUES (@seq, @at, @actor, @kind, @experiment_id, @data, @prev_hash, @hash)`,
-  );
-  const journalStmt = db.prepare<[string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE experiment_id = ? ORDER BY seq`);
-  const queries = new Map<string, Database.Statement<Record<string, unknown>, EventRow>>();
+      )?.n ?? 1;
+    const prevHash = db.get<{ hash: string }>('SELECT hash FROM events ORDER BY seq DESC LIMIT 1')?.hash ?? GENESIS_HASH;
+    return { seq, prevHash };
+  },
+  moved() {},
+  highest: (db) => db.get<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?.seq ?? 0,
+};
 
-  // IMMEDIATE: the write lock is taken before prev_hash is read, so two processes cannot fork the chain.
-  const appendTx = db.transaction((e: z.output<typeof NewEvent>): StoredEvent => {
-    const seq = nextSeq.get()?.n ?? 1;
-    const prevHash = lastHash.get()?.hash ?? GENESIS_HASH;
-    const dataText = canonicalJson(e.data);
-    const data = JSON.parse(dataText) as Record<string, unknown>; // exactly what is stored and hashed
-    const hash = eventHash({ seq, at: e.at, actor: e.actor, kind: e.kind, experimentId: e.experimentId, data, prevHash });
-    insert.run({ seq, at: e.at, actor: e.actor, kind: e.kind, experiment_id: e.experimentId, data: dataText, prev_hash: prevHash, hash });
-    return { seq, at: e.at, actor: e.actor, kind: e.kind, experimentId: e.experimentId, data, prevHash, hash };
-  });
+const POSTGRES_HEAD: ChainHead = {
+  next(db) {
+    const head = db.get<{ seq: number; hash: string }>('SELECT seq, hash FROM events_head WHERE id = 1 FOR UPDATE');
+    if (!head) throw new FaultlineError('store_error', `store append failed (${db.where}): the events_head row is missing`, { path: db.where });
+    return { seq: head.seq + 1, prevHash: head.hash };
+  },
+  moved(db, seq, hash) {
+    db.run('UPDATE events_head SET seq = ?, hash = ? WHERE id = 1', [seq, hash]);
+  },
+  highest: (db) => db.get<{ seq: number }>('SELECT seq FROM events_head WHERE id = 1')?.seq ?? 0,
+};
 
-  function query(filter: EventFilter) {
-    const where: string[] = [];
-    if (filter.afterSeq !== undefined) where.push('seq > @afterSeq');
-    if (filter.experimentId !== undefined) where.push('experiment_id = @experimentId');
-    if (filter.kinds !== undefined) where.push('kind IN (SELECT value FROM json_each(@kinds))');
-    const key = where.join(' AND ');
-    let stmt = queries.get(key);
-    if (!stmt) {
-      stmt = db.prepare<Record<string, unknown>, EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${key}` : ''} ORDER BY seq LIMIT @limit`,
-      );
-      queries.set(key, stmt);
-    }
-    return stmt;
-  }
+export function chainHead(db: SqlDb): ChainHead {
+  return db.dialect === 'postgres' ? POSTGRES_HEAD : SQLITE_HEAD;
+}
+
+export function createEventLog(db: SqlDb): EventLog {
+  const path = db.where;
+  const head = chainHead(db);
+  const INSERT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
+  // The append is one transaction: on SQLite IMMEDIATE (the write lock is taken before prev_hash is
+  // read), on PostgreSQL the head row's lock; either way two writers cannot fork the chain.
+  const append = (e: z.output<typeof NewEvent>): StoredEvent =>
+    db.transaction(() => {
+      const { seq, prevHash } = head.next(db);
+      const dataText = canonicalJson(e.data);
+      const data = JSON.parse(dataText) as Record<string, unknown>; // exactly what is stored and hashed
+      const hash = eventHash({ seq, at: e.at, actor: e.actor, kind: e.kind, experimentId: e.experimentId, data, prevHash });
+      db.run(INSERT, [seq, e.at, e.actor, e.kind, e.experimentId, dataText, prevHash, hash]);
+      head.moved(db, seq, hash);
+      return { seq, at: e.at, actor: e.actor, kind: e.kind, experimentId: e.experimentId, data, prevHash, hash };
+    });
 
   return {
     append(entry) {
@@ -149,20 +170,34 @@ export function createEventLog(db: Database.Database, path: string): EventLog {
           const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
           throw new FaultlineError('store_error', `store append failed (${path}): invalid event: ${issues.join('; ')}`, { path, issues });
         }
-        return appendTx.immediate(parsed.data);
+        return append(parsed.data);
       });
     },
     journal(experimentId) {
-      return guard(db, path, 'journal', () => journalStmt.all(experimentId).map(rowToEvent));
+      return guard(db, path, 'journal', () => db.all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE experiment_id = ? ORDER BY seq`, [experimentId]).map(rowToEvent));
     },
     events(filter = {}) {
       return guard(db, path, 'events', () => {
         if (filter.kinds?.length === 0) return [];
-        const params: Record<string, unknown> = { limit: sqlLimit(filter.limit, path, 'events') };
-        if (filter.afterSeq !== undefined) params.afterSeq = filter.afterSeq;
-        if (filter.experimentId !== undefined) params.experimentId = filter.experimentId;
-        if (filter.kinds !== undefined) params.kinds = JSON.stringify(filter.kinds);
-        return query(filter).all(params).map(rowToEvent);
+        const limit = sqlLimit(filter.limit, path, 'events');
+        const where: string[] = [];
+        const params: unknown[] = [];
+        if (filter.afterSeq !== undefined) {
+          where.push('seq > ?');
+          params.push(filter.afterSeq);
+        }
+        if (filter.experimentId !== undefined) {
+          where.push('experiment_id = ?');
+          params.push(filter.experimentId);
+        }
+        if (filter.kinds !== undefined) {
+          const kinds = [...new Set(filter.kinds)];
+          where.push(`kind IN (${placeholders(kinds.length)})`);
+          params.push(...kinds);
+        }
+        if (limit >= 0) params.push(limit);
+        const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq${limit >= 0 ? ' LIMIT ?' : ''}`;
+        return db.all<EventRow>(sql, params).map(rowToEvent);
       });
     },
   };

@@ -13,11 +13,22 @@ import { createSeenRequests, type SeenRequests } from './seen-requests.js';
 import { createSettings, type Settings } from './settings.js';
 import { assertOpen } from './store-error.js';
 import { sqliteDb } from './sql/sqlite-db.js';
+import { postgresDb } from './sql/postgres-db.js';
+import type { SqlDb } from './sql/sql-db.js';
+import { runPostgresMigrations } from './postgres/migrations.js';
 
-export const StoreOptions = z.object({
-  /** SQLite file, e.g. data/faultline.db (parent folders are created), or ':memory:'. */
-  path: z.string().min(1),
-});
+export const StoreOptions = z.union([
+  z.object({
+    /** SQLite file, e.g. data/faultline.db (parent folders are created), or ':memory:'. */
+    path: z.string().min(1),
+  }),
+  z.object({
+    /** A PostgreSQL database, postgres://user:password@host:5432/db. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    /** How long one statement may take before it fails (default 30 s). */
+    queryTimeoutMs: z.number().int().positive().optional(),
+  }),
+]);
 export type StoreOptions = z.infer<typeof StoreOptions>;
 
 export interface Store {
@@ -46,12 +57,16 @@ export interface Store {
   verifyAudit(): AuditVerdict;
 }
 
-/** Opens (creating if needed) the store: WAL, busy_timeout=5000, foreign keys on, migrations applied. */
+/**
+ * Opens the store. A `path` is SQLite (created if needed: WAL, busy_timeout=5000, foreign keys on);
+ * a `url` is PostgreSQL. Either way the migrations are applied first.
+ */
 export function openStore(opts: StoreOptions): Store {
   const parsed = StoreOptions.safeParse(opts);
   if (!parsed.success) {
     throw new FaultlineError('store_error', `invalid store options: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
+  if ('url' in parsed.data) return openPostgresStore(parsed.data.url, parsed.data.queryTimeoutMs);
   const { path } = parsed.data;
   const inMemory = path === ':memory:';
 
@@ -65,7 +80,18 @@ export function openStore(opts: StoreOptions): Store {
     db?.close();
     throw wrapError('store_error', `cannot open store ${path}`, err, { path });
   }
-  return buildStore(db, path);
+  return buildStore(sqliteDb(db, path));
+}
+
+function openPostgresStore(url: string, queryTimeoutMs: number | undefined): Store {
+  const db = postgresDb(url, { ...(queryTimeoutMs ? { queryTimeoutMs } : {}) });
+  try {
+    runPostgresMigrations(db);
+  } catch (err) {
+    db.close();
+    throw wrapError('store_error', `cannot open store ${db.where}`, err, { path: db.where });
+  }
+  return buildStore(db);
 }
 
 /** The connection settings every store connection runs with (busy_timeout first, so WAL set-up can wait). */
@@ -95,9 +121,9 @@ function setWalMode(db: Database.Database, timeoutMs = 5000): void {
   }
 }
 
-function buildStore(db: Database.Database, path: string): Store {
-  const sql = sqliteDb(db, path);
-  const log = createEventLog(db, path);
+function buildStore(sql: SqlDb): Store {
+  const path = sql.where;
+  const log = createEventLog(sql);
   const experiments = createExperimentSnapshots(sql);
   const gamedays = createExperimentSnapshots(sql, 'gamedays');
   const schedules = createExperimentSnapshots(sql, 'schedules');
@@ -109,7 +135,7 @@ function buildStore(db: Database.Database, path: string): Store {
   return {
     path,
     close() {
-      if (db.open) db.close();
+      if (sql.open) sql.close();
     },
     append: (entry) => log.append(entry),
     journal: (experimentId) => log.journal(experimentId),
@@ -122,8 +148,8 @@ function buildStore(db: Database.Database, path: string): Store {
     settings,
     incidents,
     transaction<T>(fn: () => T): T {
-      assertOpen(db, path, 'transaction');
-      const tx = db.transaction(() => {
+      assertOpen(sql, path, 'transaction');
+      const run = () => {
         const result = fn();
         if (typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function') {
           (result as unknown as PromiseLike<unknown>).then(undefined, () => undefined); // its rejection is moot now
@@ -132,15 +158,15 @@ function buildStore(db: Database.Database, path: string): Store {
           });
         }
         return result;
-      });
+      };
       try {
-        return tx.immediate();
+        return sql.transaction(run);
       } catch (err) {
-        // The caller's own errors pass through untouched; only SQLite's are ours to wrap.
+        // The caller's own errors pass through untouched; only the database's are ours to wrap.
         if (err instanceof Database.SqliteError) throw wrapError('store_error', `store transaction failed (${path})`, err, { path });
         throw err;
       }
     },
-    verifyAudit: () => verifyAudit(db, path),
+    verifyAudit: () => verifyAudit(sql),
   };
 }

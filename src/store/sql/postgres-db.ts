@@ -47,6 +47,25 @@ export function postgresDb(url: string, opts: SyncPgOptions = {}): SqlDb {
         depth -= 1;
       }
     },
+    snapshot<T>(fn: () => T): T {
+      if (depth > 0) return fn();
+      client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      depth += 1;
+      try {
+        const result = fn();
+        client.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          client.query('ROLLBACK');
+        } catch {
+          // the connection is gone; nothing was written
+        }
+        throw err;
+      } finally {
+        depth -= 1;
+      }
+    },
     close: () => {
       open = false;
       client.close();

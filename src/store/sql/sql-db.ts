@@ -19,6 +19,8 @@ export interface SqlDb {
    * savepoints: an inner failure the caller catches undoes only the inner writes.
    */
   transaction<T>(fn: () => T): T;
+  /** Runs `fn` over one consistent read snapshot: writes by others, committed meanwhile, stay unseen. */
+  snapshot<T>(fn: () => T): T;
   close(): void;
   readonly open: boolean;
 }

@@ -24,6 +24,8 @@ export function sqliteDb(db: Database.Database, path: string): SqlDb {
     exec: (script) => void db.exec(script),
     // better-sqlite3 makes a nested transaction function a savepoint by itself.
     transaction: <T>(fn: () => T): T => (db.inTransaction ? db.transaction(fn)() : db.transaction(fn).immediate()),
+    // DEFERRED: a read transaction holds one snapshot (WAL) without taking the write lock.
+    snapshot: <T>(fn: () => T): T => (db.inTransaction ? fn() : db.transaction(fn).deferred()),
     close: () => {
       if (db.open) db.close();
     },
