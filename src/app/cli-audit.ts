@@ -1,11 +1,12 @@
-import path from 'node:path';
 import { openStore } from '../store/index.js';
-import { readConfig } from './config.js';
+import { readConfig, storeOptions } from './config.js';
 
 export async function auditVerifyAction(opts: { config?: string }): Promise<void> {
   const { config } = readConfig(opts.config ? { file: opts.config } : {});
-  const file = path.resolve(config.store.path);
-  const store = openStore({ path: file });
+  const where = storeOptions(config, process.cwd());
+  const store = openStore(where);
+  // Said as the store names itself: the file, or the database URL without its password.
+  const file = store.path;
   try {
     const verdict = store.verifyAudit();
     if (verdict.ok) {

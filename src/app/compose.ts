@@ -10,6 +10,7 @@ import { engineSettings } from './engine-settings.js';
 import { loadPlaybooks, type FileReport, type LoadedGameDay, type LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
+import { storeOptions } from './config.js';
 import { incidentSettings, wirePagerDuty } from './pagerduty-wiring.js';
 import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
@@ -65,7 +66,7 @@ export async function createApp(opts: {
   const { config, log } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
-  const store = openStore({ path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) });
+  const store = openStore(storeOptions(config, cwd));
   const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;

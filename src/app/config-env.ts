@@ -32,6 +32,8 @@ export function envOverrides(env: NodeJS.ProcessEnv, raw: unknown): EnvOverride[
   const out: EnvOverride[] = [];
   const add = (variable: string, path: string[], value: unknown, more: Partial<EnvOverride> = {}) => out.push({ variable, path, value, ...more });
   if (env.FAULTLINE_DB) add('FAULTLINE_DB', ['store', 'path'], env.FAULTLINE_DB);
+  // The database URL usually carries a password: never echoed in a message.
+  if (env.DATABASE_URL) add('DATABASE_URL', ['store', 'url'], env.DATABASE_URL, { secret: true });
   if (env.FAULTLINE_APPROVERS && list(env.FAULTLINE_APPROVERS).length > 0) add('FAULTLINE_APPROVERS', ['approvers'], list(env.FAULTLINE_APPROVERS));
   // A number when it reads as one; otherwise the text, which the schema then refuses.
   if (env.PORT) add('PORT', ['server', 'port'], /^\d+$/.test(env.PORT.trim()) ? Number(env.PORT) : env.PORT);

@@ -61,7 +61,17 @@ export const Config = z.strictObject({
       reconcileInterval: Duration.default(30_000),
     })
     .prefault({}),
-  store: z.strictObject({ path: z.string().default('data/faultline.db') }).prefault({}),
+  store: z
+    .strictObject({
+      /** The SQLite file: the embedded default. */
+      path: z.string().default('data/faultline.db'),
+      /**
+       * A PostgreSQL database instead (postgres://user:password@host:5432/db), for more than one
+       * replica; DATABASE_URL sets it, so the password need not be in the file.
+       */
+      url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL, e.g. postgres://faultline@db:5432/faultline').optional(),
+    })
+    .prefault({}),
   playbooks: z
     .strictObject({
       dirs: z.array(z.string()).default(['playbooks']),
@@ -230,4 +240,10 @@ function scrub(value: unknown): unknown {
 export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
   const secrets = Object.fromEntries(Object.entries(loaded.env).map(([k, v]) => [k, v ? '[redacted]' : undefined]));
   return { source: loaded.source, ...(scrub(loaded.config) as Record<string, unknown>), secrets };
+}
+
+/** Where the store is: the PostgreSQL URL when one is set, else the SQLite file resolved against `cwd`. */
+export function storeOptions(config: Config, cwd: string): { url: string } | { path: string } {
+  if (config.store.url) return { url: config.store.url };
+  return { path: config.store.path === ':memory:' ? ':memory:' : path.resolve(cwd, config.store.path) };
 }
