@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, eventHash } from '../../src/store/index.js';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
-const db = storeEachTest();
+describe.each(STORE_BACKENDS)('on %s', (backend) => {
+const db = storeEachTest(backend);
 
 function fill(n: number): void {
   db.store.transaction(() => {
@@ -13,15 +13,9 @@ function fill(n: number): void {
   });
 }
 
-/** A second, raw connection: what an attacker (or a careless admin) with the file could do. */
+/** A second, raw connection: what an attacker (or a careless admin) with the database could do. */
 function tamper(sql: string, ...params: unknown[]): void {
-  const raw = new Database(db.tmp.file());
-  try {
-    raw.exec('DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;');
-    raw.prepare(sql).run(...params);
-  } finally {
-    raw.close();
-  }
+  db.raw(sql, params, { tampering: true });
 }
 
 describe('verifyAudit', () => {
@@ -39,7 +33,7 @@ describe('verifyAudit', () => {
 
   it('changing one row’s data names exactly that seq as a hash mismatch', () => {
     fill(500);
-    tamper(`UPDATE events SET data = json_set(data, '$.value', 0) WHERE seq = 137`);
+    tamper(backend === 'PostgreSQL' ? `UPDATE events SET data = jsonb_set(data::jsonb, '{value}', '0')::text WHERE seq = 137` : `UPDATE events SET data = json_set(data, '$.value', 0) WHERE seq = 137`);
     expect(db.store.verifyAudit()).toEqual({ ok: false, count: 500, firstBadSeq: 137, reason: 'hash mismatch' });
   });
 
@@ -105,23 +99,21 @@ describe('verifyAudit', () => {
 describe('append-only triggers', () => {
   it('refuse UPDATE and DELETE through SQL on any connection', () => {
     fill(5);
-    const raw = new Database(db.tmp.file());
-    try {
-      expect(() => raw.prepare("UPDATE events SET actor = 'x' WHERE seq = 2").run()).toThrow(/append-only: UPDATE refused/);
-      expect(() => raw.prepare('DELETE FROM events WHERE seq = 2').run()).toThrow(/append-only: DELETE refused/);
-      expect(() => raw.prepare('DELETE FROM events').run()).toThrow(/append-only/);
-    } finally {
-      raw.close();
-    }
+    expect(() => db.raw("UPDATE events SET actor = 'x' WHERE seq = 2")).toThrow(/append-only: UPDATE refused/);
+    expect(() => db.raw('DELETE FROM events WHERE seq = 2')).toThrow(/append-only: DELETE refused/);
+    expect(() => db.raw('DELETE FROM events')).toThrow(/append-only/);
     expect(db.store.events()).toHaveLength(5);
     expect(db.store.verifyAudit()).toMatchObject({ ok: true, count: 5 });
   });
 
   it('are still present after reopening', () => {
     db.reopen();
-    const raw = new Database(db.tmp.file(), { readonly: true });
-    const names = raw.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
-    raw.close();
-    expect(names.map((n) => n.name)).toEqual(['events_no_delete', 'events_no_update']);
+    const names =
+      backend === 'PostgreSQL'
+        ? db.raw("SELECT tgname AS name FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY tgname")
+        : db.raw("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
+    const expected = backend === 'PostgreSQL' ? ['events_no_delete', 'events_no_truncate', 'events_no_update'] : ['events_no_delete', 'events_no_update'];
+    expect(names.map((n) => n.name)).toEqual(expected);
   });
+});
 });

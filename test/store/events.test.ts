@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isFaultlineError } from '../../src/core/errors.js';
 import { GENESIS_HASH, eventHash, type Store } from '../../src/store/index.js';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
-const db = storeEachTest();
+describe.each(STORE_BACKENDS)('on %s', (backend) => {
+const db = storeEachTest(backend);
 
 function seed(): void {
   db.store.append({ at: 100, actor: 'U1', kind: 'proposed', experimentId: 'exp-a', data: { plan: 'p1' } });
@@ -53,7 +54,7 @@ describe('append', () => {
         caught = err;
       }
       expect(isFaultlineError(caught, 'store_error')).toBe(true);
-      expect((caught as Error).message).toContain(db.tmp.file());
+      expect((caught as Error).message).toContain(db.store.path);
     }
     expect(() => db.store.append({ at: 1, actor: 'u', kind: 'k', data: { n: 1n } })).toThrow(expect.objectContaining({ code: 'store_error' }));
     expect(db.store.events()).toEqual([]);
@@ -164,4 +165,5 @@ describe('transaction', () => {
     ).toThrow(expect.objectContaining({ code: 'store_error', message: expect.stringContaining('synchronous') }));
     expect(db.store.events()).toEqual([]);
   });
+});
 });

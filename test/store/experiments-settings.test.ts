@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/index.js';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
-const db = storeEachTest();
+describe.each(STORE_BACKENDS)('on %s', (backend) => {
+const db = storeEachTest(backend);
 
 describe('experiments', () => {
   it('saves and gets a snapshot with its JSON data', () => {
@@ -78,4 +79,5 @@ describe('settings', () => {
     db.reopen();
     expect(db.store.settings.get('k')).toBe('v');
   });
+});
 });

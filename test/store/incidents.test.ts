@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, runMigrations, type IncidentRow, type Migration } from '../../src/store/index.js';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
 const row = (over: Partial<IncidentRow> = {}): IncidentRow => ({
   id: 'PINC1',
@@ -15,8 +15,8 @@ const row = (over: Partial<IncidentRow> = {}): IncidentRow => ({
   ...over,
 });
 
-describe('store: incidents', () => {
-  const ctx = storeEachTest();
+describe.each(STORE_BACKENDS)('store: incidents on %s', (backend) => {
+  const ctx = storeEachTest(backend);
 
   it('keeps the latest state of each incident and lists the open ones per service', () => {
     const { incidents } = ctx.store;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
-const db = storeEachTest();
+describe.each(STORE_BACKENDS)('on %s', (backend) => {
+const db = storeEachTest(backend);
 
 describe('schedule runs', () => {
   it('claims a slot once, even across a reopen of the file', () => {
@@ -46,4 +47,5 @@ describe('schedule runs: settling a claimed slot', () => {
     expect(db.store.scheduleRuns.list('sch-2')).toEqual([]);
     expect(() => db.store.scheduleRuns.settle({ ...failed, outcome: 'maybe' as never })).toThrow(/outcome|store_error/);
   });
+});
 });

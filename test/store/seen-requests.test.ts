@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
-import { storeEachTest } from './temp-dir.js';
+import { STORE_BACKENDS, storeEachTest } from './temp-dir.js';
 
-const db = storeEachTest();
+describe.each(STORE_BACKENDS)('on %s', (backend) => {
+const db = storeEachTest(backend);
 const MIN = 60_000;
 
 describe('seen requests', () => {
@@ -27,14 +27,7 @@ describe('seen requests', () => {
   it('old rows go: every firstTime removes what expired, and purge does on its own', () => {
     for (let i = 0; i < 5; i++) db.store.seenRequests.firstTime(`old-${i}`, 0, MIN);
     db.store.seenRequests.firstTime('late', 0, 10 * MIN);
-    const rows = () => {
-      const raw = new Database(db.tmp.file(), { readonly: true });
-      try {
-        return (raw.prepare('SELECT count(*) AS n FROM seen_requests').get() as { n: number }).n;
-      } finally {
-        raw.close();
-      }
-    };
+    const rows = () => db.rawCount('seen_requests');
     expect(rows()).toBe(6);
     db.store.seenRequests.firstTime('new', 2 * MIN, 7 * MIN);
     expect(rows()).toBe(2);
@@ -42,8 +35,8 @@ describe('seen requests', () => {
     expect(rows()).toBe(0);
   });
 
-  it('two connections on one file (two bot processes) agree: exactly one sees a key first', () => {
-    const other = openStore({ path: db.tmp.file() });
+  it('two connections on one database (two bot processes) agree: exactly one sees a key first', () => {
+    const other = openStore(db.where);
     try {
       const answers = [db.store.seenRequests.firstTime('shared', 0, MIN), other.seenRequests.firstTime('shared', 0, MIN)];
       expect(answers.sort()).toEqual([false, true]);
@@ -59,4 +52,5 @@ describe('seen requests', () => {
     expect(() => db.store.seenRequests.firstTime('k', 0, MIN)).toThrow(/store is closed/);
     db.reopen();
   });
+});
 });
