@@ -27,6 +27,8 @@ class SlowFilesSpread extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One real PostgreSQL for the run; the store tests make a database each on it.
+    globalSetup: ['test/support/postgres-global.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores. Most of a file's time is spent waiting (guardrail rounds, sandbox traffic, processes

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
 import { activeFaults, BIN, ROOT, spawnBot, startBotFixture, waitUntil, type BotFixture } from './harness.js';
 
 /**
@@ -17,12 +16,9 @@ describe('the bot on PostgreSQL', () => {
   let fx: BotFixture;
   let url: string;
   beforeAll(async () => {
-    pg = await startPostgres();
-    const admin = new SyncPgClient(pg.url);
-    admin.query('CREATE DATABASE faultline');
-    admin.close();
+    pg = await usePostgres();
     // The password-free URL of a trust cluster; DATABASE_URL is how an operator would pass one with a password.
-    url = pg.url.replace(/\/postgres$/, '/faultline');
+    url = await createDatabase(pg, 'faultline');
     fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' } });
   });
   afterAll(async () => {
@@ -68,7 +64,7 @@ describe('the bot on PostgreSQL', () => {
 
     const verify = spawnSync(process.execPath, [BIN, '--config', fx.configFile, 'audit', 'verify'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
     expect(verify.status, verify.stderr).toBe(0);
-    expect(verify.stdout).toMatch(new RegExp(`audit chain ok: \\d+ rows in postgres://faultline@127\\.0\\.0\\.1:${pg.port}/faultline`));
+    expect(verify.stdout).toMatch(new RegExp(`audit chain ok: \\d+ rows in ${url.replace(/\./g, '\\.')}`));
   });
 
   it('a DATABASE_URL that is not a postgres:// URL is refused naming the variable, without echoing it', () => {

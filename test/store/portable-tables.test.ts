@@ -9,7 +9,7 @@ import { createSettings } from '../../src/store/settings.js';
 import { postgresDb } from '../../src/store/sql/postgres-db.js';
 import type { SqlDb } from '../../src/store/sql/sql-db.js';
 import { sqliteDb } from '../../src/store/sql/sqlite-db.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
 
 /*
  * The tables already on SqlDb, with the same statements on both databases. On SQLite the schema is
@@ -27,8 +27,10 @@ const POSTGRES_TABLES = `
 `;
 
 let pg: PostgresServer;
+let url: string;
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await usePostgres();
+  url = await createDatabase(pg, 'portable');
 });
 afterAll(async () => pg?.stop());
 
@@ -44,7 +46,7 @@ const both: Array<[string, () => SqlDb]> = [
   [
     'PostgreSQL',
     () => {
-      const db = postgresDb(pg.url);
+      const db = postgresDb(url);
       db.exec(POSTGRES_TABLES);
       return db;
     },

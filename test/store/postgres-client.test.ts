@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
 
 describe('SyncPgClient against a real PostgreSQL', () => {
   let pg: PostgresServer;
+  let url: string;
   beforeAll(async () => {
-    pg = await startPostgres();
+    pg = await usePostgres();
+    url = await createDatabase(pg, 'client');
   });
   afterAll(async () => pg?.stop());
 
   it('answers synchronously, with parameters and numbers as numbers', () => {
-    const c = new SyncPgClient(pg.url);
+    const c = new SyncPgClient(url);
     try {
       expect(c.query<{ n: number; t: string }>('SELECT $1::bigint + 1 AS n, $2::text AS t', [41, 'x']).rows).toEqual([{ n: 42, t: 'x' }]);
       c.query('CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL)');
@@ -22,7 +24,7 @@ describe('SyncPgClient against a real PostgreSQL', () => {
   });
 
   it('a transaction is one connection in order: rolled back, nothing stays', () => {
-    const c = new SyncPgClient(pg.url);
+    const c = new SyncPgClient(url);
     try {
       c.query('BEGIN');
       c.query('INSERT INTO t VALUES (3, $1)', ['c']);
@@ -34,7 +36,7 @@ describe('SyncPgClient against a real PostgreSQL', () => {
   });
 
   it("PostgreSQL's errors come back as store_error with their SQLSTATE, and the client goes on", () => {
-    const c = new SyncPgClient(pg.url);
+    const c = new SyncPgClient(url);
     try {
       expect(() => c.query('INSERT INTO t VALUES (1, $1)', ['dup'])).toThrow(expect.objectContaining({ code: 'store_error', details: expect.objectContaining({ sqlstate: '23505' }) }));
       expect(() => c.query('SELECT * FROM no_such_table')).toThrow(expect.objectContaining({ details: expect.objectContaining({ sqlstate: '42P01' }) }));
@@ -45,7 +47,7 @@ describe('SyncPgClient against a real PostgreSQL', () => {
   });
 
   it('a query past its timeout fails instead of hanging, and the client stays closed', () => {
-    const c = new SyncPgClient(pg.url, { queryTimeoutMs: 300 });
+    const c = new SyncPgClient(url, { queryTimeoutMs: 300 });
     expect(() => c.query('SELECT pg_sleep(3)')).toThrow(/did not answer within 300 ms/);
     expect(() => c.query('SELECT 1')).toThrow(/connection closed/);
     c.close();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { numberedPlaceholders, placeholders, redactedUrl, type SqlDb } from '../../src/store/sql/sql-db.js';
 import { postgresDb } from '../../src/store/sql/postgres-db.js';
 import { sqliteDb } from '../../src/store/sql/sqlite-db.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
 
 describe('statements written once', () => {
   it('? becomes $n outside literals, quoted names and comments', () => {
@@ -17,14 +17,16 @@ describe('statements written once', () => {
 });
 
 let pg: PostgresServer;
+let url: string;
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await usePostgres();
+  url = await createDatabase(pg, 'sqldb');
 });
 afterAll(async () => pg?.stop());
 
 const both: Array<[string, () => SqlDb]> = [
   ['SQLite', () => sqliteDb(new Database(':memory:'), ':memory:')],
-  ['PostgreSQL', () => postgresDb(pg.url)],
+  ['PostgreSQL', () => postgresDb(url)],
 ];
 
 describe.each(both)('SqlDb on %s', (_name, open) => {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, openStore, type Store } from '../../src/store/index.js';
 import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { usePostgres, type PostgresServer } from '../support/postgres.js';
 import { tempDir } from './temp-dir.js';
 
 /**
@@ -13,7 +13,7 @@ let pg: PostgresServer;
 let admin: SyncPgClient;
 let dbSeq = 0;
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg = await usePostgres();
   admin = new SyncPgClient(pg.url);
 });
 afterAll(async () => {

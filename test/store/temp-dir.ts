@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
 import { numberedPlaceholders } from '../../src/store/sql/sql-db.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { usePostgres, type PostgresServer } from '../support/postgres.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ export function storeEachTest(backend: StoreBackend = 'SQLite'): StoreContext {
   let dropDb: (() => void) | undefined;
   if (backend === 'PostgreSQL') {
     beforeAll(async () => {
-      server = await startPostgres();
+      server = await usePostgres();
       admin = new SyncPgClient(server.url);
     });
     afterAll(async () => {

@@ -85,3 +85,33 @@ export async function startPostgres(): Promise<PostgresServer> {
     };
   }
 }
+
+/**
+ * The run's shared server (started once by `postgres-global.ts`) when there is one; a server of its
+ * own otherwise. `stop()` stops only a server this call started.
+ */
+export async function usePostgres(): Promise<PostgresServer> {
+  const { inject } = await import('vitest');
+  const shared = (inject as (key: string) => string | undefined)('postgresUrl');
+  if (!shared) return startPostgres();
+  const port = Number(new URL(shared).port);
+  return { url: shared, port, logFile: '', stop: async () => {} };
+}
+
+let databases = 0;
+
+/**
+ * A new, empty database on `server` for one test or file (the server is shared by the whole run);
+ * returns its URL. Made through a short-lived connection to the server's `postgres` database.
+ */
+export async function createDatabase(server: PostgresServer, prefix = 'test'): Promise<string> {
+  const { SyncPgClient } = await import('../../src/store/postgres/sync-client.js');
+  const name = `${prefix}_${process.pid}_${++databases}`;
+  const admin = new SyncPgClient(server.url);
+  try {
+    admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    admin.close();
+  }
+  return server.url.replace(/\/postgres$/, `/${name}`);
+}
