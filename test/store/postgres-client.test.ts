@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
-import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, startPostgres, usePostgres, type PostgresServer } from '../support/postgres.js';
+import { openStore } from '../../src/store/index.js';
 
 describe('SyncPgClient against a real PostgreSQL', () => {
   let pg: PostgresServer;
@@ -57,5 +58,37 @@ describe('SyncPgClient against a real PostgreSQL', () => {
     const c = new SyncPgClient('postgres://faultline@127.0.0.1:1/postgres', { connectTimeoutMs: 1000, queryTimeoutMs: 5000 });
     expect(() => c.query('SELECT 1')).toThrow(expect.objectContaining({ code: 'store_error' }));
     c.close();
+  });
+});
+
+describe('PostgreSQL restarting under a running store', () => {
+  let own: PostgresServer;
+  beforeAll(async () => {
+    own = await startPostgres(); // its own server: the shared one must not restart under other tests
+  });
+  afterAll(async () => own?.stop());
+
+  it('a statement while the server is down fails as store_error; after the restart the store goes on by itself', () => {
+    const store = openStore({ url: own.url });
+    try {
+      store.append({ at: 1, actor: 'U1', kind: 'proposed', experimentId: 'exp-1' });
+      own.restart!();
+      // The first statement may find the dead connection; at most one fails, and only as store_error.
+      let failures = 0;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          store.append({ at: 2, actor: 'U1', kind: 'approved', experimentId: 'exp-1' });
+          break;
+        } catch (err) {
+          expect(err).toMatchObject({ code: "store_error" });
+          failures += 1;
+        }
+      }
+      expect(failures).toBeLessThan(2);
+      expect(store.journal('exp-1').map((e) => e.kind)).toEqual(['proposed', 'approved']);
+      expect(store.verifyAudit()).toMatchObject({ ok: true, count: 2 });
+    } finally {
+      store.close();
+    }
   });
 });

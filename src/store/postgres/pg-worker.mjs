@@ -11,16 +11,28 @@ const signal = new Int32Array(signalBuffer);
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+let client;
+let connected;
 let broken = null;
-const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
-// A connection lost between queries: every later query answers with this error.
-client.on('error', (err) => {
-  broken ??= err;
-});
-const connected = client.connect().then(
-  () => null,
-  (err) => err,
-);
+
+// A connection lost between statements (the server restarted, a failover): later statements say so,
+// and the next one outside a transaction connects again.
+function connect() {
+  broken = null;
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  c.on('error', (err) => {
+    if (client === c) broken ??= err;
+  });
+  c.on('end', () => {
+    if (client === c) broken ??= new Error('the connection to PostgreSQL ended');
+  });
+  client = c;
+  connected = c.connect().then(
+    () => null,
+    (err) => err,
+  );
+}
+connect();
 
 function answer(reply) {
   port.postMessage(reply);
@@ -37,7 +49,12 @@ port.on('message', async (msg) => {
     port.close();
     return;
   }
-  const failed = (await connected) ?? broken;
+  let failed = (await connected) ?? broken;
+  if (failed && msg.reconnect) {
+    client.end().catch(() => {});
+    connect();
+    failed = (await connected) ?? broken;
+  }
   if (failed) return answer({ id: msg.id, error: errorOf(failed) });
   try {
     const res = await client.query({ text: msg.sql, values: msg.params });

@@ -57,11 +57,15 @@ export class SyncPgClient {
   }
 
   /** Runs one statement and waits for its answer. Errors are `store_error`s carrying PostgreSQL's SQLSTATE. */
-  query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): QueryResult<R> {
+  /**
+   * With `reconnect` (the default), a connection found lost is made again first; pass false inside a
+   * transaction, whose statements must all run on the connection that began it.
+   */
+  query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = [], opts: { reconnect?: boolean } = {}): QueryResult<R> {
     if (this.closed) throw new FaultlineError('store_error', `PostgreSQL connection closed: ${this.closed.message}`);
     const id = ++this.seq;
     Atomics.store(this.signal, 0, 0);
-    this.port.postMessage({ type: 'query', id, sql, params });
+    this.port.postMessage({ type: 'query', id, sql, params, reconnect: opts.reconnect ?? true });
     const reply = this.await(id, sql);
     if (reply.error) {
       throw new FaultlineError('store_error', `PostgreSQL: ${reply.error.message}`, { sqlstate: reply.error.code, ...(reply.error.detail ? { detail: reply.error.detail } : {}) });
