@@ -1,5 +1,6 @@
 import type { ApprovalPolicy } from '../../core/approval.js';
 import type { EngineDeps } from '../engine-deps.js';
+import { within } from '../../lib/within.js';
 
 /**
  * Who approves: the configured approvers plus, when the chat has an approver group, its members as
@@ -28,13 +29,7 @@ export class ApproverRoster {
       (err: unknown) => this.deps.log.warn({ err }, 'approver group lookup failed'),
     );
     if (maxWaitMs === undefined) return lookup;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, maxWaitMs);
-      timer.unref();
-    });
-    await Promise.race([lookup, waited]);
-    clearTimeout(timer);
+    await within(lookup, maxWaitMs);
   }
 
   /** Who counts as an approver without waiting: the configured list and the group's members as last looked up. */

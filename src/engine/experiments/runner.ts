@@ -3,7 +3,6 @@ import { wrapError, errorText } from '../../core/errors.js';
 import { evaluateCheck, type CheckResult } from '../../core/guardrails.js';
 import { message } from '../../core/message.js';
 import { writePostmortemChart, writePostmortemDraft } from '../../reports/postmortem/postmortem.js';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
 /** How long the draft waits for the thread's link (chat.getPermalink) before it is written without. */
@@ -16,6 +15,7 @@ import { FaultSteps, HandleRevertError, receiptText } from './fault-steps.js';
 import { sampleAll } from '../guards/sample-signals.js';
 import { observeGuardrails, preflight, type WatchPorts } from '../guards/guardrail-watch.js';
 import { sleep } from '../../lib/sleep.js';
+import { within } from '../../lib/within.js';
 import { noMetrics, type EngineMetrics } from '../engine-metrics.js';
 import type { Transitions } from './transitions.js';
 import type { FaultEnded } from '../../core/ports.js';
@@ -229,17 +229,6 @@ export class Runner {
     return path;
   }
 
-  /** The card's thread link, waited for at most PERMALINK_WAIT_MS. */
-  private async threadLink(id: string): Promise<string | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, PERMALINK_WAIT_MS, undefined)));
-    try {
-      return await Promise.race([this.notifier.permalink(id, this.current(id).card), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private draftInput(id: string, threadUrl?: string) {
     const entry = this.current(id);
     return {
@@ -260,10 +249,9 @@ export class Runner {
    */
   private async draftAndShare(id: string): Promise<string> {
     const entry = this.current(id);
-    const threadUrl = await this.threadLink(id);
-    const path = await writePostmortemDraft(this.draftInput(id, threadUrl));
-    const content = await readFile(path, 'utf8');
-    this.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title: `${id}: post-mortem draft`, content });
+    const threadUrl = await within(this.notifier.permalink(id, entry.card), PERMALINK_WAIT_MS);
+    const { path, text } = await writePostmortemDraft(this.draftInput(id, threadUrl));
+    this.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title: `${id}: post-mortem draft`, content: text });
     return path;
   }
 

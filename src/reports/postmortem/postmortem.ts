@@ -35,20 +35,20 @@ type WriteOptions = { templatePath: string; outDir: string } & PostmortemInput;
  * draft as it is). A game-day step's draft names the game-day report, which lives in the same folder.
  */
 export async function writePostmortem(opts: WriteOptions): Promise<string> {
-  const path = await writePostmortemDraft(opts);
+  const { path } = await writePostmortemDraft(opts);
   await writePostmortemChart(opts).catch(() => null);
   return path;
 }
 
-/** The Markdown draft only, `<outDir>/<record.id>.md`; returns its path. */
-export async function writePostmortemDraft(opts: WriteOptions): Promise<string> {
+/** The Markdown draft only, `<outDir>/<record.id>.md`; returns its path and the text written there. */
+export async function writePostmortemDraft(opts: WriteOptions): Promise<{ path: string; text: string }> {
   const { templatePath, outDir, ...input } = opts;
   const templateName = basename(templatePath);
   const source = await readTemplate('post-mortem', templatePath, templateName);
   const text = renderPostmortem(source, buildPostmortemView({ gameDayReportDir: outDir, ...input }), templateName);
   const path = postmortemPath(outDir, input.record.id);
   await writeAtomically(path, text);
-  return path;
+  return { path, text };
 }
 
 /**

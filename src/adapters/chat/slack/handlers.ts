@@ -15,19 +15,10 @@ import { isRequestRefusal } from './slack-app.js';
 import type { HomeDesk } from './home.js';
 import { HOME_ACTIONS } from './home-blocks.js';
 import type { SlackPeople } from './people.js';
+import { within } from '../../../lib/within.js';
 
 /** The longest a command waits for the actor's display name before it goes on with Slack's handle. */
 const NAME_WAIT_MS = 1000;
-
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface SlackHandlerDeps {
   engine: EngineFacade;
