@@ -19,8 +19,7 @@ import type { Runner } from './runner.js';
 import type { Transitions } from './transitions.js';
 import type { IncidentWatch } from '../guards/incident-watch.js';
 import path from 'node:path';
-import { approvalRecipients, approvalRequest } from '../chat/person-notices.js';
-import type { MessageRef } from '../../core/ports.js';
+import { CardDelivery, type CardOutcome } from './card-delivery.js';
 
 export interface ProposeOverrides {
   duration?: number;
@@ -59,9 +58,6 @@ export interface ExperimentParts {
  * What commands call. Every method validates, decides through the core, persists and journals; a
  * refused call throws a coded FaultlineError and changes nothing (the command layer audits it).
  */
-/** How long asking approvers by DM waits for the approver group's members. */
-const APPROVER_LOOKUP_WAIT_MS = 2000;
-
 export class ExperimentService {
   private readonly random: () => number;
   private readonly repo: ExperimentRepo;
@@ -73,6 +69,7 @@ export class ExperimentService {
   private readonly runner: Runner;
   private readonly incidents: IncidentWatch;
   private readonly roster: ApproverRoster;
+  private readonly cards: CardDelivery;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -81,6 +78,7 @@ export class ExperimentService {
     this.random = deps.random ?? Math.random;
     this.roster = new ApproverRoster(deps);
     ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
+    this.cards = new CardDelivery(deps, { repo: this.repo, notifier: this.notifier, transitions: this.transitions, roster: this.roster });
   }
 
   /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
@@ -177,65 +175,18 @@ export class ExperimentService {
         ...(origin.scheduleId ? { scheduleId: origin.scheduleId } : {}),
       });
     });
-    // The card is posted on the chat's own time: a slow or absent chat never holds up the proposal.
-    void this.notifier
-      .postCard(record.id, record.channel, this.transitions.card(entry))
-      .then((card) => {
-        void this.askApprovers(record.id, card ?? null).catch((err: unknown) => this.deps.log.warn({ experimentId: record.id, err }, 'asking approvers by DM failed'));
-        if (!card) return;
-        const current = this.repo.get(record.id);
-        this.repo.save({ ...current, card });
-        // Something happened while the card was on its way: bring it up to date.
-        if (current.record.updatedAt !== record.updatedAt) this.transitions.refreshCard({ ...current, card });
-      })
-      .catch((err: unknown) => this.deps.log.error({ experimentId: record.id, err }, 'saving the card reference failed'));
+    this.cards.post(entry);
     return entry;
   }
 
-  /** With `askApprovers: dm | both`, each approver (the group's members as last known) gets the card by DM. */
-  private async askApprovers(id: string, card: MessageRef | null): Promise<void> {
-    const how = this.deps.settings.askApprovers ?? 'channel';
-    if (how === 'channel' || this.repo.get(id).record.gameDay) return;
-    // The group's members as they are now (bounded: a slow lookup asks those known so far).
-    await this.roster.refresh(APPROVER_LOOKUP_WAIT_MS);
-    const entry = this.repo.get(id);
-    if (entry.record.state !== 'proposed') return;
-    const request = approvalRequest(entry.record, this.transitions.card(entry));
-    for (const user of approvalRecipients(this.roster.now(), entry.record.proposedBy)) {
-      this.notifier.direct(user, request, { linkTo: { key: id, ref: card } });
-    }
+  /** Whether the card of `id` made it into its channel, waiting up to `maxWaitMs` for the chat. */
+  cardOutcome(id: string, maxWaitMs: number): Promise<CardOutcome> {
+    return this.cards.outcome(id, maxWaitMs);
   }
 
-  /**
-   * Whether the card of `id` made it into its channel, waiting up to `maxWaitMs` for the chat:
-   * `posted`, `pending` (still on its way) or the chat's reason for refusing (`not_in_channel`).
-   */
-  async cardOutcome(id: string, maxWaitMs: number): Promise<'posted' | 'pending' | { refused: string }> {
-    // Real time, not the engine's clock: this waits on the chat, and a test clock may stand still.
-    const deadline = Date.now() + maxWaitMs;
-    for (;;) {
-      if (this.repo.get(id).card) return 'posted';
-      const refused = this.notifier.cardFailure(id);
-      if (refused) return { refused };
-      if (Date.now() >= deadline) return 'pending';
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  /**
-   * Posts the card of `id` again when it never reached its channel (the bot was not in it). Returns
-   * the outcome as `cardOutcome` does; a card already posted is left where it is.
-   */
-  async repostCard(id: string, maxWaitMs: number): Promise<'posted' | 'pending' | { refused: string }> {
-    const entry = this.repo.get(id);
-    if (entry.card) return 'posted';
-    void this.notifier
-      .postCard(id, entry.record.channel, this.transitions.card(entry))
-      .then((card) => {
-        if (card) this.repo.save({ ...this.repo.get(id), card });
-      })
-      .catch((err: unknown) => this.deps.log.error({ experimentId: id, err }, 'saving the reposted card reference failed'));
-    return this.cardOutcome(id, maxWaitMs);
+  /** Posts the card of `id` again when it never reached its channel (the bot was not in it). */
+  repostCard(id: string, maxWaitMs: number): Promise<CardOutcome> {
+    return this.cards.repost(id, maxWaitMs);
   }
 
   /** Re-resolves the plan with the proposal's seed: the hash changes if anything drifted. */
