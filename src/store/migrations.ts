@@ -172,13 +172,7 @@ export function runMigrations(
       return currentVersion(db);
     })
     .immediate();
-  if (current > latest) {
-    throw new FaultlineError(
-      'store_error',
-      `database ${path} has schema version ${current}, newer than this Faultline knows (${latest}); upgrade Faultline to open it`,
-      { path, dbVersion: current, codeVersion: latest },
-    );
-  }
+  if (current > latest) throw newerSchema(path, current, latest);
 
   const isApplied = db.prepare<[number], { one: number }>('SELECT 1 AS one FROM schema_migrations WHERE version = ?');
   const record = db.prepare<[number, number]>('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
@@ -197,6 +191,15 @@ export function runMigrations(
     if (step.immediate()) applied.push(migration.version);
   }
   return { version: Math.max(current, latest), applied };
+}
+
+/** The refusal to open a database whose schema is newer than this Faultline (either dialect). */
+export function newerSchema(path: string, current: number, latest: number): FaultlineError {
+  return new FaultlineError('store_error', `database ${path} has schema version ${current}, newer than this Faultline knows (${latest}); upgrade Faultline to open it`, {
+    path,
+    dbVersion: current,
+    codeVersion: latest,
+  });
 }
 
 /** Highest applied version, 0 for a fresh file. */

@@ -1,5 +1,5 @@
 import { FaultlineError } from '../../core/errors.js';
-import { GENESIS_HASH, MIGRATIONS } from '../migrations.js';
+import { GENESIS_HASH, MIGRATIONS, newerSchema } from '../migrations.js';
 import type { SqlDb } from '../sql/sql-db.js';
 
 /**
@@ -106,13 +106,7 @@ export function runPostgresMigrations(db: SqlDb, now: () => number = Date.now): 
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
     const onRecord = new Set(db.all<{ version: number }>('SELECT version FROM schema_migrations').map((r) => r.version));
     const current = Math.max(0, ...onRecord);
-    if (current > latest) {
-      throw new FaultlineError('store_error', `database ${db.where} has schema version ${current}, newer than this Faultline knows (${latest}); upgrade Faultline to open it`, {
-        path: db.where,
-        dbVersion: current,
-        codeVersion: latest,
-      });
-    }
+    if (current > latest) throw newerSchema(db.where, current, latest);
     const applied: number[] = [];
     for (const m of POSTGRES_MIGRATIONS) {
       if (onRecord.has(m.version)) continue;

@@ -20,6 +20,25 @@ export function postgresDb(url: string, opts: SyncPgOptions = {}): SqlDb {
   let open = true;
   // Only a statement outside a transaction may connect again: one inside must fail with its transaction.
   const outside = () => ({ reconnect: depth === 0 });
+  /** `fn` between `begin` and `commit`; `rollback` when it throws. */
+  const bracketed = <T>(begin: string, commit: string, rollback: string, fn: () => T): T => {
+    client.query(begin, [], outside());
+    depth += 1;
+    try {
+      const result = fn();
+      client.query(commit, [], { reconnect: false });
+      return result;
+    } catch (err) {
+      try {
+        client.query(rollback, [], { reconnect: false });
+      } catch {
+        // The connection is gone: PostgreSQL rolls back what it never saw committed.
+      }
+      throw err;
+    } finally {
+      depth -= 1;
+    }
+  };
   return {
     dialect: 'postgres',
     where: redactedUrl(url),
@@ -32,41 +51,11 @@ export function postgresDb(url: string, opts: SyncPgOptions = {}): SqlDb {
     exec: (script) => void client.query(script, [], outside()),
     transaction<T>(fn: () => T): T {
       const savepoint = depth > 0 ? `sp_${depth}` : null;
-      client.query(savepoint ? `SAVEPOINT ${savepoint}` : 'BEGIN', [], outside());
-      depth += 1;
-      try {
-        const result = fn();
-        client.query(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : 'COMMIT', [], { reconnect: false });
-        return result;
-      } catch (err) {
-        try {
-          client.query(savepoint ? `ROLLBACK TO SAVEPOINT ${savepoint}` : 'ROLLBACK', [], { reconnect: false });
-        } catch {
-          // The connection is gone: PostgreSQL rolls back what it never saw committed.
-        }
-        throw err;
-      } finally {
-        depth -= 1;
-      }
+      if (!savepoint) return bracketed('BEGIN', 'COMMIT', 'ROLLBACK', fn);
+      return bracketed(`SAVEPOINT ${savepoint}`, `RELEASE SAVEPOINT ${savepoint}`, `ROLLBACK TO SAVEPOINT ${savepoint}`, fn);
     },
     snapshot<T>(fn: () => T): T {
-      if (depth > 0) return fn();
-      client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', [], outside());
-      depth += 1;
-      try {
-        const result = fn();
-        client.query('COMMIT', [], { reconnect: false });
-        return result;
-      } catch (err) {
-        try {
-          client.query('ROLLBACK', [], { reconnect: false });
-        } catch {
-          // the connection is gone; nothing was written
-        }
-        throw err;
-      } finally {
-        depth -= 1;
-      }
+      return depth > 0 ? fn() : bracketed('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'COMMIT', 'ROLLBACK', fn);
     },
     close: () => {
       open = false;
