@@ -18,7 +18,7 @@ describe('the bot on PostgreSQL', () => {
   beforeAll(async () => {
     pg = await usePostgres();
     // The password-free URL of a trust cluster; DATABASE_URL is how an operator would pass one with a password.
-    url = await createDatabase(pg, 'faultline');
+    url = createDatabase(pg, 'faultline').url;
     fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' } });
   });
   afterAll(async () => {

@@ -30,7 +30,7 @@ let pg: PostgresServer;
 let url: string;
 beforeAll(async () => {
   pg = await usePostgres();
-  url = await createDatabase(pg, 'portable');
+  url = createDatabase(pg, 'portable').url;
 });
 afterAll(async () => pg?.stop());
 

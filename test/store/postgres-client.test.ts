@@ -8,7 +8,7 @@ describe('SyncPgClient against a real PostgreSQL', () => {
   let url: string;
   beforeAll(async () => {
     pg = await usePostgres();
-    url = await createDatabase(pg, 'client');
+    url = createDatabase(pg, 'client').url;
   });
   afterAll(async () => pg?.stop());
 

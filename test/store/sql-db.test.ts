@@ -20,7 +20,7 @@ let pg: PostgresServer;
 let url: string;
 beforeAll(async () => {
   pg = await usePostgres();
-  url = await createDatabase(pg, 'sqldb');
+  url = createDatabase(pg, 'sqldb').url;
 });
 afterAll(async () => pg?.stop());
 

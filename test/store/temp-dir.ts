@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.js';
 import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
 import { numberedPlaceholders } from '../../src/store/sql/sql-db.js';
-import { usePostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, usePostgres, type PostgresServer } from '../support/postgres.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +38,6 @@ export interface StoreContext {
   raw(sql: string, params?: unknown[], opts?: { tampering?: boolean }): Array<Record<string, unknown>>;
 }
 
-let seq = 0;
-
 /**
  * A store on a fresh database for each test of the file, closed and removed after it; `reopen()` is
  * a restart. On PostgreSQL the file shares one server (started for the file) and each test gets its
@@ -47,17 +45,12 @@ let seq = 0;
  */
 export function storeEachTest(backend: StoreBackend = 'SQLite'): StoreContext {
   let server: PostgresServer | undefined;
-  let admin: SyncPgClient | undefined;
   let dropDb: (() => void) | undefined;
   if (backend === 'PostgreSQL') {
     beforeAll(async () => {
       server = await usePostgres();
-      admin = new SyncPgClient(server.url);
     });
-    afterAll(async () => {
-      admin?.close();
-      await server?.stop();
-    });
+    afterAll(async () => server?.stop());
   }
   const ctx = {
     backend,
@@ -104,10 +97,9 @@ export function storeEachTest(backend: StoreBackend = 'SQLite'): StoreContext {
   beforeEach(() => {
     ctx.tmp = tempDir();
     if (backend === 'PostgreSQL') {
-      const name = `store_${process.pid}_${++seq}`;
-      admin!.query(`CREATE DATABASE ${name}`);
-      ctx.where = { url: server!.url.replace(/\/postgres$/, `/${name}`) };
-      dropDb = () => void admin!.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      const db = createDatabase(server!, 'store');
+      ctx.where = { url: db.url };
+      dropDb = db.drop;
     } else {
       ctx.where = { path: ctx.tmp.file() };
     }

@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SyncPgClient } from '../../src/store/postgres/sync-client.js';
 
 /**
  * A real PostgreSQL server for a test file: Debian's `postgresql` binaries, a cluster made with
@@ -105,17 +106,20 @@ export async function usePostgres(): Promise<PostgresServer> {
 let databases = 0;
 
 /**
- * A new, empty database on `server` for one test or file (the server is shared by the whole run);
- * returns its URL. Made through a short-lived connection to the server's `postgres` database.
+ * A new, empty database on `server` for one test or file (the server is shared by the whole run):
+ * its URL, and `drop()` to remove it (connections still open to it are cut).
  */
-export async function createDatabase(server: PostgresServer, prefix = 'test'): Promise<string> {
-  const { SyncPgClient } = await import('../../src/store/postgres/sync-client.js');
+export function createDatabase(server: PostgresServer, prefix = 'test', opts: { template?: string } = {}): { url: string; drop(): void } {
   const name = `${prefix}_${process.pid}_${++databases}`;
-  const admin = new SyncPgClient(server.url);
-  try {
-    admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    admin.close();
-  }
-  return server.url.replace(/\/postgres$/, `/${name}`);
+  const admin = () => new SyncPgClient(server.url);
+  const run = (sql: string) => {
+    const c = admin();
+    try {
+      c.query(sql);
+    } finally {
+      c.close();
+    }
+  };
+  run(`CREATE DATABASE ${name}${opts.template ? ` TEMPLATE ${opts.template}` : ''}`);
+  return { url: server.url.replace(/\/postgres$/, `/${name}`), drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
