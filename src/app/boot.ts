@@ -5,6 +5,8 @@ import type { EngineDeps } from '../engine/engine-deps.js';
 import { createApp, playbookVars, type App } from './compose.js';
 import type { Config, LoadedConfig } from './config.js';
 import { ensureSandbox, type LaunchedSandbox } from './sandbox-launcher.js';
+import type { Store } from '../store/index.js';
+import type { Fence } from './replica/fence.js';
 
 /** Starts the sandbox when the config asks for it, points the process target at it, then builds the app. */
 export async function boot(opts: {
@@ -16,6 +18,8 @@ export async function boot(opts: {
   env?: LoadedConfig['env'];
   /** Whether the bot serves HTTP (webhooks can reach it); default true. */
   httpServed?: boolean;
+  /** A replica that leads: its lease fences the app's effects (compose.ts). */
+  fence?: (store: Store) => Fence;
 }): Promise<{ app: App; sandbox: LaunchedSandbox | null }> {
   const { config, log } = opts;
   let sandbox: LaunchedSandbox | null = null;
@@ -32,6 +36,7 @@ export async function boot(opts: {
       ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.httpServed !== undefined ? { httpServed: opts.httpServed } : {}),
+      ...(opts.fence ? { fence: opts.fence } : {}),
     });
     return { app, sandbox };
   } catch (err) {

@@ -3,10 +3,17 @@ import { commandRegistry } from '../../commands/index.js';
 import { boot, logFileFor } from './boot.js';
 import { readConfig, redactedConfig, withDemoApprovers, type LoadedConfig } from './config.js';
 import { createLogger } from './logger.js';
+import type { Logger } from 'pino';
 import type { App } from './compose.js';
 import { installLastResort } from './last-resort.js';
 import { botRoutes } from './ops-routes.js';
 import { startOpsServer } from './ops-server.js';
+import { localGateway } from '../../commands/command-gateway.js';
+import { leaderFence } from './replica/fence.js';
+import { LEADERSHIP_LOST_EXIT, ReplicaNode } from './replica/replica-node.js';
+import type { FenceToken } from '../store/leases.js';
+import { storeOptions, type Config } from './config.js';
+import { openStore } from '../store/index.js';
 
 /** `faultline start`: Slack when SLACK_BOT_TOKEN is set, otherwise the interactive console. */
 export async function startAction(opts: { config?: string; user: string }): Promise<void> {
@@ -25,7 +32,18 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   installLastResort({ log, faults: () => booted?.engine.runner.faults });
   // The console serves HTTP (webhooks, /metrics, /healthz) only when a port is configured.
   const serveHttp = loaded.portConfigured === true;
-  const { app, sandbox } = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env: loaded.env, httpServed: serveHttp });
+  // On PostgreSQL the console is one replica among others: it acts once it holds the lease.
+  const replica = config.store.url ? await consoleReplica(config, log, out) : undefined;
+  const { app, sandbox } = await boot({
+    config,
+    chat,
+    log,
+    embedded: loaded.source === 'embedded defaults',
+    env: loaded.env,
+    httpServed: serveHttp,
+    ...(replica ? { fence: (store) => leaderFence(replica.node.election, store.leases) } : {}),
+  });
+  replica?.node.lead(replica.token, { commands: localGateway(app.engine.facade, commandRegistry(), log), homeOpened: () => undefined });
   booted = app;
   let ops: { url: string; close(): Promise<void> } | undefined;
   if (serveHttp) {
@@ -48,6 +66,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     out(`\n(${why}: aborting and reverting anything running, then exiting)`);
     try {
       await app.shutdown(why);
+      await replica?.node.stop({ release: true });
       await ops?.close();
       await sandbox?.stop();
     } catch (err) {
@@ -74,6 +93,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
   await runConsole({ input: process.stdin, output: process.stdout, interactive, engine: app.engine.facade, log, registry: commandRegistry(), config: { user: opts.user, channel: '#chaos' }, chat, onInterrupt: () => void stop('interrupted', 130) });
   stopping = true;
   await app.shutdown('console closed');
+  await replica?.node.stop({ release: true });
   await ops?.close();
   await sandbox?.stop();
 }
@@ -83,10 +103,19 @@ async function startSlack(loaded: LoadedConfig): Promise<void> {
   log.info({ config: redactedConfig(loaded) }, 'configuration read');
   // Loaded only when Slack is used, so the console does not carry Bolt in memory.
   const { startSlackBot } = await import('./slack-start.js');
-  let booted: App | undefined;
-  installLastResort({ log, faults: () => booted?.engine.runner.faults });
-  const bot = await startSlackBot(loaded, log);
-  booted = bot.app;
+  let current: () => App | undefined = () => undefined;
+  installLastResort({ log, faults: () => current()?.engine.runner.faults });
+  // On PostgreSQL every process is a replica: it answers Slack at once and acts once it leads.
+  let bot: { stop(reason: string): Promise<void> };
+  if (loaded.config.store.url) {
+    const replica = await (await import('./replica/replica-slack.js')).startReplicaSlackBot(loaded, log);
+    current = replica.app;
+    bot = replica;
+  } else {
+    const single = await startSlackBot(loaded, log);
+    current = () => single.app;
+    bot = single;
+  }
   await new Promise<void>((resolve) => {
     const stop = (why: string, code: number) => {
       log.warn({ why }, 'stopping: aborting and reverting anything running');
@@ -106,4 +135,24 @@ async function startSlack(loaded: LoadedConfig): Promise<void> {
   });
   // Keep-alive sockets of HTTP clients would hold the process open; everything is reverted by now.
   process.exit(process.exitCode ?? 0);
+}
+
+/**
+ * The console on PostgreSQL: joins the replicas and waits for the lease before it builds its engine
+ * (another bot may lead on the same database). Losing the lease later ends the process.
+ */
+async function consoleReplica(config: Config, log: Logger, out: (text: string) => void): Promise<{ node: ReplicaNode; token: FenceToken }> {
+  openStore(storeOptions(config, process.cwd())).close();
+  const node = new ReplicaNode(config.store.url!, config.replicas, log);
+  node.election.onLost(() => {
+    out('(this console lost the leader lease: another Faultline leads now; exiting)');
+    process.exit(LEADERSHIP_LOST_EXIT);
+  });
+  const token = await new Promise<FenceToken>((resolve) => {
+    node.election.onLeader(resolve);
+    const waiting = setTimeout(() => out('(waiting for the leader lease: another Faultline leads on this database)'), 1500);
+    node.election.onLeader(() => clearTimeout(waiting));
+    node.start();
+  });
+  return { node, token };
 }

@@ -17,6 +17,7 @@ import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
 import { signalSettings, targetSettings } from './adapter-settings.js';
+import { fencedTargets, type Fence } from './replica/fence.js';
 
 export interface App {
   config: Config;
@@ -62,17 +63,22 @@ export async function createApp(opts: {
   env?: LoadedConfig['env'];
   /** Whether the bot serves HTTP, so signed webhooks can reach it (default true; the console without a port: false). */
   httpServed?: boolean;
+  /** A replica that leads: every journal append and every inject or revert passes its lease first. */
+  fence?: (store: Store) => Fence;
 }): Promise<App> {
   const { config, log } = opts;
   const cwd = opts.cwd ?? process.cwd();
   const clock = opts.clock ?? systemClock();
   const store = openStore(storeOptions(config, cwd));
+  const fence = opts.fence?.(store);
+  if (fence) store.fenceWrites(() => fence.assert());
   const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
   const adapterDeps = { log, now: () => clock.now() };
   // The Kubernetes adapter also learns what is protected; the pods signal reads the cluster it acts on.
-  const targets = buildTargets(targetSettings(config), adapterDeps);
+  const built = buildTargets(targetSettings(config), adapterDeps);
+  const targets = fence ? fencedTargets(built, fence) : built;
   const signals = buildSignals(signalSettings(config), adapterDeps);
   // Filled after recovery: the engine reads playbooks through these getters, and a revert never needs one.
   let loaded: { playbooks: Map<string, LoadedPlaybook>; gamedays: Map<string, LoadedGameDay>; reports: FileReport[] } = { playbooks: new Map(), gamedays: new Map(), reports: [] };

@@ -72,6 +72,20 @@ export const Config = z.strictObject({
       url: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL, e.g. postgres://faultline@db:5432/faultline').optional(),
     })
     .prefault({}),
+  /** Several bots on one PostgreSQL store: one leads (acts), every one answers chat (docs/REPLICAS.md). */
+  replicas: z
+    .strictObject({
+      /** A leader that has not renewed its lease for this long is replaced; takeover is at most this plus `pollEvery`. */
+      leaseTtl: Duration.default(10_000),
+      /** How often the leader renews its lease (a few renewals may fail before the lease runs out). */
+      renewEvery: Duration.default(2000),
+      /** How often a follower looks whether the lease is free (a leader letting go wakes it at once). */
+      pollEvery: Duration.default(500),
+      /** How long a follower waits for the leader to answer a command it handed over. */
+      handoffWait: Duration.default(10_000),
+    })
+    .prefault({})
+    .refine((r) => r.renewEvery * 2 <= r.leaseTtl, { message: 'renewEvery must be at most half of leaseTtl, so one missed renewal does not cost the lease', path: ['renewEvery'] }),
   playbooks: z
     .strictObject({
       dirs: z.array(z.string()).default(['playbooks']),

@@ -35,13 +35,25 @@ export interface OpsApp {
 }
 
 /**
- * The bot's HTTP routes: `GET /healthz`, `GET /metrics` and `POST /webhooks/pagerduty`. They are
+ * The bot's HTTP routes: `GET /healthz`, `GET /readyz`, `GET /metrics` and `POST /webhooks/pagerduty`. They are
  * fixed before the app exists (Bolt builds its receiver first), so each asks `app()` per request
  * and answers 503 while the bot is starting; the webhook is 404 when PagerDuty webhooks are not set up.
  */
-export function botRoutes(app: () => OpsApp | undefined, status: () => Record<string, unknown>): OpsRoute[] {
+export function botRoutes(app: () => OpsApp | undefined, status: () => Record<string, unknown>, ready?: () => Promise<{ ready: boolean }>): OpsRoute[] {
+  // One process on its own store is ready once built; a replica says whether it leads or follows (replica-node.ts).
+  const readiness = ready ?? (async () => ({ ready: app() !== undefined, role: 'single' }));
   return [
     healthRoute(status),
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: (_req, res) => {
+        readiness().then(
+          (r) => sendJson(res, r.ready ? 200 : 503, r),
+          (err: unknown) => sendJson(res, 503, { ready: false, error: errorText(err) }),
+        );
+      },
+    },
     {
       path: '/metrics',
       method: ['GET'],

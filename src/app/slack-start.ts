@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ApproverGroup } from '../adapters/chat/slack/approver-group.js';
-import { registerSlackHandlers } from '../adapters/chat/slack/handlers.js';
+import { registerSlackHandlers, type SlackHandlerDeps } from '../adapters/chat/slack/handlers.js';
 import { HomeDesk } from '../adapters/chat/slack/home.js';
 import { SlackPeople } from '../adapters/chat/slack/people.js';
 import { ReplayGuard } from '../adapters/chat/slack/replay-guard.js';
@@ -10,6 +10,8 @@ import { formatBlastRadius } from '../core/blast-radius-spec.js';
 import { formatDuration } from '../core/duration.js';
 import { FaultlineError } from '../core/errors.js';
 import { commandRegistry } from '../../commands/index.js';
+import { localGateway } from '../../commands/command-gateway.js';
+import type { EngineDeps } from '../engine/engine-deps.js';
 import { boot } from './boot.js';
 import type { App } from './compose.js';
 import { DEFAULT_CONFIG_FILE, type LoadedConfig } from './config.js';
@@ -41,8 +43,8 @@ export function refuseWithoutApprovers({ config, source }: Pick<LoadedConfig, 'c
   );
 }
 
-/** `faultline start` with a Slack token: the same engine and commands, with Slack as the chat. */
-export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<SlackBot> {
+/** The Slack side every bot process has, replica or not: Bolt, the chat port, the approver group. */
+export function slackParts(loaded: LoadedConfig, log: Logger, routes: OpsRoute[]): { slack: SlackApp; chat: SlackChat; extraApprovers?: EngineDeps['extraApprovers'] } {
   const { config, env } = loaded;
   if (!env.slackBotToken) throw new FaultlineError('config_invalid', 'SLACK_BOT_TOKEN is not set');
   refuseWithoutApprovers(loaded);
@@ -52,6 +54,36 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
     ...(env.slackSigningSecret ? { signingSecret: env.slackSigningSecret } : {}),
     ...(env.slackApiUrl ? { apiUrl: env.slackApiUrl } : {}),
   };
+  const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
+  const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
+  const chat = new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log });
+  return {
+    slack,
+    chat,
+    ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, groupId: config.slack.approverGroup!, members: () => group.members() } } : {}),
+  };
+}
+
+/** The propose modal's choices: what the loaded playbooks offer. */
+export function playbookChoices(playbooks: App['playbooks']): ReturnType<SlackHandlerDeps['playbookChoices']> {
+  return [...playbooks.values()].map(({ playbook: p }) => ({
+    name: p.name,
+    ...(p.title ? { title: p.title } : {}),
+    duration: formatDuration(p.fault.duration),
+    blastRadius: formatBlastRadius(p.target.blastRadius),
+  }));
+}
+
+/** The App Home of a built app: republished on every transition (debounced per person). */
+export function homeDesk(slack: SlackApp, chat: SlackChat, app: App, log: Logger): HomeDesk {
+  const home = new HomeDesk(slack.client, app.engine.facade, log, { permalink: (ref) => chat.permalink(ref) });
+  app.engine.facade.experiments.subscribe(() => home.changed());
+  return home;
+}
+
+/** `faultline start` with a Slack token: the same engine and commands, with Slack as the chat. */
+export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<SlackBot> {
+  const { config, env } = loaded;
   let app: App | undefined;
   // Routes are fixed when the receiver is built; the metrics registry and the webhook arrive with the app.
   const routes: OpsRoute[] = botRoutes(
@@ -61,38 +93,20 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
       return { mode: slack.mode, running: app.engine.experiments.running().length, halted: app.engine.killSwitch.state() !== null };
     },
   );
-  const slack = createSlackApp({ secrets, settings: config.slack, host: config.server.host, port: config.server.port, log, routes });
-  const group = config.slack.approverGroup ? new ApproverGroup(slack.client, config.slack.approverGroup, config.slack.approverGroupCacheTtl, log) : undefined;
-  const chat = new SlackChat(slack.client, { maxRateLimitWaitMs: config.slack.rateLimitMaxWait, log });
-  const booted = await boot({
-    config,
-    chat,
-    log,
-    embedded: loaded.source === 'embedded defaults',
-    env,
-    ...(group ? { extraApprovers: { label: `members of user group ${config.slack.approverGroup}`, groupId: config.slack.approverGroup!, members: () => group.members() } } : {}),
-  });
+  const { slack, chat, extraApprovers } = slackParts(loaded, log, routes);
+  const booted = await boot({ config, chat, log, embedded: loaded.source === 'embedded defaults', env, ...(extraApprovers ? { extraApprovers } : {}) });
   app = booted.app;
   const live = booted.app;
-  // The App Home: republished on every transition (debounced per person), so it shows what runs now.
-  const home = new HomeDesk(slack.client, live.engine.facade, log, { permalink: (ref) => chat.permalink(ref) });
-  live.engine.facade.experiments.subscribe(() => home.changed());
+  const home = homeDesk(slack, chat, live, log);
   const handlers = registerSlackHandlers(slack.bolt, {
     home,
     people: new SlackPeople(slack.client, log),
-    engine: live.engine.facade,
-    registry: commandRegistry(),
+    commands: localGateway(live.engine.facade, commandRegistry(), log),
     log,
-    // Kept in SQLite: a request handled before a restart is still known after it.
+    // Kept in the store: a request handled before a restart is still known after it.
     guard: new ReplayGuard(live.store.seenRequests),
     maxDurationMs: config.caps.maxDuration,
-    playbookChoices: () =>
-      [...live.playbooks.values()].map(({ playbook: p }) => ({
-        name: p.name,
-        ...(p.title ? { title: p.title } : {}),
-        duration: formatDuration(p.fault.duration),
-        blastRadius: formatBlastRadius(p.target.blastRadius),
-      })),
+    playbookChoices: () => playbookChoices(live.playbooks),
   });
   let ops: { url: string; close(): Promise<void> } | undefined;
   try {

@@ -38,6 +38,10 @@ export const ERROR_CODES = [
   'inject_failed',
   'revert_failed',
   'store_error',
+  /** A replica whose leader lease is gone (expired or taken over) tried to act: it acts on nothing. */
+  'leader_fenced',
+  /** A follower could not reach the database, or no leader took a handed-over command in time. */
+  'replica_unavailable',
   'audit_broken',
   'template_error',
   'incident_open',

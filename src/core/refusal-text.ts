@@ -52,6 +52,12 @@ const TEXTS: Partial<Record<ErrorCode, RefusalText>> = {
   gameday_not_found: { title: "There's no such game day", todo: 'See them with `/chaos gameday list`.' },
   gameday_role: { title: "That's not your role in this game day", rule: 'The commander continues, holds and hands over; anyone may abort.', todo: 'Ask the commander.' },
   schedule_not_found: { title: "There's no such schedule", todo: 'See them with `/chaos schedule list`.' },
+  replica_unavailable: {
+    title: "Your command wasn't taken",
+    rule: 'Commands go to the replica that leads; this one could not hand yours over, so nothing was done.',
+    todo: 'Try again in a few seconds: a takeover takes at most the lease time.',
+  },
+  leader_fenced: { title: "This replica doesn't lead any more", rule: 'Only the replica holding the lease acts.', todo: 'Try again in a few seconds.' },
   steady_state_failed: { title: "The steady state doesn't hold", rule: 'Nothing is injected into a system that is not steady to begin with.', todo: 'Wait until it is, then start again.' },
 };
 

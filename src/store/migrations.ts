@@ -144,6 +144,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    name: 'leader_lease and command_handoffs: which replica leads (its epoch fences every effect) and commands a follower hands to it',
+    up(db) {
+      // One process per SQLite file needs neither, but the schema is the same in both dialects.
+      db.exec(`
+        CREATE TABLE leader_lease (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          holder TEXT NOT NULL,
+          epoch INTEGER NOT NULL,
+          acquired_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE command_handoffs (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          created_at INTEGER NOT NULL,
+          urgent INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+          payload TEXT NOT NULL CHECK (json_valid(payload)),
+          state TEXT NOT NULL CHECK (state IN ('pending', 'taken', 'done', 'abandoned')),
+          taken_by TEXT,
+          taken_epoch INTEGER,
+          reply TEXT CHECK (reply IS NULL OR json_valid(reply))
+        ) STRICT;
+        CREATE INDEX command_handoffs_pending ON command_handoffs (state, urgent DESC, id);
+      `);
+    },
+  },
 ];
 
 export interface MigrationResult {

@@ -11,6 +11,7 @@ import { MIGRATIONS, runMigrations } from './migrations.js';
 import { createScheduleRuns, type ScheduleRuns } from './schedule-runs.js';
 import { createSeenRequests, type SeenRequests } from './seen-requests.js';
 import { createSettings, type Settings } from './settings.js';
+import { createLeaderLeases, type LeaderLeases } from './leases.js';
 import { assertOpen } from './store-error.js';
 import { sqliteDb } from './sql/sqlite-db.js';
 import { postgresDb } from './sql/postgres-db.js';
@@ -55,6 +56,13 @@ export interface Store {
   transaction<T>(fn: () => T): T;
   /** Re-computes the chain. */
   verifyAudit(): AuditVerdict;
+  /** The leader lease of replicas on one database (PostgreSQL). */
+  leases: LeaderLeases;
+  /**
+   * Every append first runs `check` (null: none): a replica that leads fences its journal with its
+   * lease, so one that lost the lease records, and therefore does, nothing more.
+   */
+  fenceWrites(check: (() => void) | null): void;
 }
 
 /**
@@ -131,13 +139,18 @@ function buildStore(sql: SqlDb): Store {
   const seenRequests = createSeenRequests(sql);
   const settings = createSettings(sql);
   const incidents = createIncidentRecords(sql);
+  const leases = createLeaderLeases(sql);
+  let writeFence: (() => void) | null = null;
 
   return {
     path,
     close() {
       if (sql.open) sql.close();
     },
-    append: (entry) => log.append(entry),
+    append: (entry) => {
+      writeFence?.();
+      return log.append(entry);
+    },
     journal: (experimentId) => log.journal(experimentId),
     events: (filter) => log.events(filter),
     experiments,
@@ -168,5 +181,9 @@ function buildStore(sql: SqlDb): Store {
       }
     },
     verifyAudit: () => verifyAudit(sql),
+    leases,
+    fenceWrites(check) {
+      writeFence = check;
+    },
   };
 }

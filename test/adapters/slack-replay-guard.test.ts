@@ -32,35 +32,35 @@ describe('the Slack replay guard, on the store', () => {
     expect(signedRequestOf({ headers: {}, rawBody: Buffer.from('x') })).toBeUndefined();
   });
 
-  it('acts once; a replay is refused, also by a guard built after a restart; a retry is acknowledged', () => {
-    expect(guard().request(req('a=1'))).toEqual({ action: 'act' });
-    expect(guard().request(req('a=1'))).toMatchObject({ action: 'refuse', code: 'request_replayed' });
+  it('acts once; a replay is refused, also by a guard built after a restart; a retry is acknowledged', async () => {
+    expect(await guard().request(req('a=1'))).toEqual({ action: 'act' });
+    expect(await guard().request(req('a=1'))).toMatchObject({ action: 'refuse', code: 'request_replayed' });
     store.close();
     store = openStore({ path: tmp.file() });
     now = T + 4 * 60_000;
-    expect(guard().request(req('a=1', T))).toMatchObject({ action: 'refuse', code: 'request_replayed' });
-    expect(guard().request(req('a=1', T, '1'))).toEqual({ action: 'ack', why: 'retry of a request already acknowledged' });
+    expect(await guard().request(req('a=1', T))).toMatchObject({ action: 'refuse', code: 'request_replayed' });
+    expect(await guard().request(req('a=1', T, '1'))).toEqual({ action: 'ack', why: 'retry of a request already acknowledged' });
   });
 
-  it('refuses a request dated more than five minutes ahead, takes one within', () => {
-    expect(guard().request(req('f=1', T + REPLAY_WINDOW_MS + 1000))).toMatchObject({ action: 'refuse', code: 'request_future' });
-    expect(guard().request(req('f=2', T + REPLAY_WINDOW_MS - 1000))).toEqual({ action: 'act' });
+  it('refuses a request dated more than five minutes ahead, takes one within', async () => {
+    expect(await guard().request(req('f=1', T + REPLAY_WINDOW_MS + 1000))).toMatchObject({ action: 'refuse', code: 'request_future' });
+    expect(await guard().request(req('f=2', T + REPLAY_WINDOW_MS - 1000))).toEqual({ action: 'act' });
   });
 
-  it('forgets a request once its timestamp left the window (Bolt refuses it as stale by then)', () => {
-    expect(guard().request(req('old=1'))).toEqual({ action: 'act' });
+  it('forgets a request once its timestamp left the window (Bolt refuses it as stale by then)', async () => {
+    expect(await guard().request(req('old=1'))).toEqual({ action: 'act' });
     now = T + REPLAY_WINDOW_MS + 1000;
     expect(store.seenRequests.count(now)).toBe(0);
   });
 
-  it('remembers interactions for thirty minutes across restarts', () => {
+  it('remembers interactions for thirty minutes across restarts', async () => {
     const key = interactionKey({ type: 'block_actions', user: { id: 'U1' }, actions: [{ action_id: 'approve', action_ts: '1.2' }] })!;
-    expect(guard().firstTime(key)).toBe(true);
+    expect(await guard().firstTime(key)).toBe(true);
     store.close();
     store = openStore({ path: tmp.file() });
     now = T + 29 * 60_000;
-    expect(guard().firstTime(key)).toBe(false);
+    expect(await guard().firstTime(key)).toBe(false);
     now = T + 31 * 60_000;
-    expect(guard().firstTime(key)).toBe(true);
+    expect(await guard().firstTime(key)).toBe(true);
   });
 });

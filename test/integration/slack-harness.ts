@@ -6,13 +6,10 @@ import { createLogger } from '../../src/app/logger.js';
 import { startSlackBot, type SlackBot } from '../../src/app/slack-start.js';
 import { startSandboxProcess, type SandboxProcess as Sandbox } from './sandbox-process.js';
 import { SlackApiStandIn } from '../fakes/slack-api.js';
-import { interactionFixture, slashCommandFixture } from '../fakes/slack-fixtures.js';
-import { interactionForm, postSigned, slashCommandForm } from '../fakes/slack-signing.js';
+import { CHANNEL, clickTo, SECRET, slashTo, TEAM } from './slack-requests.js';
 import { activeFaults, ROOT, STATS_WINDOW_SECONDS, waitForSteadySandbox, waitUntil } from './harness.js';
 
-export const SECRET = 'test-signing-secret-0123456789abcdef';
-export const CHANNEL = 'C0CHAOS';
-export const TEAM = 'T0001';
+export { CHANNEL, SECRET, TEAM };
 
 export interface SlackHarness {
   dir: string;
@@ -36,9 +33,6 @@ export interface SlackHarness {
   threadTexts(cardTs: string): string[];
   close(): Promise<void>;
 }
-
-let seq = 0;
-const unique = () => `${Date.now()}.${String(++seq).padStart(6, '0')}`;
 
 /** A real Bolt app over its HTTP receiver on 127.0.0.1, talking to the Slack stand-in, on the real sandbox. */
 export async function startSlackHarness(
@@ -65,29 +59,14 @@ export async function startSlackHarness(
   const log = createLogger({ level: 'warn', file: path.join(dir, 'faultline.log') });
   const boot = () => startSlackBot({ config, source: 'test', env: { slackBotToken: 'xoxb-test-token', slackSigningSecret: SECRET, slackApiUrl: api.url, ...extraEnv } }, log);
   const bot = await boot();
-  const userOf = (user: string, team = TEAM) => ({ id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: team });
   const h: SlackHarness = {
     dir,
     api,
     sandbox,
     bot,
     events: `${bot.url}/slack/events`,
-    async slash(text, user, opts = {}) {
-      const responseId = opts.responseId ?? `cmd-${unique()}`;
-      const team = opts.team ?? TEAM;
-      const form = { ...slashCommandFixture('slash-command.propose'), text, user_id: user, user_name: user.toLowerCase(), channel_id: opts.channel ?? CHANNEL, team_id: team, response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
-      const res = await postSigned(h.events, slashCommandForm(form), { secret: SECRET });
-      return { ...res, responseId };
-    },
-    async click(actionId, value, user, opts = {}) {
-      const responseId = `act-${unique()}`;
-      const base = interactionFixture('block-actions.approve');
-      const action = { ...(base.actions as Array<Record<string, unknown>>)[0], action_id: actionId, value, action_ts: unique() };
-      const where = opts.channel ? { channel: { id: opts.channel, name: opts.channel.startsWith('D') ? 'directmessage' : opts.channel }, container: { ...(base.container as object), channel_id: opts.channel } } : {};
-      const payload = opts.payload ?? { ...base, ...where, user: userOf(user, opts.team), actions: [action], response_url: api.responseUrl(responseId), trigger_id: `trig.${unique()}` };
-      const res = await postSigned(h.events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
-      return { ...res, responseId, payload };
-    },
+    slash: (text, user, opts = {}) => slashTo(h.events, api, text, user, opts),
+    click: (actionId, value, user, opts = {}) => clickTo(h.events, api, actionId, value, user, opts),
     threadTexts(cardTs) {
       const replies = api
         .messagesIn(CHANNEL)

@@ -73,6 +73,29 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       CREATE INDEX incidents_service_status ON incidents (service_id, status);
       CREATE INDEX incidents_status_learned ON incidents (status, learned_at);`,
   },
+  {
+    version: 8,
+    sql: `
+      -- Expiry is the database's clock: replicas' clocks may disagree, the server's is the one they share.
+      CREATE TABLE leader_lease (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        acquired_at BIGINT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE command_handoffs (
+        id BIGSERIAL PRIMARY KEY,
+        created_at BIGINT NOT NULL,
+        urgent BOOLEAN NOT NULL,
+        payload TEXT NOT NULL CHECK (payload::jsonb IS NOT NULL),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'taken', 'done', 'abandoned')),
+        taken_by TEXT,
+        taken_epoch BIGINT,
+        reply TEXT CHECK (reply IS NULL OR reply::jsonb IS NOT NULL)
+      );
+      CREATE INDEX command_handoffs_pending ON command_handoffs (state, urgent DESC, id);`,
+  },
 ];
 
 function snapshotTable(name: string): string {

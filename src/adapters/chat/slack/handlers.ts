@@ -1,10 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { dispatch, type Command } from '../../../../commands/index.js';
+import type { CommandGateway } from '../../../../commands/command-gateway.js';
 import type { Actor } from '../../../core/actor.js';
 import type { Message } from '../../../core/message.js';
 import type { AdapterLogger } from '../../../core/ports.js';
-import type { EngineFacade } from '../../../engine/facade.js';
 import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
@@ -20,15 +19,18 @@ import { within } from '../../../lib/within.js';
 /** The longest a command waits for the actor's display name before it goes on with Slack's handle. */
 const NAME_WAIT_MS = 1000;
 
+/** What the handlers ask of the App Home (HomeDesk, or on a replica the leader's through a hand-over). */
+export type HomeTab = Pick<HomeDesk, 'opened' | 'changed' | 'notice'>;
+
 export interface SlackHandlerDeps {
-  engine: EngineFacade;
-  registry: ReadonlyMap<string, Command>;
+  /** Runs a command line: this process's engine, or the leader's on a replica that follows. */
+  commands: CommandGateway;
   log: AdapterLogger;
   guard: ReplayGuard;
   playbookChoices: () => Array<{ name: string; title?: string; duration: string; blastRadius: string }>;
   maxDurationMs: number;
   /** The App Home tab (home.ts): published on app_home_opened, told of every command Slack ran. */
-  home?: HomeDesk;
+  home?: HomeTab;
   /** Display names (users.info, cached) for the actor of every command. */
   people?: SlackPeople;
 }
@@ -38,7 +40,7 @@ export interface SlackHandlerDeps {
  * command dispatcher the console uses. Every handler acks first: nothing slow sits before `ack()`.
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
-  const { engine, registry, log } = deps;
+  const { commands, log } = deps;
   const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
   /**
    * The actor with their display name. Work behind the queue may wait for users.info; abort and halt
@@ -54,7 +56,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
   const run = async (line: string, who: Actor, channel: string, urgent = false): Promise<Message> => {
     const actor = await named(who, !urgent);
     try {
-      return await dispatch(line, { actor, channel, engine, log }, registry);
+      return await commands.run(line, actor, channel, { urgent });
     } finally {
       // A halt, a resume or a freeze changes every Home; transitions reach it through the engine.
       deps.home?.changed();
@@ -67,6 +69,13 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     throw err;
   });
 
+  // A guard that cannot reach its database lets the request through: what it asks for cannot be done
+  // without the database either, and the command's answer says so instead of Slack's "dispatch failed".
+  const unchecked = (err: unknown): { action: 'act' } => {
+    log.warn({ err }, 'replay guard could not check a request');
+    return { action: 'act' };
+  };
+
   // Every signed request is acted on once, also across restarts: a replay of one already handled is
   // refused, one dated more than five minutes ahead too; Slack's retries (X-Slack-Retry-Num) of a
   // request or an interaction already handled are acknowledged and dropped.
@@ -74,13 +83,13 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
     const body = args.body as unknown as Record<string, unknown>;
     const ack = (args as unknown as { ack?: () => Promise<void> }).ack;
     const signed = (args.context as { slackRequest?: SignedRequest }).slackRequest;
-    const verdict = signed ? deps.guard.request(signed) : ({ action: 'act' } as const);
+    const verdict = signed ? await deps.guard.request(signed).catch(unchecked) : ({ action: 'act' } as const);
     if (verdict.action === 'refuse') {
       log.warn({ code: verdict.code, requestTimestamp: signed?.timestampSec, retryNum: args.context.retryNum, why: verdict.why }, 'slack request refused');
       throw new FaultlineError(verdict.code, `slack request refused: ${verdict.why}`, { requestTimestamp: signed?.timestampSec });
     }
     const key = interactionKey(body);
-    if (verdict.action === 'ack' || (key && !deps.guard.firstTime(key))) {
+    if (verdict.action === 'ack' || (key && !(await deps.guard.firstTime(key).catch(() => true)))) {
       log.info({ key, retryNum: args.context.retryNum, retryReason: args.context.retryReason }, 'repeated slack interaction acknowledged and ignored');
       if (ack) await ack();
       return;

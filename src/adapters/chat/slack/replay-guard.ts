@@ -7,9 +7,12 @@ export const REPLAY_WINDOW_MS = 5 * 60_000;
 /** How long a click or command is remembered, so Slack's own redelivery (re-signed) acts once. */
 export const INTERACTION_TTL_MS = 30 * 60_000;
 
-/** Where seen keys live: the store (`store.seenRequests`), shared across restarts and processes. */
+/**
+ * Where seen keys live: the store (`store.seenRequests`), shared across restarts and processes; on
+ * replicas the same table through the asynchronous replica connection.
+ */
 export interface SeenKeys {
-  firstTime(key: string, now: number, expiresAt: number): boolean;
+  firstTime(key: string, now: number, expiresAt: number): boolean | Promise<boolean>;
 }
 
 /**
@@ -60,7 +63,7 @@ export class ReplayGuard {
    * A request dated more than five minutes ahead is refused (Bolt only refuses old ones). One seen
    * before is acknowledged without acting when Slack marks it a retry, and refused otherwise (a replay).
    */
-  request(req: SignedRequest): RequestVerdict {
+  async request(req: SignedRequest): Promise<RequestVerdict> {
     const t = this.now();
     const at = req.timestampSec * 1000;
     if (at - t > REPLAY_WINDOW_MS) {
@@ -68,15 +71,15 @@ export class ReplayGuard {
     }
     // Kept until Bolt would refuse the timestamp as stale anyway; never less than a moment.
     const expiresAt = Math.max(at + REPLAY_WINDOW_MS, t + 1000);
-    if (this.seen.firstTime(`request:${req.bodyHash}`, t, expiresAt)) return { action: 'act' };
+    if (await this.seen.firstTime(`request:${req.bodyHash}`, t, expiresAt)) return { action: 'act' };
     if (req.retryNum !== undefined) return { action: 'ack', why: 'retry of a request already acknowledged' };
     return { action: 'refuse', code: 'request_replayed', why: 'this signed request was handled before' };
   }
 
   /** True the first time an interaction is offered; false for every repeat while it is remembered. */
-  firstTime(key: string): boolean {
+  async firstTime(key: string): Promise<boolean> {
     const t = this.now();
-    return this.seen.firstTime(`interaction:${key}`, t, t + this.interactionTtlMs);
+    return await this.seen.firstTime(`interaction:${key}`, t, t + this.interactionTtlMs);
   }
 }
 
