@@ -50,7 +50,7 @@ export async function waitForSteadySandbox(adminUrl: string, timeoutMs = 30_000)
   );
 }
 
-export async function activeFaults(adminUrl: string): Promise<Array<{ experimentId: string; handleId: string; type: string }>> {
+export async function activeFaults(adminUrl: string): Promise<Array<{ experimentId: string; handleId: string; type: string; targets?: string[]; params?: Record<string, unknown> }>> {
   return (await (await fetch(`${adminUrl}/faults`)).json()) as Array<{ experimentId: string; handleId: string; type: string }>;
 }
 

@@ -1,3 +1,8 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { activeFaults, waitUntil } from './harness.js';
@@ -59,4 +64,187 @@ describe('replicas on one PostgreSQL', () => {
     expect(JSON.stringify(await answerTo(status.responseId))).toMatch(/aborted/i);
     expect((await readyz(b)).body).toMatchObject({ ready: true, role: 'leader', epoch: 2 });
   });
+
+  it('an abort sent to the follower reaches the leader at once and reverts its fault', async () => {
+    const [leader, follower] = await twoReplicas();
+    const { id, cardTs } = await runThrough(leader, 'checkout-latency', ' duration=2m');
+    const sent = Date.now();
+    const abort = await c.slash(follower, `abort ${id} seen enough`, 'U0CAROL');
+    expect(abort.status).toBe(200);
+    await waitUntil('the fault reverted', async () => (await activeFaults(c.sandbox.adminUrl)).length === 0, 10_000);
+    const revertedAfter = Date.now() - sent;
+    expect(JSON.stringify(await answerTo(abort.responseId))).not.toContain('replica_unavailable');
+    await waitUntil('the abort in the thread', () => c.threadTexts(cardTs).some((t) => /abort/i.test(t)), 10_000);
+    // Handed over through the database, run by the leader: the follower has no engine to run it.
+    expect(leader.lines().some((l) => l.msg === 'handed-over command answered' && String(l.line).includes(`abort ${id}`))).toBe(true);
+    expect(revertedAfter).toBeLessThan(10_000);
+    await stopAll();
+  });
+
+  it('a follower cut off from the database refuses commands, saying so, and is not ready; the leader goes on', async () => {
+    await stopAll();
+    const proxy = await tcpProxy(new URL(c.url).port);
+    const leader = c.spawn('leader');
+    await leader.logged('leading: engine started');
+    const follower = c.spawn('cut-off', { databaseUrl: c.url.replace(`:${new URL(c.url).port}/`, `:${proxy.port}/`) });
+    await follower.logged('faultline ready on slack (replica)');
+    await waitUntil('the follower ready', async () => (await readyz(follower)).status === 200, 10_000);
+    proxy.cut();
+    const asked = await c.slash(follower, 'propose checkout-latency', 'U0ALICE');
+    expect(asked.status).toBe(200);
+    const answer = JSON.stringify(await answerTo(asked.responseId, 10_000));
+    expect(answer).toContain('replica_unavailable');
+    expect(answer).toMatch(/can't reach its database/);
+    expect(answer).toContain('Nothing was done');
+    await waitUntil('the follower not ready', async () => (await readyz(follower)).status === 503, 5000);
+    expect((await readyz(follower)).body).toMatchObject({ ready: false, database: 'unreachable' });
+    expect(handoffLines()).not.toContain('/chaos propose checkout-latency');
+    // The leader, which reaches the database, still answers.
+    const status = await c.slash(leader, 'status', 'U0ALICE');
+    expect(JSON.stringify(await answerTo(status.responseId))).not.toContain('replica_unavailable');
+    await stopAll();
+    await proxy.close();
+  });
+
+  it('a SIGSTOPped leader that wakes after losing its lease injects nothing and exits 75', async () => {
+    // The steady state is read from a probe that answers slowly: the leader is paused while it waits, before its inject.
+    const probe = await slowProbe(2500);
+    const dir = path.join(c.dir, 'slow-playbooks');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'slow-precheck.yaml'), slowPlaybook(probe.url, c.sandbox.adminUrl));
+    const [leader, follower] = await twoReplicas({ playbookDirs: [dir] });
+    const proposed = await c.slash(follower, 'propose slow-precheck', 'U0ALICE');
+    const id = /exp-[0-9a-f]+/.exec(JSON.stringify(await answerTo(proposed.responseId)))![0];
+    await c.cardOf(id);
+    await c.click(follower, 'approve', id, 'U0BOB');
+    await waitUntil('approved', () => stateOf(id) === 'approved', 10_000);
+    const asked = probe.requests();
+    await c.click(follower, 'start', id, 'U0ALICE');
+    await waitUntil('the leader reading its steady state', () => probe.requests() > asked, 15_000);
+    leader.child.kill('SIGSTOP');
+    await follower.logged('leading: engine started', 20_000);
+    await waitUntil('the experiment recovered by the new leader', () => stateOf(id) === 'aborted', 10_000);
+    // By now the probe has answered: on waking, the old leader would go on to inject.
+    await new Promise((r) => setTimeout(r, 1500));
+    leader.child.kill('SIGCONT');
+    expect(await leader.exited).toBe(75);
+    expect(leader.lines().some((l) => l.msg === 'leadership lost')).toBe(true);
+    expect(await activeFaults(c.sandbox.adminUrl)).toEqual([]);
+    expect(journalKinds(id)).not.toContain('inject-intent');
+    await stopAll();
+    await probe.close();
+  });
+
+  it('a SIGSTOPped leader whose fault ran out while it slept reverts nothing once awake: the new leader did', async () => {
+    const [leader, follower] = await twoReplicas();
+    const { id } = await runThrough(follower, 'checkout-latency', ' duration=5s');
+    const [held] = await activeFaults(c.sandbox.adminUrl);
+    const startedAt = Date.now();
+    leader.child.kill('SIGSTOP');
+    await follower.logged('leading: engine started', 20_000);
+    await waitUntil('the fault reverted by the new leader', async () => (await activeFaults(c.sandbox.adminUrl)).length === 0, 10_000);
+    // Its fault's time ran out while it slept: on waking, the old leader's next step would be the revert.
+    await new Promise((r) => setTimeout(r, Math.max(0, 6000 - (Date.now() - startedAt))));
+    leader.child.kill('SIGCONT');
+    expect(await leader.exited).toBe(75);
+    expect(leader.lines().some((l) => l.msg === 'fault reverted')).toBe(false);
+    // One revert on the record, the new leader's: the old one wrote nothing after it lost the lease.
+    expect(journalKinds(id).filter((k) => k === 'reverted')).toHaveLength(1);
+    expect(held!.experimentId).toBe(id);
+    expect(await activeFaults(c.sandbox.adminUrl)).toEqual([]);
+    expect(stateOf(id)).toBe('aborted');
+    await stopAll();
+  });
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  /** A leader, then a follower; every replica from earlier tests gone. */
+  async function twoReplicas(opts: { playbookDirs?: string[] } = {}): Promise<[ReplicaBot, ReplicaBot]> {
+    await stopAll();
+    if (opts.playbookDirs) addPlaybookDirs(opts.playbookDirs);
+    const leader = c.spawn(`leader-${c.bots.length}`);
+    await leader.logged('leading: engine started', 30_000);
+    const follower = c.spawn(`follower-${c.bots.length}`);
+    await follower.logged('faultline ready on slack (replica)', 30_000);
+    return [leader, follower];
+  }
+
+  /** SIGTERM to every replica still up (the leader reverts what runs and lets its lease go). */
+  async function stopAll(): Promise<void> {
+    const up = c.bots.filter((b) => b.child.exitCode === null && b.child.signalCode === null);
+    for (const b of up) b.child.kill('SIGTERM');
+    await Promise.all(up.map((b) => b.exited));
+  }
+
+  function addPlaybookDirs(dirs: string[]): void {
+    const config = parse(readFileSync(c.configFile, 'utf8')) as { playbooks: { dirs: string[] } };
+    config.playbooks.dirs = [...new Set([...config.playbooks.dirs, ...dirs])];
+    writeFileSync(c.configFile, stringify(config));
+  }
+
+  function withStore<T>(fn: (s: ReturnType<typeof openStore>) => T): T {
+    const s = openStore({ url: c.url });
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  }
+  const stateOf = (id: string) => withStore((s) => (s.experiments.get(id)?.data as { record?: { state?: string } } | undefined)?.record?.state);
+  const journalKinds = (id: string) => withStore((s) => s.journal(id).map((e) => e.kind));
+  const handoffLines = () => withStore((s) => s.events({ kinds: ['command', 'refused'] }).map((e) => String(e.data.text ?? '')));
 });
+
+/** A TCP relay to PostgreSQL that can be cut: every connection dropped, new ones refused. */
+async function tcpProxy(targetPort: string): Promise<{ port: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(targetPort), '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    cut() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+  };
+}
+
+/** An HTTP probe that answers `{"p99Ms": 100}` after `delayMs`, counting the requests it got. */
+async function slowProbe(delayMs: number): Promise<{ url: string; requests(): number; close(): Promise<void> }> {
+  let count = 0;
+  const server = http.createServer((_req, res) => {
+    count += 1;
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ p99Ms: 100 }));
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}/probe`, requests: () => count, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function slowPlaybook(probeUrl: string, adminUrl: string): string {
+  return stringify({
+    kind: 'Experiment',
+    name: 'slow-precheck',
+    hypothesis: 'If one checkout replica gets 300 ms slower, then checkout stays within bounds.',
+    owner: 'team-checkout',
+    target: { adapter: 'process', selector: { service: 'checkout' }, blastRadius: 'one' },
+    fault: { type: 'latency', parameters: { ms: 300 }, duration: '1m' },
+    steadyState: [{ name: 'slow probe under 300 ms', signal: { source: 'http', url: probeUrl, path: 'p99Ms' }, comparison: '<', threshold: 300 }],
+    guardrails: [{ name: 'checkout error rate', signal: { source: 'http', url: `${adminUrl}/stats`, path: 'errorRate' }, comparison: '>', threshold: 0.5, for: '10s' }],
+  });
+}
