@@ -19,7 +19,8 @@ describe('the bot on PostgreSQL', () => {
     pg = await usePostgres();
     // The password-free URL of a trust cluster; DATABASE_URL is how an operator would pass one with a password.
     url = createDatabase(pg, 'faultline').url;
-    fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' } });
+    // A short lease: the second bot takes over from the SIGKILLed one once its lease has run out.
+    fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' }, replicas: { leaseTtl: '2s', renewEvery: '500ms' } });
   });
   afterAll(async () => {
     await fx?.close();
