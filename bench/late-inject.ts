@@ -97,7 +97,10 @@ export async function benchLateInject(log: (line: string) => void): Promise<void
         await app.engine.experiments.approve(record.id, bob);
         await app.engine.experiments.start(record.id, alice);
         await app.engine.runner.settle();
-        const handleId = app.engine.journal.of(record.id).find((e) => e.kind === 'inject-intent')!.data.handleId as string;
+        const intent = app.engine.journal.of(record.id).find((e) => e.kind === 'inject-intent');
+        // A start refused before its inject (the sandbox not steady yet) says so instead of crashing the bench.
+        if (!intent) throw new Error(`${record.id}: no inject was attempted (state ${app.engine.experiments.get(record.id).record.state}); is the sandbox steady?`);
+        const handleId = intent.data.handleId as string;
         const deadline = Date.now() + 10_000;
         for (;;) {
           const faults = (await (await fetch(`${sandbox.adminUrl}/faults`)).json()) as Array<{ handleId: string; id: string }>;

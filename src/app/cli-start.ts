@@ -84,7 +84,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     if (sandbox) out(`Sandbox: ${sandbox.proxyUrl} (stats ${sandbox.adminUrl}/stats)${sandbox.owned ? '' : ' (already running)'}`);
     out(`Logs: ${logFile}. Type /chaos help; /as <user> switches who is typing; /quit leaves.`);
   }
-  if (ops) out(`HTTP: ${ops.url} (GET /healthz, GET /metrics${app.webhookRoute ? ', POST /webhooks/pagerduty' : ''})`);
+  if (ops) out(`HTTP: ${ops.url} (GET /healthz, GET /readyz, GET /metrics${app.webhookRoute ? ', POST /webhooks/pagerduty' : ''})`);
   for (const r of app.playbookReports.filter((x) => !x.ok)) out(`! playbook ${r.file} skipped:\n${r.problems.map((p) => `    ${p}`).join('\n')}`);
   if (app.reconcileReport.recovered.length + app.reconcileReport.orphansReverted.length > 0) {
     out(`! recovered after restart: ${[...app.reconcileReport.recovered, ...app.reconcileReport.orphansReverted.map((o) => o.handleId)].join(', ')}`);

@@ -34,7 +34,7 @@ export interface ReplicaCluster {
   configFile: string;
   bots: ReplicaBot[];
   /** Starts one more replica; `databaseUrl` overrides the database it is pointed at. */
-  spawn(name: string, opts?: { databaseUrl?: string }): ReplicaBot;
+  spawn(name: string, opts?: { databaseUrl?: string; /** Another config file (e.g. SQLite's, for comparison). */ configFile?: string; readyMsg?: string }): ReplicaBot;
   slash(bot: ReplicaBot, text: string, user: string): Promise<{ status: number; responseId: string }>;
   click(bot: ReplicaBot, actionId: string, value: string, user: string): Promise<{ status: number; responseId: string }>;
   /** The card's ts of an experiment, once the leader posted it. */
@@ -46,9 +46,11 @@ export interface ReplicaCluster {
 /** Short lease so tests see takeovers in seconds; the defaults (10 s) are what the bench measures. */
 export const TEST_REPLICAS = { leaseTtl: '3s', renewEvery: '1s', pollEvery: '250ms', handoffWait: '5s' };
 
-export async function startReplicaCluster(opts: { replicas?: Record<string, unknown>; playbookDirs?: string[]; extra?: Record<string, unknown> } = {}): Promise<ReplicaCluster> {
+export async function startReplicaCluster(
+  opts: { replicas?: Record<string, unknown>; playbookDirs?: string[]; extra?: Record<string, unknown>; /** A server of the caller's (the bench); else the tests' shared one. */ pg?: PostgresServer } = {},
+): Promise<ReplicaCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-replicas-'));
-  const pg = await usePostgres();
+  const pg = opts.pg ?? (await usePostgres());
   const url = createDatabase(pg, 'replicas').url;
   const api = await SlackApiStandIn.start();
   const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS });
@@ -81,7 +83,8 @@ export async function startReplicaCluster(opts: { replicas?: Record<string, unkn
     configFile,
     bots,
     spawn(name, spawnOpts = {}) {
-      const bot = spawnReplica(name, configFile, { DATABASE_URL: spawnOpts.databaseUrl ?? url, SLACK_API_URL: api.url });
+      const env: Record<string, string> = { SLACK_API_URL: api.url, DATABASE_URL: spawnOpts.configFile ? '' : (spawnOpts.databaseUrl ?? url) };
+      const bot = spawnReplica(name, spawnOpts.configFile ?? configFile, env, spawnOpts.readyMsg);
       bots.push(bot);
       return bot;
     },
@@ -107,7 +110,7 @@ export async function startReplicaCluster(opts: { replicas?: Record<string, unkn
   return cluster;
 }
 
-export function spawnReplica(name: string, configFile: string, env: Record<string, string>): ReplicaBot {
+export function spawnReplica(name: string, configFile: string, env: Record<string, string>, readyMsg = 'faultline ready on slack (replica)'): ReplicaBot {
   const child = spawn(process.execPath, [BIN, '--config', configFile, 'start'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -139,6 +142,6 @@ export function spawnReplica(name: string, configFile: string, env: Record<strin
     });
     return parsed.slice(since).find((l) => l.msg === msg)!;
   };
-  const base = async () => String((await logged('faultline ready on slack (replica)', 30_000)).url).replace(/\/slack\/events$/, '');
+  const base = async () => String((await logged(readyMsg, 30_000)).url);
   return { name, child, lines: () => parsed, output: () => out, exited, logged, base, events: async () => `${await base()}/slack/events` };
 }

@@ -1,6 +1,6 @@
 import type { CommandGateway } from '../../../commands/command-gateway.js';
 import { errorText } from '../../core/errors.js';
-import { errorMessage } from '../../core/message.js';
+import { errorMessage, message } from '../../core/message.js';
 import type { AdapterLogger } from '../../core/ports.js';
 import type { FenceToken } from '../../store/leases.js';
 import type { HandoffRow, ReplicaDb } from '../../store/postgres/replica-db.js';
@@ -98,7 +98,7 @@ export class HandoffConsumer {
     const h = parsed.data;
     if (h.kind === 'home_opened') {
       this.deps.homeOpened(h.user);
-      await db.complete(row.id, errorMessage('replica_unavailable', 'home published', [])).catch(() => undefined);
+      await db.complete(row.id, message({ title: 'App Home published', ephemeral: true })).catch(() => undefined);
       return;
     }
     if (!row.urgent && now - row.createdAt > this.deps.staleMs) {
