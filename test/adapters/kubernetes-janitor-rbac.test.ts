@@ -141,7 +141,7 @@ describe('deploy/janitor.yaml', () => {
     const [c] = pod.containers;
     expect(c?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(c?.args[0]).toBe('janitor');
-    const bot = docs('faultline.yaml').find((x) => x.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
+    const bot = docs('faultline-sqlite.yaml').find((x) => x.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ image: string }> } } } };
     expect(c?.image).toBe(bot.spec.template.spec.containers[0]?.image);
 
     const sa = all.find((x) => x.kind === 'ServiceAccount');
