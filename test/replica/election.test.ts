@@ -214,7 +214,8 @@ describe('LeaderElection on PostgreSQL', () => {
 
   it('a replica stopped while its acquire is on its way leaves no lease behind for the others to wait out', async () => {
     const db = replicaDb();
-    const a = election('replica-a', { db });
+    // A TTL far beyond the test: only a release can free the lease in time.
+    const a = election('replica-a', { db, settings: { leaseTtlMs: 60_000, renewEveryMs: 20_000, pollEveryMs: 60_000 } });
     // Hold the acquire back until stop() has been called, as a slow database would.
     const acquire = db.acquire.bind(db);
     let sent: () => void = () => undefined;
@@ -236,7 +237,7 @@ describe('LeaderElection on PostgreSQL', () => {
     expect(a.e.role).toBe('stopped');
     expect(a.led).toEqual([]);
     // Nobody acts on that lease; another replica must be able to take over now, not after the TTL.
-    await sleep(20); // let the election see its answer
+    await waitUntil('the lease to be let go', async () => (await db.lease())?.leftMs === 0, 2_000);
     expect(await replicaDb().acquire('replica-b', 60_000, Date.now())).toBe(2);
   });
 
