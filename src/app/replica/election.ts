@@ -128,7 +128,12 @@ export class LeaderElection {
     const sentAt = this.monotonic();
     try {
       const epoch = await this.db.acquire(this.holder, this.settings.leaseTtlMs, this.now());
-      if (epoch !== null && this.current === 'follower') {
+      if (epoch !== null && this.current !== 'follower') {
+        // Stopped while the acquire was on its way: let go at once, so nobody waits out a lease nobody uses.
+        await this.db.release({ holder: this.holder, epoch }).catch((err: unknown) => this.log.warn({ err }, 'releasing a lease taken while stopping failed; it expires by itself'));
+        return;
+      }
+      if (epoch !== null) {
         this.tokenHeld = { holder: this.holder, epoch };
         this.current = 'leader';
         this.extend(sentAt);
@@ -166,9 +171,16 @@ export class LeaderElection {
 
   private extend(sentAt: number): void {
     this.deadline = sentAt + this.settings.leaseTtlMs - this.margin;
+    this.armWatchdog();
+  }
+
+  /** Fires at the deadline; a timer that came a moment early (timers are not exact) sets itself again. */
+  private armWatchdog(): void {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
-      if (this.current === 'leader' && this.monotonic() >= this.deadline) this.lose('its lease ran out before it could renew it');
+      if (this.current !== 'leader') return;
+      if (this.monotonic() >= this.deadline) this.lose('its lease ran out before it could renew it');
+      else this.armWatchdog();
     }, Math.max(0, this.deadline - this.monotonic()) + 1);
   }
 }

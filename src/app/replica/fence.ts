@@ -33,11 +33,12 @@ export function leaderFence(election: LeaderElection, leases: LeaderLeases): Fen
 export function fencedTargets(targets: Map<string, TargetDriver>, fence: Fence): Map<string, TargetDriver> {
   const out = new Map<string, TargetDriver>();
   for (const [kind, driver] of targets) {
-    const inject: TargetDriver['inject'] = (fault, resolved, ctx) => {
+    // Async: a fenced call rejects its promise, as every driver call fails, never throws in the caller's frame.
+    const inject: TargetDriver['inject'] = async (fault, resolved, ctx) => {
       fence.assert();
       return driver.inject(fault, resolved, ctx);
     };
-    const revert: TargetDriver['revert'] = (handle, ctx) => {
+    const revert: TargetDriver['revert'] = async (handle, ctx) => {
       fence.assert();
       return driver.revert(handle, ctx);
     };
