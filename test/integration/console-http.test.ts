@@ -50,7 +50,7 @@ describe('the console with PORT and PAGERDUTY_WEBHOOK_SECRET serves webhooks, /h
   async function start(): Promise<void> {
     bot = spawnBot(fx.configFile, { PORT: '0', PAGERDUTY_WEBHOOK_SECRET: SECRET, PAGERDUTY_API_TOKEN: '' });
     await waitUntil('ready', () => bot.output().includes('ready'), 30_000);
-    const m = /HTTP: (http:\/\/127\.0\.0\.1:\d+) \(GET \/healthz, GET \/metrics, POST \/webhooks\/pagerduty\)/.exec(bot.output());
+    const m = /HTTP: (http:\/\/127\.0\.0\.1:\d+) \(GET \/healthz, GET \/readyz, GET \/metrics, POST \/webhooks\/pagerduty\)/.exec(bot.output());
     expect(m, bot.output()).not.toBeNull();
     url = m![1]!;
   }

@@ -24,6 +24,24 @@ describe('SyncPgClient against a real PostgreSQL', () => {
     }
   });
 
+  it('a transaction left idle (its process paused mid-write) is ended by the server: its row lock does not block another connection', () => {
+    const paused = new SyncPgClient(url);
+    const other = new SyncPgClient(url);
+    try {
+      other.query('CREATE TABLE head (id int PRIMARY KEY, n int NOT NULL)');
+      other.query('INSERT INTO head VALUES (1, 0)');
+      paused.query('BEGIN');
+      paused.query('SELECT n FROM head WHERE id = 1 FOR UPDATE', [], { reconnect: false });
+      // The other connection waits for the lock only until the server ends the idle transaction.
+      expect(other.query('UPDATE head SET n = n + 1 WHERE id = 1').rowCount).toBe(1);
+      expect(() => paused.query('COMMIT', [], { reconnect: false })).toThrow(/PostgreSQL/);
+      expect(other.query<{ n: number }>('SELECT n FROM head').rows).toEqual([{ n: 1 }]);
+    } finally {
+      paused.close();
+      other.close();
+    }
+  });
+
   it('a transaction is one connection in order: rolled back, nothing stays', () => {
     const c = new SyncPgClient(url);
     try {

@@ -163,7 +163,8 @@ export class LeaderElection {
       if (!held) return this.lose('another replica holds the lease');
       this.extend(sentAt);
     } catch (err) {
-      // Not lost yet: the lease has time left, and the watchdog says when it has none.
+      // Not lost while the lease has time left on this clock; the watchdog says when it has none.
+      if (this.monotonic() >= this.deadline) return this.lose('its lease ran out while the database did not answer');
       this.log.warn({ err, leftMs: Math.round(this.deadline - this.monotonic()) }, 'renewing the leader lease failed');
     }
     if (this.current === 'leader') this.schedule(this.settings.renewEveryMs);

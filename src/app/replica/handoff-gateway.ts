@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandGateway } from '../../../commands/command-gateway.js';
 import { Actor } from '../../core/actor.js';
+import { formatDuration } from '../../core/duration.js';
 import { errorText } from '../../core/errors.js';
 import { errorMessage, Message } from '../../core/message.js';
 import type { AdapterLogger } from '../../core/ports.js';
@@ -53,8 +54,8 @@ export class HandoffGateway implements CommandGateway {
     if (first) return first;
     if (!opts.urgent && (await this.db.abandon(id).catch(() => false))) {
       return errorMessage('replica_unavailable', "Your command wasn't taken: no replica is leading right now", [
-        `No leader took it within ${Math.round(this.settings.waitMs / 1000)} s, so it was withdrawn and nothing was done.`,
-        `What to do: try again shortly; a replica takes over within ${Math.round(this.settings.leaseTtlMs / 1000)} s of the last leader going away.`,
+        `No leader took it within ${formatDuration(this.settings.waitMs)}, so it was withdrawn and nothing was done.`,
+        `What to do: try again shortly; a replica takes over within ${formatDuration(this.settings.leaseTtlMs)} of the last leader going away.`,
       ]);
     }
     // Taken already (or an abort, which stays queued): the leader's answer is worth a second wait.

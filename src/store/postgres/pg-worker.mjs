@@ -19,7 +19,10 @@ let broken = null;
 // and the next one outside a transaction connects again.
 function connect() {
   broken = null;
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  // The store's transactions last milliseconds (they are synchronous code). One idle for seconds belongs to
+  // a process that is paused or gone: the server ends it, so its row locks (the journal's head) do not
+  // hold up the replica that took over.
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, idle_in_transaction_session_timeout: 2000 });
   c.on('error', (err) => {
     if (client === c) broken ??= err;
   });
