@@ -1,24 +1,39 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, waitUntil } from './harness.js';
+import { activeFaults, waitForSteadySandbox, waitUntil } from './harness.js';
 import { startReplicaCluster, type ReplicaBot, type ReplicaCluster } from './replica-harness.js';
 
 /**
- * Two `faultline start` processes on one real PostgreSQL, in Slack HTTP mode against the Slack
- * stand-in, on the real sandbox: commands into either, the leader killed, paused and cut off.
+ * `faultline start` processes on one real PostgreSQL, in Slack HTTP mode against the Slack
+ * stand-in, on the real sandbox, through one cluster's life: commands into either replica, the
+ * leader killed, a follower cut off from the database, leaders paused and woken. Each test goes on
+ * from the replicas the one before left (a process start is the costly part).
  */
 describe('replicas on one PostgreSQL', () => {
   let c: ReplicaCluster;
+  let probe: Awaited<ReturnType<typeof slowProbe>>;
+  let playbooks: string;
+  /** Who leads and who follows, as the tests leave them. */
+  let leader: ReplicaBot;
+  let follower: ReplicaBot;
   beforeAll(async () => {
-    c = await startReplicaCluster();
+    // The steady state of `slow-precheck` is read from a probe that answers slowly: a leader can be paused before its inject.
+    probe = await slowProbe(1500);
+    playbooks = mkdtempSync(path.join(os.tmpdir(), 'faultline-replica-playbooks-'));
+    mkdirSync(playbooks, { recursive: true });
+    writeFileSync(path.join(playbooks, 'slow-precheck.yaml'), slowPlaybook(probe.url));
+    c = await startReplicaCluster({ playbookDirs: [playbooks] });
   });
   afterAll(async () => {
     await c?.close();
+    await probe?.close();
+    rmSync(playbooks, { recursive: true, force: true });
   });
 
   const readyz = async (bot: ReplicaBot) => {
@@ -27,8 +42,8 @@ describe('replicas on one PostgreSQL', () => {
   };
   const answerTo = async (responseId: string, timeoutMs = 15_000) => (await c.api.waitForResponse((r) => r.id === responseId, timeoutMs)).body as { text?: string };
 
-  /** propose (alice) → approve (bob) → start (alice), every command sent to `via`; resolves once the fault is in. */
-  const runThrough = async (via: ReplicaBot, playbook: string, extra = '') => {
+  /** propose (alice) → approve (bob), every command sent to `via`; resolves with the id and the card. */
+  const approvedThrough = async (via: ReplicaBot, playbook: string, extra = '') => {
     const proposed = await c.slash(via, `propose ${playbook}${extra}`, 'U0ALICE');
     expect(proposed.status).toBe(200);
     const answer = await answerTo(proposed.responseId);
@@ -36,17 +51,26 @@ describe('replicas on one PostgreSQL', () => {
     expect(id, JSON.stringify(answer)).toBeDefined();
     const cardTs = await c.cardOf(id!);
     await c.click(via, 'approve', id!, 'U0BOB');
-    await waitUntil('approved', () => c.threadTexts(cardTs).some((t) => /approved/i.test(t)), 15_000);
-    await c.click(via, 'start', id!, 'U0ALICE');
-    await waitUntil('the fault', async () => (await activeFaults(c.sandbox.adminUrl)).some((f) => f.experimentId === id), 20_000);
+    await waitUntil('approved', () => stateOf(id!) === 'approved', 15_000);
     return { id: id!, cardTs };
+  };
+  /** …then start (alice); resolves once the fault is in. */
+  const runThrough = async (via: ReplicaBot, playbook: string, extra = '') => {
+    await waitForSteadySandbox(c.sandbox.adminUrl);
+    const run = await approvedThrough(via, playbook, extra);
+    await c.click(via, 'start', run.id, 'U0ALICE');
+    await waitUntil('the fault', async () => (await activeFaults(c.sandbox.adminUrl)).some((f) => f.experimentId === run.id), 20_000);
+    return run;
+  };
+  const replicaReady = async (bot: ReplicaBot) => {
+    await bot.logged('faultline ready on slack (replica)', 30_000);
+    return bot;
   };
 
   it('the leader is SIGKILLed mid-fault: the follower takes over, reverts the fault within 15 s, says so in the thread, and answers', async () => {
     const a = c.spawn('a');
-    await a.logged('leading: engine started');
-    const b = c.spawn('b');
-    await b.logged('faultline ready on slack (replica)');
+    await a.logged('leading: engine started', 30_000);
+    const b = await replicaReady(c.spawn('b'));
     expect((await readyz(a)).body).toMatchObject({ ready: true, role: 'leader' });
     expect((await readyz(b)).body).toMatchObject({ ready: true, role: 'follower' });
 
@@ -63,10 +87,11 @@ describe('replicas on one PostgreSQL', () => {
     const status = await c.slash(b, `status ${id}`, 'U0CAROL');
     expect(JSON.stringify(await answerTo(status.responseId))).toMatch(/aborted/i);
     expect((await readyz(b)).body).toMatchObject({ ready: true, role: 'leader', epoch: 2 });
+    leader = b;
   });
 
   it('an abort sent to the follower reaches the leader at once and reverts its fault', async () => {
-    const [leader, follower] = await twoReplicas();
+    follower = await replicaReady(c.spawn('c'));
     const { id, cardTs } = await runThrough(leader, 'checkout-latency', ' duration=2m');
     const sent = Date.now();
     const abort = await c.slash(follower, `abort ${id} seen enough`, 'U0CAROL');
@@ -78,70 +103,56 @@ describe('replicas on one PostgreSQL', () => {
     // Handed over through the database, run by the leader: the follower has no engine to run it.
     expect(leader.lines().some((l) => l.msg === 'handed-over command answered' && String(l.line).includes(`abort ${id}`))).toBe(true);
     expect(revertedAfter).toBeLessThan(10_000);
-    await stopAll();
   });
 
   it('a follower cut off from the database refuses commands, saying so, and is not ready; the leader goes on', async () => {
-    await stopAll();
     const proxy = await tcpProxy(new URL(c.url).port);
-    const leader = c.spawn('leader');
-    await leader.logged('leading: engine started');
-    const follower = c.spawn('cut-off', { databaseUrl: c.url.replace(`:${new URL(c.url).port}/`, `:${proxy.port}/`) });
-    await follower.logged('faultline ready on slack (replica)');
-    await waitUntil('the follower ready', async () => (await readyz(follower)).status === 200, 10_000);
+    const cutOff = await replicaReady(c.spawn('cut-off', { databaseUrl: c.url.replace(`:${new URL(c.url).port}/`, `:${proxy.port}/`) }));
+    await waitUntil('the follower ready', async () => (await readyz(cutOff)).status === 200, 10_000);
     proxy.cut();
-    const asked = await c.slash(follower, 'propose checkout-latency', 'U0ALICE');
+    const asked = await c.slash(cutOff, 'propose checkout-latency', 'U0ALICE');
     expect(asked.status).toBe(200);
     const answer = JSON.stringify(await answerTo(asked.responseId, 10_000));
     expect(answer).toContain('replica_unavailable');
     expect(answer).toMatch(/can't reach its database/);
     expect(answer).toContain('Nothing was done');
-    await waitUntil('the follower not ready', async () => (await readyz(follower)).status === 503, 5000);
-    expect((await readyz(follower)).body).toMatchObject({ ready: false, database: 'unreachable' });
+    await waitUntil('the follower not ready', async () => (await readyz(cutOff)).status === 503, 5000);
+    expect((await readyz(cutOff)).body).toMatchObject({ ready: false, database: 'unreachable' });
     expect(handoffLines()).not.toContain('/chaos propose checkout-latency');
     // The leader, which reaches the database, still answers.
     const status = await c.slash(leader, 'status', 'U0ALICE');
     expect(JSON.stringify(await answerTo(status.responseId))).not.toContain('replica_unavailable');
-    await stopAll();
+    cutOff.child.kill('SIGTERM');
+    await cutOff.exited;
     await proxy.close();
   });
 
   it('a SIGSTOPped leader that wakes after losing its lease injects nothing and exits 75', async () => {
-    // The steady state is read from a probe that answers slowly: the leader is paused while it waits, before its inject.
-    const probe = await slowProbe(2500);
-    const dir = path.join(c.dir, 'slow-playbooks');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'slow-precheck.yaml'), slowPlaybook(probe.url, c.sandbox.adminUrl));
-    const [leader, follower] = await twoReplicas({ playbookDirs: [dir] });
-    const proposed = await c.slash(follower, 'propose slow-precheck', 'U0ALICE');
-    const id = /exp-[0-9a-f]+/.exec(JSON.stringify(await answerTo(proposed.responseId)))![0];
-    await c.cardOf(id);
-    await c.click(follower, 'approve', id, 'U0BOB');
-    await waitUntil('approved', () => stateOf(id) === 'approved', 10_000);
+    const { id } = await approvedThrough(follower, 'slow-precheck');
     const asked = probe.requests();
     await c.click(follower, 'start', id, 'U0ALICE');
     await waitUntil('the leader reading its steady state', () => probe.requests() > asked, 15_000);
+    const since = follower.lines().length;
     leader.child.kill('SIGSTOP');
-    await follower.logged('leading: engine started', 20_000);
+    await follower.logged('leading: engine started', 20_000, since);
     await waitUntil('the experiment recovered by the new leader', () => stateOf(id) === 'aborted', 10_000);
-    // By now the probe has answered: on waking, the old leader would go on to inject.
-    await new Promise((r) => setTimeout(r, 1500));
+    // The probe answered long before the takeover (1.5 s against a 3 s lease): on waking, the old leader would go on to inject.
     leader.child.kill('SIGCONT');
     expect(await leader.exited).toBe(75);
     expect(leader.lines().some((l) => l.msg === 'leadership lost')).toBe(true);
     expect(await activeFaults(c.sandbox.adminUrl)).toEqual([]);
     expect(journalKinds(id)).not.toContain('inject-intent');
-    await stopAll();
-    await probe.close();
+    leader = follower;
   });
 
   it('a SIGSTOPped leader whose fault ran out while it slept reverts nothing once awake: the new leader did', async () => {
-    const [leader, follower] = await twoReplicas();
+    follower = await replicaReady(c.spawn('e'));
     const { id } = await runThrough(follower, 'checkout-latency', ' duration=5s');
     const [held] = await activeFaults(c.sandbox.adminUrl);
     const startedAt = Date.now();
+    const since = follower.lines().length;
     leader.child.kill('SIGSTOP');
-    await follower.logged('leading: engine started', 20_000);
+    await follower.logged('leading: engine started', 20_000, since);
     await waitUntil('the fault reverted by the new leader', async () => (await activeFaults(c.sandbox.adminUrl)).length === 0, 10_000);
     // Its fault's time ran out while it slept: on waking, the old leader's next step would be the revert.
     await new Promise((r) => setTimeout(r, Math.max(0, 6000 - (Date.now() - startedAt))));
@@ -153,34 +164,9 @@ describe('replicas on one PostgreSQL', () => {
     expect(held!.experimentId).toBe(id);
     expect(await activeFaults(c.sandbox.adminUrl)).toEqual([]);
     expect(stateOf(id)).toBe('aborted');
-    await stopAll();
   });
 
   // ---- helpers ---------------------------------------------------------------------------------
-
-  /** A leader, then a follower; every replica from earlier tests gone. */
-  async function twoReplicas(opts: { playbookDirs?: string[] } = {}): Promise<[ReplicaBot, ReplicaBot]> {
-    await stopAll();
-    if (opts.playbookDirs) addPlaybookDirs(opts.playbookDirs);
-    const leader = c.spawn(`leader-${c.bots.length}`);
-    await leader.logged('leading: engine started', 30_000);
-    const follower = c.spawn(`follower-${c.bots.length}`);
-    await follower.logged('faultline ready on slack (replica)', 30_000);
-    return [leader, follower];
-  }
-
-  /** SIGTERM to every replica still up (the leader reverts what runs and lets its lease go). */
-  async function stopAll(): Promise<void> {
-    const up = c.bots.filter((b) => b.child.exitCode === null && b.child.signalCode === null);
-    for (const b of up) b.child.kill('SIGTERM');
-    await Promise.all(up.map((b) => b.exited));
-  }
-
-  function addPlaybookDirs(dirs: string[]): void {
-    const config = parse(readFileSync(c.configFile, 'utf8')) as { playbooks: { dirs: string[] } };
-    config.playbooks.dirs = [...new Set([...config.playbooks.dirs, ...dirs])];
-    writeFileSync(c.configFile, stringify(config));
-  }
 
   function withStore<T>(fn: (s: ReturnType<typeof openStore>) => T): T {
     const s = openStore({ url: c.url });
@@ -236,7 +222,7 @@ async function slowProbe(delayMs: number): Promise<{ url: string; requests(): nu
   return { url: `http://127.0.0.1:${port}/probe`, requests: () => count, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-function slowPlaybook(probeUrl: string, adminUrl: string): string {
+function slowPlaybook(probeUrl: string): string {
   return stringify({
     kind: 'Experiment',
     name: 'slow-precheck',
@@ -245,6 +231,6 @@ function slowPlaybook(probeUrl: string, adminUrl: string): string {
     target: { adapter: 'process', selector: { service: 'checkout' }, blastRadius: 'one' },
     fault: { type: 'latency', parameters: { ms: 300 }, duration: '1m' },
     steadyState: [{ name: 'slow probe under 300 ms', signal: { source: 'http', url: probeUrl, path: 'p99Ms' }, comparison: '<', threshold: 300 }],
-    guardrails: [{ name: 'checkout error rate', signal: { source: 'http', url: `${adminUrl}/stats`, path: 'errorRate' }, comparison: '>', threshold: 0.5, for: '10s' }],
+    guardrails: [{ name: 'checkout error rate', signal: { source: 'http', url: '${sandboxAdmin}/stats', path: 'errorRate' }, comparison: '>', threshold: 0.5, for: '10s' }],
   });
 }
