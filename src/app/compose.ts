@@ -12,6 +12,8 @@ import { openStore, type Store } from '../store/index.js';
 import type { Config, LoadedConfig } from './config.js';
 import { storeOptions } from './config.js';
 import { incidentSettings, wirePagerDuty } from './pagerduty-wiring.js';
+import { wireGrafana } from './grafana-wiring.js';
+import { combineTransitions } from './transition-hooks.js';
 import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
 import type { OpsRoute } from './ops-routes.js';
@@ -75,6 +77,8 @@ export async function createApp(opts: {
   const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
+  // Told after every transition: PagerDuty's change events, then Grafana's annotations (each returns at once).
+  const onTransition = combineTransitions(pagerduty?.onTransition, wireGrafana(config, opts.env ?? {}, log)?.onTransition);
   const adapterDeps = { log, now: () => clock.now() };
   // The Kubernetes adapter also learns what is protected; the pods signal reads the cluster it acts on.
   const built = buildTargets(targetSettings(config), adapterDeps);
@@ -96,7 +100,7 @@ export async function createApp(opts: {
     metrics: metrics.engine,
     // Without PagerDuty configured the gate still sees playbooks' own `pagerduty.services` (and refuses them).
     incidents: pagerduty?.incidents ?? { settings: incidentSettings(config, opts.env ?? {}, httpServed) },
-    ...(pagerduty ? { onTransition: pagerduty.onTransition } : {}),
+    ...(onTransition ? { onTransition } : {}),
     settings: engineSettings(config, cwd),
     schedules: config.schedules,
   });

@@ -39,6 +39,8 @@ export function envOverrides(env: NodeJS.ProcessEnv, raw: unknown): EnvOverride[
   if (env.PORT) add('PORT', ['server', 'port'], /^\d+$/.test(env.PORT.trim()) ? Number(env.PORT) : env.PORT);
   if (env.PAGERDUTY_API_URL) add('PAGERDUTY_API_URL', ['pagerduty', 'apiUrl'], env.PAGERDUTY_API_URL);
   if (env.PAGERDUTY_EVENTS_URL) add('PAGERDUTY_EVENTS_URL', ['pagerduty', 'eventsUrl'], env.PAGERDUTY_EVENTS_URL);
+  // Sets the block up when the file has none (GRAFANA_TOKEN, the secret, goes to `env`: config.ts).
+  if (env.GRAFANA_URL) add('GRAFANA_URL', ['grafana', 'url'], env.GRAFANA_URL);
   // Prometheus' address and credentials come from the environment, never from the file.
   const prom = ['adapters', 'signals', 'prometheus'];
   if (env.PROMETHEUS_URL) add('PROMETHEUS_URL', [...prom, 'url'], env.PROMETHEUS_URL, { check: PrometheusSignalConfig.shape.url });

@@ -10,6 +10,7 @@ import { formatIssues } from '../core/format-issues.js';
 import { parseCron } from '../core/cron-match.js';
 import { SlackSettings } from '../adapters/chat/slack/schema.js';
 import { PagerDutySettings } from '../adapters/incidents/pagerduty/schema.js';
+import { GrafanaSettings } from '../adapters/annotations/grafana/schema.js';
 import { ScheduleSettings } from '../core/schedule.js';
 import { checkAdapterOverrides, envIssueLine, envOverrides, mergeEnv, overrideAt } from './config-env.js';
 import { renamedFields } from './config-renamed.js';
@@ -143,6 +144,8 @@ export const Config = z.strictObject({
   slack: SlackSettings.prefault({}),
   /** PagerDuty: the adapter's schema; token, webhook secrets and routing key come from the environment only. */
   pagerduty: PagerDutySettings.prefault({}),
+  /** Grafana annotations for every run (url, optional dashboardUid, timeout); the token comes from GRAFANA_TOKEN only. Absent: none. */
+  grafana: GrafanaSettings.optional(),
   /** `/chaos schedule`: whether schedules fire, and how long a standing approval may last. */
   schedules: ScheduleSettings.prefault({}),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
@@ -168,6 +171,7 @@ export interface LoadedConfig {
     pagerdutyApiToken?: string;
     pagerdutyWebhookSecrets?: string[];
     pagerdutyRoutingKey?: string;
+    grafanaToken?: string;
   };
 }
 
@@ -236,6 +240,7 @@ export function readConfig(opts: { file?: string; env?: NodeJS.ProcessEnv; cwd?:
       ...(env.PAGERDUTY_API_TOKEN ? { pagerdutyApiToken: env.PAGERDUTY_API_TOKEN } : {}),
       ...(env.PAGERDUTY_WEBHOOK_SECRET ? { pagerdutyWebhookSecrets: env.PAGERDUTY_WEBHOOK_SECRET.split(',').map((x) => x.trim()).filter(Boolean) } : {}),
       ...(env.PAGERDUTY_ROUTING_KEY ? { pagerdutyRoutingKey: env.PAGERDUTY_ROUTING_KEY } : {}),
+      ...(env.GRAFANA_TOKEN ? { grafanaToken: env.GRAFANA_TOKEN } : {}),
     },
   };
 }
