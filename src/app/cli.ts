@@ -6,6 +6,7 @@ import { DEFAULT_JANITOR_GRACE, janitorAction } from './cli-janitor.js';
 import { sandboxAction } from './cli-sandbox.js';
 import { schemaAction, validateAction } from './cli-playbooks.js';
 import { startAction } from './cli-start.js';
+import { runAction } from './cli-run.js';
 
 const program = new Command();
 program
@@ -46,6 +47,21 @@ program
   .description('print the JSON Schema of Experiment playbooks (for editor completion); --gameday for GameDay files')
   .option('--gameday', 'the schema of kind: GameDay files instead')
   .action((opts: { gameday?: boolean }) => schemaAction({ config: program.opts<{ config?: string }>().config, gameday: opts.gameday === true }));
+
+program
+  .command('run')
+  .description('run one experiment headless and exit with its verdict: 0 held, 1 refuted, 2 inconclusive, 3 refused, failed or timed out, 4 usage or config error')
+  .argument('<playbook>', 'the playbook to run')
+  .option('--set <key=value>', 'an override, as in chat: duration=30s, blastRadius=count:2 (repeatable)', (v: string, list: string[] | undefined) => [...(list ?? []), v])
+  .option('--timeout <duration>', 'abort and revert if the whole run takes longer (e.g. 10m); exit 3')
+  .option('--json <file>', 'write the result (readings, breaches, revert receipts) as JSON')
+  .option('--junit <file>', 'write a JUnit XML report: one test case per steady-state check and guardrail')
+  .option('--dry-run', 'resolve the targets and read every signal once; propose and inject nothing', false)
+  .option('--as <id>', 'who the pipeline is (default $FAULTLINE_PIPELINE_ACTOR or "pipeline"); never an approver of its own run')
+  .option('--channel <channel>', "where the run is announced (default: the playbook's channel)")
+  .action((playbook: string, o: { set?: string[]; timeout?: string; json?: string; junit?: string; dryRun: boolean; as?: string; channel?: string }) =>
+    runAction(playbook, { ...o, set: o.set ?? [], config: program.opts<{ config?: string }>().config }),
+  );
 
 program
   .command('audit')

@@ -6,6 +6,7 @@ import type { GameDayService } from './gamedays/gameday-service.js';
 import type { FreezeDesk } from './guards/freeze-desk.js';
 import type { Journal } from './journal.js';
 import type { ScheduleBook } from './schedules/schedule-book.js';
+import type { StandingDesk } from './experiments/standing-desk.js';
 
 /**
  * What chat commands and chat adapters see of the engine: the three services, freezes as people
@@ -15,6 +16,8 @@ export interface EngineFacade {
   readonly experiments: ExperimentService;
   readonly gamedays: GameDayService;
   readonly schedules: ScheduleBook;
+  /** Standing approvals of playbooks for pipeline runs. */
+  readonly standing: StandingDesk;
   readonly freezes: FreezeDesk;
   now(): number;
   /** One audit line per chat command: accepted (`command`) or refused with its code (`refused`). */
@@ -33,17 +36,19 @@ export function createFacade(parts: {
   experiments: ExperimentService;
   gamedays: GameDayService;
   schedules: ScheduleBook;
+  standing: StandingDesk;
   freezes: FreezeDesk;
   journal: Journal;
   clock: Clock;
   busy: () => boolean;
   settle: () => Promise<void>;
 }): EngineFacade {
-  const { experiments, gamedays, schedules, freezes, journal, clock } = parts;
+  const { experiments, gamedays, schedules, standing, freezes, journal, clock } = parts;
   return {
     experiments,
     gamedays,
     schedules,
+    standing,
     freezes,
     now: () => clock.now(),
     audit: (outcome, subjectId, actor, data) => void journal.record(outcome, subjectId, actor, data),

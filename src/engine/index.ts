@@ -19,6 +19,7 @@ import { KillSwitch } from './guards/kill-switch.js';
 import { Journal } from './journal.js';
 import { createSchedules } from './schedules/schedule-runner.js';
 import type { ScheduleBook } from './schedules/schedule-book.js';
+import { StandingDesk } from './experiments/standing-desk.js';
 import type { ScheduleRunner } from './schedules/schedule-runner.js';
 import { mentionGroup } from '../core/mention.js';
 import { proposerNotice } from './chat/person-notices.js';
@@ -41,6 +42,8 @@ export interface Engine {
   experiments: ExperimentService;
   gamedays: GameDayService;
   schedules: ScheduleBook;
+  /** Standing approvals of playbooks, and pipeline runs under them. */
+  standing: StandingDesk;
   scheduleRunner: ScheduleRunner;
   incidents: IncidentWatch;
   freezes: FreezeWindows;
@@ -138,6 +141,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     gameDays: gamedays.forSchedules(),
     random,
   });
+  const standing = new StandingDesk({ experiments, store, journal, clock, settings: deps.schedules });
   const reconcileDeps: ReconcileDeps = { repo, journal, transitions, runner, notifier, targets: deps.targets, log, targetTimeoutMs: settings.targetTimeoutMs };
   const settle = async () => {
     await runner.settle();
@@ -148,6 +152,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     experiments,
     gamedays,
     schedules: book,
+    standing,
     freezes: new FreezeDesk(freezes, incidents.book, journal),
     journal,
     clock,
@@ -159,6 +164,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     experiments,
     gamedays,
     schedules: book,
+    standing,
     scheduleRunner,
     incidents,
     freezes,

@@ -1,3 +1,4 @@
+import type { Message } from '../../core/message.js';
 import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { parseBlastRadius } from '../../core/blast-radius-spec.js';
@@ -120,6 +121,17 @@ export class ExperimentService {
       spec.target.blastRadius = b;
     }
     return spec;
+  }
+
+  /** A playbook's spec after a run's overrides (a copy): what a standing approval's hash is taken of. */
+  specFor(playbook: string, overrides: ProposeOverrides = {}): Experiment {
+    return this.applyOverrides(this.playbook(playbook), overrides);
+  }
+
+  /** A line in an experiment's thread (after its card). */
+  note(id: string, msg: Message): void {
+    const entry = this.get(id);
+    this.notifier.reply(id, entry.card, entry.record.channel, { ...msg, subject: id });
   }
 
   async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string; origin?: ProposeOrigin }): Promise<StoredExperiment> {
