@@ -205,6 +205,15 @@ describe('failures never reach the engine', () => {
     expect(JSON.stringify(log.lines)).not.toContain('glsa_wrong');
   });
 
+  it('a Grafana under a sub-path is called there (its 404 is logged as not_found)', async () => {
+    const g = await grafana();
+    const { a, log } = annotator(g, { url: `${g.url}/grafana` });
+    new Run(a).start();
+    await a.settle();
+    expect(g.requests.map((r) => r.path)).toEqual(['/grafana/api/annotations']);
+    expect(log.lines.find((l) => l.level === 'warn')?.obj).toMatchObject({ failure: 'not_found', status: 404 });
+  });
+
   it('a refused connection is retried, then logged as network', async () => {
     const g = await grafana();
     const url = g.url;
