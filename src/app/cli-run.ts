@@ -5,14 +5,14 @@ import { parseDuration } from '../core/duration.js';
 import { errorText, FaultlineError, isFaultlineError } from '../core/errors.js';
 import { TERMINAL_STATES, type ExperimentRecord } from '../core/experiment.js';
 import { ConsoleChat } from '../adapters/chat/console/index.js';
-import { buildPlan } from '../engine/experiments/plan-builder.js';
-import { sampleSignal } from '../engine/guards/sample-signals.js';
 import { boot, logFileFor } from './boot.js';
 import { readConfig, withDemoApprovers } from './config.js';
 import { engineSettings } from './engine-settings.js';
 import { createLogger } from './logger.js';
 import type { App } from './compose.js';
-import { runProgress } from './run-progress.js';
+import { runProgress, type RunProgress } from './run-progress.js';
+import { dryRunPlan, type DryRun } from './run-dry.js';
+import { runOnReplicas } from './run-on-replicas.js';
 import { writeRunOutputs, type RunOutcome } from './run-outputs.js';
 
 /** Exit codes of `faultline run`: the verdict, so a pipeline step can gate on it. */
@@ -72,10 +72,25 @@ async function run(playbook: string, opts: RunOptions): Promise<number> {
   // As in the console: with no approvers configured and no Slack, its demo users are the approvers.
   const loaded = read.env.slackBotToken ? read : { ...read, config: withDemoApprovers(read.config) };
   const { config } = loaded;
-  if (config.store.url) {
-    throw new FaultlineError('config_invalid', 'faultline run runs its own engine on its own store; on a PostgreSQL store the replicas act, so point it at a SQLite store (store.path) of its own', { field: 'store.url' });
-  }
   const progress = runProgress(process.stderr);
+  if (config.store.url) {
+    // Replicas act on this database: the leader runs it, this process only follows it.
+    const done = await runOnReplicas({
+      url: config.store.url,
+      playbook,
+      overrides,
+      actor,
+      ...(opts.channel ? { channel: opts.channel } : {}),
+      ...(timeoutMs ? { timeoutMs } : {}),
+      dryRun: opts.dryRun,
+      ...(opts.json ? { json: opts.json } : {}),
+      ...(opts.junit ? { junit: opts.junit } : {}),
+      answerWaitMs: 2 * config.replicas.handoffWait,
+      progress,
+      printDryRun: (dry) => printDryRun(dry, progress),
+    });
+    return done.outcome === 'dry-run' ? done.code! : RUN_EXIT[done.outcome];
+  }
   const log = createLogger({ level: config.log.level, file: logFileFor(config).replace(/faultline\.log$/, 'faultline-run.log') });
   // The thread's lines go to the terminal, as in the console; a pipeline's log keeps them.
   const chat = new ConsoleChat((text) => progress.line(text));
@@ -85,7 +100,10 @@ async function run(playbook: string, opts: RunOptions): Promise<number> {
       const skipped = app.playbookReports.find((r) => !r.ok && r.problems.some((p) => p.includes(playbook)));
       throw new FaultlineError(skipped ? 'playbook_invalid' : 'playbook_not_found', skipped ? `playbook ${playbook} does not load: ${skipped.problems.join('; ')}` : `no playbook named ${playbook}; loaded: ${[...app.playbooks.keys()].join(', ') || '(none)'}`);
     }
-    if (opts.dryRun) return await dryRun(app, playbook, overrides, config.engine.signalTimeout, progress);
+    if (opts.dryRun) {
+      const dry = await dryRunPlan({ targets: app.targets, signals: app.signals, settings: engineSettings(app.config, process.cwd()) }, playbook, app.engine.experiments.specFor(playbook, overrides), config.engine.signalTimeout);
+      return printDryRun(dry, progress);
+    }
     progress.phase('proposing');
     const launched = await app.engine.standing.launch({ playbook, overrides, actor, ...(opts.channel ? { channel: opts.channel } : {}) });
     const id = launched.experimentId;
@@ -137,32 +155,10 @@ function finish(app: App, id: string, outcome: RunOutcome, opts: RunOptions, ref
   return RUN_EXIT[outcome];
 }
 
-/**
- * `--dry-run`: what would be hit (resolved now, with the caps and protections the real run applies)
- * and one reading of every signal; nothing is proposed, nothing injected. 0 when it would run.
- */
-async function dryRun(app: App, playbook: string, overrides: { duration?: number; blastRadius?: string }, signalTimeoutMs: number, progress: ReturnType<typeof runProgress>): Promise<number> {
-  const clock = systemClock();
-  const spec = app.engine.experiments.specFor(playbook, overrides);
-  const settings = engineSettings(app.config, process.cwd());
-  const problems: string[] = [];
-  const lines: string[] = [`Dry run of ${playbook}: nothing is proposed or injected.`];
-  try {
-    const built = await buildPlan(spec, 1, { targets: app.targets, signals: app.signals, settings, log: createLogger({ level: 'silent' }) });
-    lines.push(`Fault: ${spec.fault.type} for ${Math.round(spec.fault.duration / 1000)} s on ${built.plan.targets.length} of ${built.plan.candidates} candidates (${spec.target.adapter}):`);
-    for (const t of built.plan.targets) lines.push(`  - ${t.name} (${t.kind})`);
-    if (built.protectedOut.length > 0) lines.push(`Left out as protected: ${built.protectedOut.join(', ')}`);
-  } catch (err) {
-    problems.push(`targets: ${errorText(err)}${isFaultlineError(err) ? ` [${err.code}]` : ''}`);
-  }
-  const checks = [...spec.steadyState.map((c) => ({ kind: 'steady state', name: c.name, signal: c.signal })), ...spec.guardrails.map((g) => ({ kind: 'guardrail', name: g.name, signal: g.signal }))];
-  for (const c of checks) {
-    const reading = await sampleSignal(app.signals, c.signal, clock, signalTimeoutMs);
-    if (reading.status === 'ok') lines.push(`${c.kind} "${c.name}": reads ${reading.value}`);
-    else problems.push(`${c.kind} "${c.name}": unknown (${reading.reason})`);
-  }
-  for (const l of lines) process.stdout.write(`${l}\n`);
-  for (const p of problems) process.stdout.write(`! ${p}\n`);
-  progress.done(problems.length === 0 ? 'dry run: everything would run' : `dry run: ${problems.length} problem(s)`);
-  return problems.length === 0 ? 0 : RUN_EXIT.refused;
+
+export function printDryRun(dry: DryRun, progress: RunProgress): number {
+  for (const l of dry.lines) process.stdout.write(`${l}\n`);
+  for (const p of dry.problems) process.stdout.write(`! ${p}\n`);
+  progress.done(dry.problems.length === 0 ? 'dry run: everything would run' : `dry run: ${dry.problems.length} problem(s)`);
+  return dry.problems.length === 0 ? 0 : RUN_EXIT.refused;
 }

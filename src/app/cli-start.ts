@@ -10,6 +10,7 @@ import { botRoutes } from './ops-routes.js';
 import { startOpsServer } from './ops-server.js';
 import { localGateway } from '../../commands/command-gateway.js';
 import { leaderFence } from './replica/fence.js';
+import { pipelineDesk } from './replica/pipeline-desk.js';
 import { LEADERSHIP_LOST_EXIT, ReplicaNode } from './replica/replica-node.js';
 import type { FenceToken } from '../store/leases.js';
 import { storeOptions, type Config } from './config.js';
@@ -43,7 +44,7 @@ export async function startAction(opts: { config?: string; user: string }): Prom
     httpServed: serveHttp,
     ...(replica ? { fence: (store) => leaderFence(replica.node.election, store.leases) } : {}),
   });
-  replica?.node.lead(replica.token, { commands: localGateway(app.engine.facade, commandRegistry(), log), homeOpened: () => undefined });
+  replica?.node.lead(replica.token, { commands: localGateway(app.engine.facade, commandRegistry(), log), homeOpened: () => undefined, pipeline: pipelineDesk(app) });
   booted = app;
   let ops: { url: string; close(): Promise<void> } | undefined;
   if (serveHttp) {

@@ -1,12 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { activeFaults, waitForSteadySandbox, waitUntil } from './harness.js';
+import { activeFaults, BIN, ROOT, waitForSteadySandbox, waitUntil } from './harness.js';
+import { CHANNEL } from './slack-requests.js';
 import { startReplicaCluster, type ReplicaBot, type ReplicaCluster } from './replica-harness.js';
 
 /**
@@ -28,6 +30,9 @@ describe('replicas on one PostgreSQL', () => {
     playbooks = mkdtempSync(path.join(os.tmpdir(), 'faultline-replica-playbooks-'));
     mkdirSync(playbooks, { recursive: true });
     writeFileSync(path.join(playbooks, 'slow-precheck.yaml'), slowPlaybook(probe.url));
+    // A short run that holds, for pipeline runs handed to the replicas.
+    const latency = parse(readFileSync(path.join(ROOT, 'playbooks', 'sandbox', 'checkout-latency.yaml'), 'utf8')) as Record<string, unknown> & { fault: Record<string, unknown> };
+    writeFileSync(path.join(playbooks, 'pipeline-held.yaml'), stringify({ ...latency, name: 'pipeline-held', fault: { ...latency.fault, duration: '3s' } }));
     c = await startReplicaCluster({ playbookDirs: [playbooks] });
   });
   afterAll(async () => {
@@ -165,6 +170,54 @@ describe('replicas on one PostgreSQL', () => {
     expect(await activeFaults(c.sandbox.adminUrl)).toEqual([]);
     expect(stateOf(id)).toBe('aborted');
   });
+
+  it('faultline run on the replicas\' database: the leader runs it under a standing approval granted in Slack, and the exit code is its verdict', async () => {
+    await waitForSteadySandbox(c.sandbox.adminUrl);
+    const granted = await c.slash(follower, 'approve-standing pipeline-held for 1d', 'U0BOB');
+    expect(JSON.stringify(await answerTo(granted.responseId))).toContain('Standing approval of pipeline-held');
+    const junit = path.join(c.dir, 'fleet.xml');
+    const r = await pipelineRun(['pipeline-held', '--as', 'ci-deploy', '--junit', junit, '--channel', CHANNEL]);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toMatch(/pipeline-held: held/);
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite name="pipeline-held"');
+    // The run went through the leader (this process has no engine), and its card said under whose approval.
+    expect(follower.lines().some((l) => l.msg === 'handed-over pipeline run answered')).toBe(true);
+  });
+
+  it('faultline run without a standing approval waits for an approver\'s click on the card, then starts it as the pipeline', async () => {
+    await waitForSteadySandbox(c.sandbox.adminUrl);
+    const revoked = await c.slash(follower, 'revoke-standing pipeline-held', 'U0CAROL');
+    await answerTo(revoked.responseId);
+    const cards = () => c.api.messagesIn(CHANNEL).filter((m) => !m.thread_ts && JSON.stringify(m.blocks ?? []).includes('pipeline-held'));
+    const before = cards().length;
+    const log: string[] = [];
+    const running = pipelineRun(['pipeline-held', '--as', 'ci-deploy', '--timeout', '60s', '--channel', CHANNEL], log);
+    await waitUntil('the pipeline card', () => cards().length > before, 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- faultline run ---\n${log.join('')}\n--- channel ---\n${JSON.stringify(c.api.messagesIn(CHANNEL).slice(-3)).slice(0, 3000)}`);
+    });
+    const card = cards().at(-1)!;
+    const id = /exp-[0-9a-f]+/.exec(JSON.stringify(card.blocks))![0];
+    await c.click(follower, 'approve', id, 'U0BOB');
+    const r = await running;
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err).toContain('waits for an approver');
+    expect(stateOf(id)).toBe('completed');
+  });
+
+  /** `faultline run` as a pipeline runs it, on the cluster's database. */
+  function pipelineRun(args: string[], log: string[] = []): Promise<{ code: number | null; out: string; err: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, '--config', c.configFile, 'run', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: c.url, SLACK_BOT_TOKEN: '' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        log.push(d.toString());
+      });
+      child.once('exit', (code) => resolve({ code, out, err }));
+    });
+  }
 
   // ---- helpers ---------------------------------------------------------------------------------
 

@@ -1,10 +1,19 @@
 import type { CommandGateway } from '../../../commands/command-gateway.js';
-import { errorText } from '../../core/errors.js';
+import { errorText, isFaultlineError } from '../../core/errors.js';
 import { errorMessage, message } from '../../core/message.js';
 import type { AdapterLogger } from '../../core/ports.js';
 import type { FenceToken } from '../../store/leases.js';
 import type { HandoffRow, ReplicaDb } from '../../store/postgres/replica-db.js';
 import { Handoff } from './handoff-gateway.js';
+
+type RunHandoff = Extract<Handoff, { kind: 'run' }>;
+type DryRunHandoff = Extract<Handoff, { kind: 'dry-run' }>;
+
+/** What the leader does with pipeline runs handed to it (app/replica/pipeline-desk.ts). */
+export interface PipelineDesk {
+  launch(h: RunHandoff): Promise<unknown>;
+  dryRun(h: DryRunHandoff): Promise<unknown>;
+}
 
 /** How often the leader looks for handed-over commands besides being woken by NOTIFY. */
 const POLL_MS = 1000;
@@ -31,6 +40,8 @@ export class HandoffConsumer {
       token: FenceToken;
       commands: CommandGateway;
       homeOpened: (user: string) => void;
+      /** Pipeline runs (`faultline run` on replicas); their answers are JSON, not chat messages. */
+      pipeline?: PipelineDesk;
       log: AdapterLogger;
       staleMs: number;
       now?: () => number;
@@ -99,6 +110,19 @@ export class HandoffConsumer {
     if (h.kind === 'home_opened') {
       this.deps.homeOpened(h.user);
       await db.complete(row.id, message({ title: 'App Home published', ephemeral: true })).catch(() => undefined);
+      return;
+    }
+    if (h.kind === 'run' || h.kind === 'dry-run') {
+      const desk = this.deps.pipeline;
+      let reply: unknown;
+      try {
+        if (!desk) throw new Error('this leader takes no pipeline runs');
+        reply = h.kind === 'run' ? await desk.launch(h) : await desk.dryRun(h);
+      } catch (err) {
+        reply = { error: { code: isFaultlineError(err) ? err.code : 'replica_unavailable', message: errorText(err) } };
+      }
+      log.info({ handoff: row.id, kind: h.kind, playbook: h.playbook }, 'handed-over pipeline run answered');
+      await db.complete(row.id, reply).catch((err: unknown) => log.warn({ err, handoff: row.id }, 'storing the answer of a pipeline run failed'));
       return;
     }
     if (!row.urgent && now - row.createdAt > this.deps.staleMs) {

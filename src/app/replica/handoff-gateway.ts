@@ -8,9 +8,15 @@ import type { AdapterLogger } from '../../core/ports.js';
 import type { ReplicaDb } from '../../store/postgres/replica-db.js';
 
 /** What a follower hands the leader: a command line, or someone opening the App Home. */
+/** The overrides of a pipeline run, as `--set` gives them. */
+export const RunOverrides = z.object({ duration: z.number().int().positive().optional(), blastRadius: z.string().optional() });
+
 export const Handoff = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('command'), line: z.string().min(1), actor: Actor, channel: z.string() }),
   z.object({ kind: z.literal('home_opened'), user: z.string().min(1) }),
+  /** `faultline run` against replicas: the leader proposes (and under a standing approval starts) it. */
+  z.object({ kind: z.literal('run'), playbook: z.string().min(1), overrides: RunOverrides, actor: Actor, channel: z.string().optional() }),
+  z.object({ kind: z.literal('dry-run'), playbook: z.string().min(1), overrides: RunOverrides }),
 ]);
 export type Handoff = z.infer<typeof Handoff>;
 

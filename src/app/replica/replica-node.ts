@@ -6,7 +6,7 @@ import type { FenceToken } from '../../store/leases.js';
 import { CHANNELS, ReplicaDb } from '../../store/postgres/replica-db.js';
 import type { Config } from '../config.js';
 import { LeaderElection, replicaName, type ReplicaRole } from './election.js';
-import { HandoffConsumer } from './handoff-consumer.js';
+import { HandoffConsumer, type PipelineDesk } from './handoff-consumer.js';
 import { HandoffGateway } from './handoff-gateway.js';
 
 /** The exit code of a replica that lost its lease (EX_TEMPFAIL): its supervisor starts it again, as a follower. */
@@ -25,6 +25,8 @@ export interface Readiness {
 export interface Leading {
   commands: CommandGateway;
   homeOpened(user: string): void;
+  /** Pipeline runs handed over by `faultline run`. */
+  pipeline?: PipelineDesk;
 }
 
 /**
@@ -83,7 +85,15 @@ export class ReplicaNode {
   /** This replica leads now with what it built: it takes the followers' commands from here on. */
   lead(token: FenceToken, leading: Leading): void {
     this.leading = leading;
-    this.consumer = new HandoffConsumer({ db: this.db, token, commands: leading.commands, homeOpened: (u) => leading.homeOpened(u), log: this.log, staleMs: this.staleMs });
+    this.consumer = new HandoffConsumer({
+      db: this.db,
+      token,
+      commands: leading.commands,
+      homeOpened: (u) => leading.homeOpened(u),
+      ...(leading.pipeline ? { pipeline: leading.pipeline } : {}),
+      log: this.log,
+      staleMs: this.staleMs,
+    });
     this.consumer.start();
   }
 

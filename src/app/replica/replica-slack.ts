@@ -18,6 +18,7 @@ import { startOpsServer } from '../ops-server.js';
 import { buildSignals, buildTargets } from '../registries.js';
 import { homeDesk, playbookChoices, slackParts } from '../slack-start.js';
 import { leaderFence } from './fence.js';
+import { pipelineDesk } from './pipeline-desk.js';
 import { LEADERSHIP_LOST_EXIT, ReplicaNode } from './replica-node.js';
 
 
@@ -102,7 +103,7 @@ export async function startReplicaSlackBot(loaded: LoadedConfig, log: Logger, op
         app = booted.app;
         home = homeDesk(slack, chat, booted.app, log);
         const desk = home;
-        node.lead(token, { commands: localGateway(booted.app.engine.facade, commandRegistry(), log), homeOpened: (user) => desk.opened(user) });
+        node.lead(token, { commands: localGateway(booted.app.engine.facade, commandRegistry(), log), homeOpened: (user) => desk.opened(user), pipeline: pipelineDesk(booted.app) });
         log.warn({ holder: token.holder, epoch: token.epoch, recovered: booted.app.reconcileReport.recovered, orphansReverted: booted.app.reconcileReport.orphansReverted.length }, 'leading: engine started');
       } catch (err) {
         // A leader without an engine would hold the lease and act on nothing: let another replica lead.
