@@ -56,7 +56,7 @@ export async function runAction(playbook: string, opts: RunOptions): Promise<voi
   try {
     code = await run(playbook, opts);
   } catch (err) {
-    const usage = isFaultlineError(err) && (err.code === 'command_usage' || err.code === 'config_invalid' || err.code === 'playbook_not_found' || err.code === 'playbook_invalid');
+    const usage = isFaultlineError(err) && (err.code === 'command_usage' || err.code === 'config_invalid' || err.code === 'store_in_use' || err.code === 'playbook_not_found' || err.code === 'playbook_invalid');
     process.stderr.write(`faultline run: ${errorText(err)}${isFaultlineError(err) ? ` [${err.code}]` : ''}\n`);
     code = usage ? RUN_EXIT.usage : RUN_EXIT.failed;
   }

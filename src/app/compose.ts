@@ -20,6 +20,7 @@ import type { OpsRoute } from './ops-routes.js';
 import { buildSignals, buildTargets } from './registries.js';
 import { signalSettings, targetSettings } from './adapter-settings.js';
 import { fencedTargets, type Fence } from './replica/fence.js';
+import { claimSqliteStore } from './store-claim.js';
 
 export interface App {
   config: Config;
@@ -74,6 +75,16 @@ export async function createApp(opts: {
   const store = openStore(storeOptions(config, cwd));
   const fence = opts.fence?.(store);
   if (fence) store.fenceWrites(() => fence.assert());
+  // A SQLite file is one engine's: refused before anything (recovery above all) touches it.
+  let claim: { release(): void } | undefined;
+  if (!config.store.url && config.store.path !== ':memory:') {
+    try {
+      claim = claimSqliteStore(store, log);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
   const metrics = createBotMetrics(() => store.experiments.countByState(), () => store.gamedays.countByState());
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
@@ -156,6 +167,7 @@ export async function createApp(opts: {
       engine.runner.faults.stop();
       await engine.gamedays.settle();
       await engine.notifier.flush();
+      claim?.release();
       store.close();
     })());
 

@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   'store_error',
   /** A replica whose leader lease is gone (expired or taken over) tried to act: it acts on nothing. */
   'leader_fenced',
+  /** Another Faultline runs its engine on this SQLite file: one engine per file (replicas need PostgreSQL). */
+  'store_in_use',
   /** A follower could not reach the database, or no leader took a handed-over command in time. */
   'replica_unavailable',
   'audit_broken',

@@ -280,7 +280,7 @@ describe('LeaderElection on PostgreSQL', () => {
       a.e.start();
       await waitUntil('a to lead', () => a.e.role === 'leader');
       const asked: FenceToken[] = [];
-      const leases: LeaderLeases = {
+      const leases: Pick<LeaderLeases, 'holds'> = {
         holds: (t) => {
           asked.push(t);
           return true;

@@ -14,7 +14,7 @@ export interface Fence {
  * asks anything), then the store, which answers whether this holder and epoch hold the lease now. A
  * "no" from the store means another replica took over: this one leads no more.
  */
-export function leaderFence(election: LeaderElection, leases: LeaderLeases): Fence {
+export function leaderFence(election: LeaderElection, leases: Pick<LeaderLeases, 'holds'>): Fence {
   return {
     assert() {
       const token = election.assertLeading();
