@@ -59,6 +59,8 @@ program
   .option('--dry-run', 'resolve the targets and read every signal once; propose and inject nothing', false)
   .option('--as <id>', 'who the pipeline is (default $FAULTLINE_PIPELINE_ACTOR or "pipeline"); never an approver of its own run')
   .option('--channel <channel>', "where the run is announced (default: the playbook's channel)")
+  // A pipeline gates on the exit code: a usage error must not read as 1 (refuted).
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 4))
   .action((playbook: string, o: { set?: string[]; timeout?: string; json?: string; junit?: string; dryRun: boolean; as?: string; channel?: string }) =>
     runAction(playbook, { ...o, set: o.set ?? [], config: program.opts<{ config?: string }>().config }),
   );

@@ -123,6 +123,10 @@ describe('faultline run', () => {
     const r = await run(['pipeline-held', '--set', 'colour=blue']);
     expect(r.code).toBe(4);
     expect(r.err).toContain('--set colour=blue');
+    // The argument parser's own refusals too: never 1, which a pipeline would read as refuted.
+    const bogus = await run(['pipeline-held', '--bogus']);
+    expect(bogus.code).toBe(4);
+    expect(bogus.err).toContain("unknown option '--bogus'");
     const unknown = await run(['no-such-playbook']);
     expect(unknown.code).toBe(4);
     expect(unknown.err).toContain('no playbook named no-such-playbook');
