@@ -13,6 +13,7 @@ import type { Config, LoadedConfig } from './config.js';
 import { storeOptions } from './config.js';
 import { incidentSettings, wirePagerDuty } from './pagerduty-wiring.js';
 import { wireGrafana } from './grafana-wiring.js';
+import { within } from '../lib/within.js';
 import { combineTransitions } from './transition-hooks.js';
 import { wireSchedules } from './schedule-wiring.js';
 import { createBotMetrics } from './bot-metrics.js';
@@ -89,7 +90,8 @@ export async function createApp(opts: {
   const httpServed = opts.httpServed ?? true;
   const pagerduty = opts.env ? wirePagerDuty(config, opts.env, log, opts.chat, { httpServed }) : undefined;
   // Told after every transition: PagerDuty's change events, then Grafana's annotations (each returns at once).
-  const onTransition = combineTransitions(pagerduty?.onTransition, wireGrafana(config, opts.env ?? {}, log)?.onTransition);
+  const grafana = wireGrafana(config, opts.env ?? {}, log);
+  const onTransition = combineTransitions(pagerduty?.onTransition, grafana?.onTransition);
   const adapterDeps = { log, now: () => clock.now() };
   // The Kubernetes adapter also learns what is protected; the pods signal reads the cluster it acts on.
   const built = buildTargets(targetSettings(config), adapterDeps);
@@ -167,6 +169,8 @@ export async function createApp(opts: {
       engine.runner.faults.stop();
       await engine.gamedays.settle();
       await engine.notifier.flush();
+      // The end annotations of runs aborted just now, given a moment (Grafana may be slow or gone).
+      if (grafana) await within(grafana.settle(), 3000);
       claim?.release();
       store.close();
     })());

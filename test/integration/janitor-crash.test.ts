@@ -158,7 +158,7 @@ describe('faultline janitor after the bot died', () => {
 
     const run = await janitor('--kubeconfig', kubeconfig, '--grace', '0s');
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^reverted +deployment/shop/web \\(fh-[^,]+, scale-down of ${id}, expired \\d+s ago\\): replicas set back to 3, marks removed$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^reverted +deployment/shop/web \\(fh-[^,]+, scale-down of ${id}, expired (\\d+m)?\\d+s ago\\): replicas set back to 3, marks removed$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^confirmed +fh-[^,]+, scale-down of ${id}: reverted and confirmed`, 'm'));
     expect(run.stdout).toContain('janitor: 1 handle(s) found, 1 expired, 1 reverted and confirmed, 0 kept, 0 object(s) skipped');
     expect(replicas('shop', 'web')).toBe(3);
@@ -221,7 +221,7 @@ describe('faultline janitor leaves alone', () => {
     const from = api.requests.length;
     const run = await janitor('--kubeconfig', kubeconfig, '--dry-run');
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^would-revert  deployment/shop/web \\(${h.handleId}, scale-down of ${h.experimentId}, expired 1m(\\ds)? ago\\): would set replicas back to 3 and remove the marks$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^would-revert  deployment/shop/web \\(${h.handleId}, scale-down of ${h.experimentId}, expired 1m(\\d+s)? ago\\): would set replicas back to 3 and remove the marks$`, 'm'));
     expect(run.stdout).toContain('janitor (dry run): 1 handle(s) found, 1 expired, 0 kept, 0 object(s) skipped');
     expect(api.requests.slice(from).every((r) => r.method === 'GET')).toBe(true);
     expect(replicas('shop', 'web')).toBe(1);

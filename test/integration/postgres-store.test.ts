@@ -20,7 +20,7 @@ describe('the bot on PostgreSQL', () => {
     // The password-free URL of a trust cluster; DATABASE_URL is how an operator would pass one with a password.
     url = createDatabase(pg, 'faultline').url;
     // A short lease: the second bot takes over from the SIGKILLed one once its lease has run out.
-    fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' }, replicas: { leaseTtl: '2s', renewEvery: '500ms' } });
+    fx = await startBotFixture('faultline-pg-', { engine: { guardrailInterval: '500ms', postcheckTimeout: '20s', signalTimeout: '1s' }, replicas: { leaseTtl: '3s', renewEvery: '1s' } });
   });
   afterAll(async () => {
     await fx?.close();
