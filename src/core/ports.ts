@@ -101,6 +101,19 @@ export interface RevertReceipt {
   manualSteps: string[];
 }
 
+/**
+ * One permission a fault needs, as the target answered when asked before the run (`faultline run
+ * --dry-run`): a Kubernetes SelfSubjectAccessReview, an EC2 call with `DryRun`. Nothing changes.
+ */
+export interface AccessCheck {
+  /** What was asked, in the target's own terms: "patch deployments.apps in shop", "ec2:StopInstances on i-0abc (eu-west-1)". */
+  what: string;
+  /** true: allowed; false: denied; null: cannot be checked before the run (the API has no dry run, or the answer was not to be had). */
+  allowed: boolean | null;
+  /** Why it is denied or cannot be checked (the target's words where it gave any); optional when allowed. */
+  reason?: string;
+}
+
 export interface DiscoverContext {
   log: AdapterLogger;
   signal?: AbortSignal;
@@ -125,6 +138,14 @@ export interface TargetDriver {
   population?(target: TargetSpec, ctx: DiscoverContext): Promise<number | undefined>;
   /** What else the fault touches besides its targets (the pods a drain evicts), one line each, for the card. */
   impact?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<string[]>;
+  /**
+   * Asks the target, without changing anything, whether Faultline may make the calls this fault's
+   * inject, revert and revert receipt would make on these targets: one check per permission (verb and
+   * resource, in each place). A permission the target cannot check beforehand comes back with
+   * `allowed: null` and the reason, never as allowed. Absent where there is nothing to check (the
+   * local process sandbox). Rejects only when the target cannot be asked at all.
+   */
+  checkAccess?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<AccessCheck[]>;
   inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext): Promise<FaultHandle>;
   /** Idempotent: reverting an already reverted or expired fault succeeds. */
   revert(handle: FaultHandle, ctx: DiscoverContext): Promise<void>;
