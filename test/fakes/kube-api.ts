@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { closeServer, listenOn } from '../../src/lib/listen.js';
+import { AccessReviews, type AccessReviewRecord, type AccessRule } from './kube-access.js';
 import { KubeController } from './kube-controller.js';
 import { readBody, RuleBook, sendReply, Sleeper } from './kube-http.js';
 import { present, type Reply } from './kube-handlers.js';
@@ -31,7 +32,8 @@ function must(t: ResourceType | undefined): ResourceType {
 
 /**
  * A stand-in Kubernetes API server on 127.0.0.1 speaking the real JSON wire format: legacy discovery, core/v1,
- * apps/v1 (with scale), policy/v1 (PDBs, evictions), networking.k8s.io/v1, apiextensions.k8s.io/v1 and,
+ * apps/v1 (with scale), policy/v1 (PDBs, evictions), networking.k8s.io/v1, apiextensions.k8s.io/v1,
+ * SelfSubjectAccessReviews (authorization.k8s.io/v1, answered from an allow-list: allowAccess) and,
  * once installed (or created through the API), CRD-backed resources such as the Chaos Mesh kinds.
  * Records every request; can fail or slow down chosen requests. A small controller keeps workloads at
  * spec.replicas. Plain http by default; `tls: true` serves https with an embedded test CA (needed by kubectl).
@@ -56,6 +58,7 @@ export class KubeApiStandIn {
   private readonly failRules = new RuleBook<number>();
   private readonly slowRules = new RuleBook<number>();
   private readonly sleeper = new Sleeper();
+  private readonly access = new AccessReviews();
   private readonly ctx: RouterContext;
   private port = 0;
   private readonly server: Server;
@@ -68,7 +71,7 @@ export class KubeApiStandIn {
       policy: { pods: this.t.pods, pdbs: this.t.pdbs, replicasets: this.t.replicasets, statefulsets: this.t.statefulsets },
       onCrd: (crd: KubeObject, event: 'added' | 'deleted') => this.onCrd(crd, event),
     };
-    this.ctx = { registry: this.registry, deps, serverAddress: '127.0.0.1:0' };
+    this.ctx = { registry: this.registry, deps, access: this.access, serverAddress: '127.0.0.1:0' };
     this.store.onChange((t, obj, event) => this.controller.observe(t, obj, event));
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) this.addNamespace(ns);
     this.tls = opts.tls ?? false;
@@ -202,6 +205,25 @@ export class KubeApiStandIn {
   /** Ends every slowNext delay now: the held requests are handled at once. */
   wakeDelayed(): void {
     this.sleeper.wakeAll();
+  }
+
+  /**
+   * SelfSubjectAccessReviews are allowed only by these RBAC rules from now on (as deploy/rbac.yaml's
+   * ClusterRole writes them; `namespaces` limits a rule as RoleBindings would). Other requests are not
+   * checked against them.
+   */
+  allowAccess(rules: readonly AccessRule[]): void {
+    this.access.allowOnly(rules);
+  }
+
+  /** Back to the default: every SelfSubjectAccessReview is allowed. */
+  allowAllAccess(): void {
+    this.access.allowAll();
+  }
+
+  /** Every SelfSubjectAccessReview answered so far, with its answer. */
+  get accessReviews(): readonly AccessReviewRecord[] {
+    return this.access.reviews;
   }
 
   /** Turns the Deployment/StatefulSet controller (and its scheduler and kubelet) on or off. */

@@ -1,3 +1,4 @@
+import { type AccessReviews, SSAR_PATH } from './kube-access.js';
 import { apiGroup, coreVersions, groupList, resourceList, versionInfo } from './kube-discovery.js';
 import { type HandlerDeps, handleResource, type Reply, type Route } from './kube-handlers.js';
 import type { ResourceRegistry } from './kube-resources.js';
@@ -44,6 +45,8 @@ export function resolveRoute(registry: ResourceRegistry, path: string): Route | 
 export interface RouterContext {
   registry: ResourceRegistry;
   deps: HandlerDeps;
+  /** SelfSubjectAccessReviews, answered from an allow-list. */
+  access: AccessReviews;
   serverAddress: string;
 }
 
@@ -61,6 +64,7 @@ function discovery(ctx: RouterContext, path: string): unknown {
 
 /** Answers one request: discovery documents, or a resource operation. Throws KubeApiError for failures. */
 export function routeRequest(ctx: RouterContext, method: string, path: string, query: Record<string, string>, body: unknown, contentType: string | undefined): Reply {
+  if (path === SSAR_PATH || path === `${SSAR_PATH}/`) return ctx.access.handle(method, body);
   const route = resolveRoute(ctx.registry, path);
   if (route) return handleResource(ctx.deps, { method, route, query, body, contentType });
   const doc = discovery(ctx, path);
