@@ -68,6 +68,7 @@ export function createKubernetesDriver(config: KubernetesTargetConfig, deps: Ada
     describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => describeKubernetesTarget(target, resolved, config),
     population: async (target: TargetSpec, ctx: DiscoverContext) => driverFor(named(target)).population!(target, ctx),
     impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => driverFor(clusterOf(targets)).impact!(fault, targets, ctx),
+    checkAccess: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => driverFor(clusterOf(targets)).checkAccess!(fault, targets, ctx),
 
     async inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) {
       const cluster = clusterOf(targets);

@@ -7,7 +7,9 @@
  */
 import { FaultlineError, isFaultlineError, wrapError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
-import type { AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, PartialApplication, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import type { AccessCheck, AdapterDeps, DiscoverContext, FaultHandle, FaultSpec, PartialApplication, ResolvedTarget, RevertReceipt, TargetContext, TargetDriver, TargetSpec } from '../../../core/ports.js';
+import { checkKubeAccess } from './access-check.js';
+import { accessNeeds } from './access-table.js';
 import { previewDrain } from './drain-plan.js';
 import { confirmObjects } from './confirm.js';
 import type { FaultDeps, FaultRun } from './fault-context.js';
@@ -125,6 +127,19 @@ export function createClusterDriver(config: KubernetesTargetConfig, deps: Adapte
         return await previewDrain(client, config, nodes, ctx.signal);
       } catch (err) {
         throw asAdapterError('could not list the pods a drain would evict', err);
+      }
+    },
+
+    /** One SelfSubjectAccessReview per permission the fault's inject, revert and receipt need (access-table.ts). */
+    async checkAccess(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<AccessCheck[]> {
+      if (!isFaultType(fault.type)) throw new FaultlineError('playbook_invalid', `the kubernetes adapter has no fault "${fault.type}"; it offers ${KUBERNETES_FAULT_TYPES.join(', ')}`);
+      const params = KUBERNETES_FAULT_PARAMS[fault.type].safeParse(fault.parameters ?? {});
+      if (!params.success) throw new FaultlineError('playbook_invalid', `invalid ${fault.type} parameters:\n${formatIssues(params.error.issues, ['fault', 'parameters'])}`);
+      const refs = targets.map((t) => parseTargetId(t.id)).filter((r): r is TargetRef => r !== undefined);
+      try {
+        return await checkKubeAccess(client, accessNeeds(fault.type, params.data, refs, config), ctx.signal);
+      } catch (err) {
+        throw asAdapterError('could not check permissions', err);
       }
     },
 

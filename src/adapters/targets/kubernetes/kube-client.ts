@@ -10,6 +10,7 @@ import {
   ApiException,
   ApiextensionsV1Api,
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -28,6 +29,8 @@ export interface KubeApis {
   net: NetworkingV1Api;
   custom: CustomObjectsApi;
   ext: ApiextensionsV1Api;
+  /** SelfSubjectAccessReviews (the dry run's permission check). */
+  authz: AuthorizationV1Api;
   /** The context's default namespace, if the kubeconfig names one. */
   contextNamespace: string | undefined;
   /** The kubeconfig context in use (`in-cluster` for the service account): the cluster's name in plans. */
@@ -168,6 +171,7 @@ export function createKubeClient(conn: KubeConnection, configPath: string): Kube
       net: kc.makeApiClient(NetworkingV1Api),
       custom: kc.makeApiClient(CustomObjectsApi),
       ext: kc.makeApiClient(ApiextensionsV1Api),
+      authz: kc.makeApiClient(AuthorizationV1Api),
       contextNamespace: ctx?.namespace,
       context: kc.getCurrentContext(),
       server: kc.getCurrentCluster()?.server ?? '(unknown)',
