@@ -263,7 +263,9 @@ export function registerEc2(standIn: AwsStandIn, world: Ec2World): void {
         const dryRun = p.bool('DryRun');
         // Parameters are checked before permissions: a DryRun stop of a missing instance says it is missing.
         if (dryRun && (req.action === 'StopInstances' || req.action === 'StartInstances')) existing(requiredIds(p, 'InstanceId', 'InstanceId'));
-        if (world.isDenied('ec2', req.action)) {
+        const tagKey = world.requiredTag(req.action);
+        const untagged = tagKey === undefined ? undefined : p.list(req.action.endsWith('Tags') ? 'ResourceId' : 'InstanceId').find((id) => world.instances.get(id)?.tags[tagKey] === undefined);
+        if (world.isDenied('ec2', req.action) || untagged !== undefined) {
           throw new ServiceError(
             403,
             'UnauthorizedOperation',

@@ -124,6 +124,8 @@ export class Ec2World {
   /** The VPC every default subnet belongs to. */
   readonly vpcId = 'vpc-0fa017111e0000001';
   private readonly denied = new Set<string>();
+  /** EC2 actions allowed only on instances carrying a tag key (an IAM `Null: aws:ResourceTag/<key>: false` condition). */
+  private readonly tagConditions = new Map<string, string>();
   private seq = 0x1000;
   private readonly defaultSubnets = new Map<string, string>();
 
@@ -197,10 +199,30 @@ export class Ec2World {
     for (const a of actions) this.denied.add(a);
   }
 
-  /** Takes back deny() for these actions, or for all when none are named. */
+  /** Takes back deny() and denyUntagged() for these actions, or for all when none are named. */
   allow(...actions: string[]): void {
-    if (actions.length === 0) this.denied.clear();
-    for (const a of actions) this.denied.delete(a);
+    if (actions.length === 0) {
+      this.denied.clear();
+      this.tagConditions.clear();
+    }
+    for (const a of actions) {
+      this.denied.delete(a);
+      this.tagConditions.delete(a);
+    }
+  }
+
+  /**
+   * Refuse these EC2 actions (real calls and DryRun) on any instance without the tag `key`, as
+   * deploy/aws-iam-policy.json conditions StartInstances and DeleteTags on `faultline:handle`.
+   * Names as IAM spells them (`ec2:StartInstances`).
+   */
+  denyUntagged(key: string, ...actions: string[]): void {
+    for (const a of actions) this.tagConditions.set(a, key);
+  }
+
+  /** The tag key an EC2 action requires on its instances, if a denyUntagged() rule names it. */
+  requiredTag(action: string): string | undefined {
+    return this.tagConditions.get(`ec2:${action}`) ?? this.tagConditions.get(action);
   }
 
   isDenied(service: string, action: string): boolean {
