@@ -53,6 +53,11 @@ export function createAwsDriver(config: AwsTargetConfig, deps: AdapterDeps, opts
     describeTarget: (target: TargetSpec, resolved: readonly ResolvedTarget[]) => byTarget(target).describeTarget(target, resolved),
     population: async (target: TargetSpec, ctx: DiscoverContext) => byTarget(target).population?.(target, ctx),
     impact: async (fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) => (await byFault(fault.type, 'inject_failed').impact?.(fault, targets, ctx)) ?? [],
+    async checkAccess(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext) {
+      const family = byFault(fault.type, 'inject_failed');
+      if (family.checkAccess) return family.checkAccess(fault, targets, ctx);
+      return [{ what: `the calls of ${fault.type}`, allowed: null, reason: 'this fault family has no permission check' }];
+    },
     inject: (fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) => byFault(fault.type, 'inject_failed').inject(fault, targets, ctx),
     revert: (handle: FaultHandle, ctx: DiscoverContext) => byFault(handle.faultType, 'revert_failed').revert(handle, ctx),
     confirmReverted: (handle: FaultHandle, ctx: DiscoverContext) => byFault(handle.faultType, 'revert_failed').confirmReverted(handle, ctx),

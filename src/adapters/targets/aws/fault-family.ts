@@ -1,4 +1,4 @@
-import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetScope, TargetSpec } from '../../../core/ports.js';
+import type { AccessCheck, DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetScope, TargetSpec } from '../../../core/ports.js';
 
 /**
  * One family of AWS faults behind the one `aws` driver: instances (ec2-stop, zone-outage) or FIS
@@ -19,6 +19,8 @@ export interface AwsFaultFamily {
   population?(target: TargetSpec, ctx: DiscoverContext): Promise<number | undefined>;
   /** Lines for the card besides the targets (an ASG told not to heal, a template's actions). */
   impact?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<string[]>;
+  /** Optional: whether AWS lets the bot make this fault's calls, asked without changing anything (DryRun where the API has one). */
+  checkAccess?(fault: FaultSpec, targets: readonly ResolvedTarget[], ctx: DiscoverContext): Promise<AccessCheck[]>;
   inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext): Promise<FaultHandle>;
   /** Idempotent: an already reverted or expired fault reverts without error. */
   revert(handle: FaultHandle, ctx: DiscoverContext): Promise<void>;

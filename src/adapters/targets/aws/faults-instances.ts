@@ -7,6 +7,7 @@
 import { FaultlineError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, RevertReceipt, TargetContext, TargetSpec } from '../../../core/ports.js';
+import { checkInstanceAccess } from './access-check.js';
 import { describeInstanceTarget } from './describe-target.js';
 import { checkAccount, checkAnyAccount, checkRegion } from './allow-list.js';
 import { awsError } from './aws-errors.js';
@@ -106,6 +107,17 @@ export function createInstanceFaults(deps: InstanceFamilyDeps): AwsFaultFamily {
       } catch (err) {
         throw awsError('could not read the Auto Scaling groups', err);
       }
+    },
+
+    /** The EC2 calls by DryRun; zone-outage's Auto Scaling calls as not checkable (no DryRun there). */
+    async checkAccess(fault, targets, ctx) {
+      if (!isInstanceFault(fault.type) || targets.length === 0) return [];
+      const params = INSTANCE_FAULT_PARAMS[fault.type].safeParse(fault.parameters ?? {});
+      if (!params.success) throw new FaultlineError('playbook_invalid', `invalid ${fault.type} parameters:\n${formatIssues(params.error.issues, ['fault', 'parameters'])}`);
+      const { region, ids } = instancesOf(targets, fault.type);
+      checkRegion(region, await clients.allowedRegions(), config);
+      const groups = [...new Set(targets.map((t) => t.attributes.asg).filter((g): g is string => !!g))].sort();
+      return checkInstanceAccess(clients.ec2(region), { faultType: fault.type, hibernate: params.data.hibernate, region, ids, groups, durationMs: fault.duration, now: deps.now, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     },
 
     async inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext): Promise<FaultHandle> {

@@ -8,6 +8,7 @@
 import { FisClient } from '@aws-sdk/client-fis';
 import { FaultlineError } from '../../../core/errors.js';
 import type { DiscoverContext, FaultHandle, FaultSpec, ResolvedTarget, TargetContext, TargetSpec } from '../../../core/ports.js';
+import { fisAccess } from './access-check.js';
 import { checkAccount, checkAnyAccount, checkRegion } from './allow-list.js';
 import type { AwsFamilyDeps } from './family-deps.js';
 import type { AwsFaultFamily } from './fault-family.js';
@@ -93,6 +94,9 @@ export function createFisFamily(deps: AwsFamilyDeps): AwsFaultFamily & { close()
       await checkAllowed(region, fault, targets);
       return (await regional(region).impact?.(fault, targets, ctx)) ?? [];
     },
+
+    /** FIS has no DryRun: every call of the fault is listed as not checkable. */
+    checkAccess: async (fault: FaultSpec, targets: readonly ResolvedTarget[]) => fisAccess(fault, targets),
 
     async inject(fault: FaultSpec, targets: ResolvedTarget[], ctx: TargetContext) {
       const region = regionOfTargets(targets);
