@@ -47,12 +47,21 @@ export interface ReplicaCluster {
 export const TEST_REPLICAS = { leaseTtl: '3s', renewEvery: '1s', pollEvery: '250ms', handoffWait: '5s' };
 
 export async function startReplicaCluster(
-  opts: { replicas?: Record<string, unknown>; playbookDirs?: string[]; extra?: Record<string, unknown>; /** A server of the caller's (the bench); else the tests' shared one. */ pg?: PostgresServer } = {},
+  opts: {
+    replicas?: Record<string, unknown>;
+    playbookDirs?: string[];
+    extra?: Record<string, unknown>;
+    /** A server of the caller's (the bench); else the tests' shared one. */
+    pg?: PostgresServer;
+    /** Socket Mode through this stand-in (its URL given by apps.connections.open) instead of HTTP. */
+    socketUrl?: string;
+  } = {},
 ): Promise<ReplicaCluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-replicas-'));
   const pg = opts.pg ?? (await usePostgres());
   const url = createDatabase(pg, 'replicas').url;
   const api = await SlackApiStandIn.start();
+  if (opts.socketUrl) api.setSocketUrl(opts.socketUrl);
   const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS });
   const configFile = path.join(dir, 'faultline.config.yaml');
   writeFileSync(
@@ -83,7 +92,11 @@ export async function startReplicaCluster(
     configFile,
     bots,
     spawn(name, spawnOpts = {}) {
-      const env: Record<string, string> = { SLACK_API_URL: api.url, DATABASE_URL: spawnOpts.configFile ? '' : (spawnOpts.databaseUrl ?? url) };
+      const env: Record<string, string> = {
+        SLACK_API_URL: api.url,
+        DATABASE_URL: spawnOpts.configFile ? '' : (spawnOpts.databaseUrl ?? url),
+        ...(opts.socketUrl ? { SLACK_APP_TOKEN: 'xapp-replica', SLACK_SIGNING_SECRET: '' } : {}),
+      };
       const bot = spawnReplica(name, spawnOpts.configFile ?? configFile, env, spawnOpts.readyMsg);
       bots.push(bot);
       return bot;

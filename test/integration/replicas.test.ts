@@ -98,16 +98,13 @@ describe('replicas on one PostgreSQL', () => {
   it('an abort sent to the follower reaches the leader at once and reverts its fault', async () => {
     follower = await replicaReady(c.spawn('c'));
     const { id, cardTs } = await runThrough(leader, 'checkout-latency', ' duration=2m');
-    const sent = Date.now();
     const abort = await c.slash(follower, `abort ${id} seen enough`, 'U0CAROL');
     expect(abort.status).toBe(200);
     await waitUntil('the fault reverted', async () => (await activeFaults(c.sandbox.adminUrl)).length === 0, 10_000);
-    const revertedAfter = Date.now() - sent;
     expect(JSON.stringify(await answerTo(abort.responseId))).not.toContain('replica_unavailable');
     await waitUntil('the abort in the thread', () => c.threadTexts(cardTs).some((t) => /abort/i.test(t)), 10_000);
     // Handed over through the database, run by the leader: the follower has no engine to run it.
     expect(leader.lines().some((l) => l.msg === 'handed-over command answered' && String(l.line).includes(`abort ${id}`))).toBe(true);
-    expect(revertedAfter).toBeLessThan(10_000);
   });
 
   it('a follower cut off from the database refuses commands, saying so, and is not ready; the leader goes on', async () => {
