@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SignalSource, TargetDriver } from '../core/ports.js';
 import type { ChatPort } from '../core/ports.js';
@@ -35,6 +36,8 @@ export interface App {
   reconcileReport: ReconcileReport;
   /** `GET /metrics`: the bot's own Prometheus metrics. */
   metricsRoute: OpsRoute;
+  /** The registry behind it (a replica adds its own gauges beside it). */
+  metricsRegistry: Registry;
   /** `POST /webhooks/pagerduty`, when PagerDuty is configured. */
   webhookRoute?: OpsRoute;
   /** Aborts and reverts whatever runs, waits for it, then closes the store. */
@@ -175,5 +178,5 @@ export async function createApp(opts: {
       store.close();
     })());
 
-  return { config, store, engine, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
+  return { config, store, engine, targets, signals, playbooks, playbookReports: reports, reconcileReport, metricsRoute: metrics.route, metricsRegistry: metrics.registry, ...(attached ? { webhookRoute: attached.route } : {}), shutdown };
 }

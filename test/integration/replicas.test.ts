@@ -78,6 +78,14 @@ describe('replicas on one PostgreSQL', () => {
     const b = await replicaReady(c.spawn('b'));
     expect((await readyz(a)).body).toMatchObject({ ready: true, role: 'leader' });
     expect((await readyz(b)).body).toMatchObject({ ready: true, role: 'follower' });
+    // Every replica answers a scrape: its own gauges, and the bot's metrics on the leader only.
+    const metrics = async (bot: ReplicaBot) => (await fetch(`${await bot.base()}/metrics`)).text();
+    const [onLeader, onFollower] = await Promise.all([metrics(a), metrics(b)]);
+    expect(onLeader).toMatch(/^faultline_replica_leader\{app="faultline"\} 1$/m);
+    expect(onLeader).toContain('faultline_experiments');
+    expect(onFollower).toMatch(/^faultline_replica_leader\{app="faultline"\} 0$/m);
+    expect(onFollower).toMatch(/^faultline_replica_database_up\{app="faultline"\} 1$/m);
+    expect(onFollower).not.toContain('faultline_experiments');
 
     // Every command goes to the follower; the leader acts and posts the card.
     const { id, cardTs } = await runThrough(b, 'checkout-latency', ' duration=2m');

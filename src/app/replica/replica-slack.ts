@@ -20,6 +20,8 @@ import { homeDesk, playbookChoices, slackParts } from '../slack-start.js';
 import { leaderFence } from './fence.js';
 import { pipelineDesk } from './pipeline-desk.js';
 import { LEADERSHIP_LOST_EXIT, ReplicaNode } from './replica-node.js';
+import { replicaMetrics } from './replica-metrics.js';
+import { errorText } from '../../core/errors.js';
 
 
 export interface ReplicaSlackBot {
@@ -46,11 +48,31 @@ export async function startReplicaSlackBot(loaded: LoadedConfig, log: Logger, op
   let app: App | undefined;
   let home: HomeDesk | undefined;
   let sandboxStop: (() => Promise<void>) | undefined;
+  const gauges = replicaMetrics(node);
+  // /metrics on every replica: its own gauges, and the bot's metrics once it leads.
+  const metricsRoute: OpsRoute = {
+    path: '/metrics',
+    method: ['GET'],
+    handler: (_req, res) => {
+      // Two expositions one after the other (Registry.merge would drop each one's default labels).
+      const leading = app;
+      Promise.all([leading ? leading.metricsRegistry.metrics() : Promise.resolve(''), gauges.metrics()]).then(
+        ([bot, own]) => {
+          res.writeHead(200, { 'content-type': gauges.contentType });
+          res.end(bot ? `${bot.trimEnd()}\n\n${own}` : own);
+        },
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(errorText(err));
+        },
+      );
+    },
+  };
   const routes: OpsRoute[] = botRoutes(
     () => app,
     () => ({ mode: slack.mode, role: node.election.role, ...(app ? { running: app.engine.experiments.running().length, halted: app.engine.killSwitch.state() !== null } : {}) }),
     () => node.readiness(),
-  );
+  ).map((r) => (r.path === '/metrics' ? metricsRoute : r));
   const { slack, chat, extraApprovers } = slackParts(loaded, log, routes);
   // The modal lists playbooks before this replica has an app: read from the files, as the leader does.
   const followerChoices = (() => {
