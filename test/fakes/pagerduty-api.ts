@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StandInOnCalls } from './pagerduty-oncalls.js';
 
 /**
  * A stand-in for PagerDuty's REST API (`GET /incidents`) and Events API v2 (`POST
@@ -7,7 +8,9 @@ import type { AddressInfo } from 'node:net';
  * Rails-style array filters (`service_ids[]`, `statuses[]` — unbracketed keys are ignored, as
  * PagerDuty ignores them), the 30-day default window unless `date_range=all`, classic
  * `limit`/`offset`/`more`/`total` pagination (limit ≤ 100, offset + limit ≤ 10 000). It records
- * every request and can fail or slow down the next ones.
+ * every request and can fail or slow down the next ones. `GET /services/{id}` and `GET /oncalls`
+ * answer from `oncalls` (users, services and who is on call for which escalation policy and level;
+ * see pagerduty-oncalls.ts).
  */
 
 export type StandInStatus = 'triggered' | 'acknowledged' | 'resolved';
@@ -125,6 +128,8 @@ interface Trouble {
 
 export class PagerDutyStandIn {
   readonly incidents = new StandInIncidents();
+  /** Users, services and on-calls behind `GET /services/{id}` and `GET /oncalls`. */
+  readonly oncalls = new StandInOnCalls();
   readonly requests: RecordedRequest[] = [];
   /** Bodies of accepted change events, parsed. */
   readonly changeEvents: Array<Record<string, unknown>> = [];
@@ -161,9 +166,10 @@ export class PagerDutyStandIn {
     this.trouble.push({ delayMs, times });
   }
 
-  /** Forgets incidents, recorded requests, change events and queued trouble. */
+  /** Forgets incidents, on-calls (users, services), recorded requests, change events and queued trouble. */
   reset(): void {
     this.incidents.clear();
+    this.oncalls.clear();
     this.requests.length = 0;
     this.changeEvents.length = 0;
     this.trouble.length = 0;
@@ -208,6 +214,8 @@ export class PagerDutyStandIn {
     };
     if (req.method === 'GET' && u.pathname === '/incidents') return this.listIncidents(req, u, send);
     if (req.method === 'POST' && u.pathname === '/v2/change/enqueue') return this.changeEvent(recorded.body, send);
+    if (req.method === 'GET' && /^\/services\/[^/]+$/.test(u.pathname)) return this.restAnswer(req, send, () => this.oncalls.service(decodeURIComponent(u.pathname.slice('/services/'.length))));
+    if (req.method === 'GET' && u.pathname === '/oncalls') return this.restAnswer(req, send, () => this.oncalls.list(u.searchParams));
     send(404, { error: { message: 'Not Found', code: 2100 } });
   }
 
@@ -231,6 +239,14 @@ export class PagerDutyStandIn {
       more: offset + limit < matching.length,
       total: q.get('total') === 'true' ? matching.length : null,
     });
+  }
+
+  /** A REST answer behind the same token check as `GET /incidents`. */
+  private restAnswer(req: IncomingMessage, send: (status: number, body: unknown) => void, answer: () => { status: number; body: unknown }): void {
+    const auth = /^Token token=(.+)$/.exec(req.headers.authorization ?? '');
+    if (!auth || (this.token !== undefined && auth[1] !== this.token)) return send(401, { error: { message: 'Authentication failed', code: 2006 } });
+    const { status, body } = answer();
+    send(status, body);
   }
 
   private changeEvent(raw: string, send: (status: number, body: unknown) => void): void {
