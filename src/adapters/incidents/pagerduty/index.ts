@@ -1,5 +1,6 @@
 import type { AdapterDeps } from '../../../core/ports.js';
 import { ChangeEvents } from './change-events.js';
+import { PagerDutyOnCalls } from './oncalls.js';
 import { IncidentPoller, type IncidentPollerOptions } from './poller.js';
 import { PagerDutyRest } from './rest.js';
 import { PagerDutyConfig } from './schema.js';
@@ -10,6 +11,8 @@ export interface PagerDutyIntegration {
   config: PagerDutyConfig;
   /** Undefined without an API token: no polling and no incident gate. */
   rest: PagerDutyRest | undefined;
+  /** Who is on call now for linked services (the on-call handshake); undefined without an API token. */
+  oncalls: PagerDutyOnCalls | undefined;
   /** Always present; a no-op without a routing key. */
   changeEvents: ChangeEvents;
   /** `POST /webhooks/pagerduty`, verified against the configured secrets. */
@@ -33,6 +36,7 @@ export const pagerDutyAdapter = {
     return {
       config,
       rest,
+      oncalls: config.apiToken ? new PagerDutyOnCalls(config, deps.log) : undefined,
       changeEvents: new ChangeEvents(config, deps.log),
       servicesFor: (playbookServices) => [...new Set([...config.linkedServices, ...playbookServices])],
       webhookRoute: (opts) => pagerDutyWebhookRoute({ ...opts, secrets: () => config.webhookSecrets, log: deps.log }),
@@ -50,9 +54,10 @@ export const pagerDutyAdapter = {
 };
 
 export { ChangeEventInput, ChangeEvents, MAX_SUMMARY_CHARS } from './change-events.js';
+export { firstResponders, PagerDutyOnCalls } from './oncalls.js';
 export { IncidentPoller, type IncidentPollerOptions } from './poller.js';
 export { PagerDutyRest } from './rest.js';
-export { Incident, IncidentStatus, PagerDutyConfig, type PagerDutyConfigInput, PagerDutySettings } from './schema.js';
+export { Incident, IncidentStatus, OnCall, PagerDutyConfig, type PagerDutyConfigInput, PagerDutySettings } from './schema.js';
 export { verifyPagerDutySignature } from './signature.js';
 export {
   MAX_WEBHOOK_BYTES,

@@ -127,3 +127,51 @@ export type RestIncidentPage = z.infer<typeof RestIncidentPage>;
 export const RestError = z.object({
   error: z.object({ message: z.string().optional(), code: z.number().optional(), errors: z.array(z.string()).optional() }),
 });
+
+/**
+ * One person on call for a linked service now, as the on-call handshake asks them: level 1 is the
+ * first responder, higher levels are who PagerDuty escalates to. `until` is when this on-call ends
+ * (epoch ms); absent when it does not end (the user is an escalation target themselves).
+ */
+export const OnCall = z.strictObject({
+  serviceId: z.string().min(1),
+  serviceName: z.string().optional(),
+  userId: z.string().min(1),
+  name: z.string(),
+  email: z.string().optional().describe("the PagerDuty user's email: how Slack finds them (users.lookupByEmail)"),
+  escalationLevel: z.number().int().positive(),
+  until: EpochMs.optional(),
+});
+export type OnCall = z.infer<typeof OnCall>;
+
+/** `GET /services/{id}`: the fields the on-call lookup reads. */
+export const RestService = z.object({
+  service: z.object({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    summary: z.string().optional(),
+    escalation_policy: z.object({ id: z.string().min(1), summary: z.string().optional() }),
+  }),
+});
+export type RestService = z.infer<typeof RestService>;
+
+/** One entry of `GET /oncalls`; `user` is a full user with `include[]=users`, else a reference. */
+export const RestOnCall = z.object({
+  escalation_policy: z.object({ id: z.string().min(1) }),
+  escalation_level: z.number().int().positive(),
+  user: z.object({ id: z.string().min(1), name: z.string().optional(), summary: z.string().optional(), email: z.string().optional() }),
+  // Null for a permanent on-call (a user named in the escalation rule itself).
+  start: IsoTime.nullable().optional(),
+  end: IsoTime.nullable().optional(),
+});
+export type RestOnCall = z.infer<typeof RestOnCall>;
+
+/** `GET /oncalls`: one page of classic offset pagination. */
+export const RestOnCallPage = z.object({
+  oncalls: z.array(RestOnCall),
+  limit: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  more: z.boolean(),
+  total: z.number().int().nullable().optional(),
+});
+export type RestOnCallPage = z.infer<typeof RestOnCallPage>;
