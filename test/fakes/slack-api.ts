@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOn } from '../../src/lib/listen.js';
 import { SlackFiles, type StoredFile } from './slack-files.js';
-import { SlackWorkspace, type SlackAnswer, type StoredMessage } from './slack-workspace.js';
+import { SlackWorkspace, TEAM_ID, type SlackAnswer, type StoredMessage } from './slack-workspace.js';
 
 export interface SlackCall {
   method: string;
@@ -112,6 +112,8 @@ export class SlackApiStandIn {
   private readonly holds = new Map<string, Promise<void>>();
   /** Web API calls that reached the stand-in while a `hold` kept them unanswered, in order. */
   readonly heldCalls: Array<{ method: string; params: Record<string, unknown> }> = [];
+  /** People `users.lookupByEmail` finds, by lower-cased address (see setUser). */
+  private readonly emails = new Map<string, { id: string; name: string; displayName?: string; realName?: string; email: string; deleted: boolean }>();
 
   private constructor(
     private readonly server: Server,
@@ -223,8 +225,26 @@ export class SlackApiStandIn {
     this.workspace.setUsergroup(groupId, users);
   }
 
-  setUser(id: string, user: { name: string; displayName?: string; realName?: string }): void {
-    this.workspace.setUser(id, user);
+  /**
+   * A person `users.info` knows; with `email`, `users.lookupByEmail` finds them by it too (any case),
+   * answering `deleted: true` for a `deleted` one; any other address is `users_not_found`.
+   */
+  setUser(id: string, user: { name: string; displayName?: string; realName?: string; email?: string; deleted?: boolean }): void {
+    const { email, deleted, ...profile } = user;
+    this.workspace.setUser(id, profile);
+    for (const [address, known] of this.emails) if (known.id === id) this.emails.delete(address);
+    if (email !== undefined) this.emails.set(email.toLowerCase(), { id, ...profile, email, deleted: deleted ?? false });
+  }
+
+  /** users.lookupByEmail as Slack answers it (docs.slack.dev/reference/methods/users.lookupByEmail). */
+  private lookupByEmail(params: Record<string, unknown>): SlackAnswer {
+    const email = typeof params.email === 'string' ? params.email.trim() : '';
+    if (email === '') return { ok: false, error: 'invalid_arguments' };
+    const u = this.emails.get(email.toLowerCase());
+    if (!u) return { ok: false, error: 'users_not_found' };
+    const real = u.realName ?? u.name;
+    const profile = { display_name: u.displayName ?? '', real_name: real, display_name_normalized: u.displayName ?? '', real_name_normalized: real, email: u.email };
+    return { ok: true, user: { id: u.id, team_id: TEAM_ID, name: u.name, deleted: u.deleted, real_name: real, tz: 'Europe/London', is_bot: false, profile } };
   }
 
   setNotInChannel(channel: string, outside = true): void {
@@ -283,7 +303,7 @@ export class SlackApiStandIn {
     if (token === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
     const injected = this.failures.get(method)?.shift();
     if (injected !== undefined) return this.answer(res, call, { ok: false, error: injected });
-    const answer = (method === 'views.publish' ? this.publishHome(params) : undefined) ?? this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
+    const answer = (method === 'views.publish' ? this.publishHome(params) : undefined) ?? (method === 'users.lookupByEmail' ? this.lookupByEmail(params) : undefined) ?? this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
     return this.answer(res, call, answer);
   }
 
