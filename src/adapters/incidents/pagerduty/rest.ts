@@ -106,6 +106,8 @@ export class PagerDutyRest {
         },
         signal,
       });
+      // A call given up on (aborted) may still reject later: that rejection is moot, not unhandled.
+      call.catch(() => undefined);
       res = await untilAborted(call, signal);
     } catch (err) {
       throw this.failure(err, timeout.aborted, where);
