@@ -6,7 +6,7 @@ import { checkOrgLimits } from '../../core/blast-radius.js';
 import { checkLadder, targetScope, type PastRun } from '../../core/ladder.js';
 import { FaultlineError } from '../../core/errors.js';
 import { checkPermitted, type Authority } from '../../core/permissions.js';
-import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
+import { isTerminal, type ExperimentRecord, type Plan } from '../../core/experiment.js';
 import type { Experiment } from '../../core/playbook.js';
 import type { EngineDeps } from '../engine-deps.js';
 import type { ExperimentRepo, StoredExperiment } from './experiment-repo.js';
@@ -261,18 +261,7 @@ export class ExperimentService {
     // Who asks is settled first: a start nobody may give touches no gate, lookup or target.
     if (entry.record.state === 'proposed' || entry.record.state === 'approved') checkPermitted('start', entry.record, actor, authority);
     // A halted org refuses before any target is touched; so does a service with an open incident.
-    if (entry.record.state === 'approved') {
-      checkOrgLimits(id, [], { ...this.limits(), running: [] });
-      const freeze = this.freezes.active();
-      if (freeze) {
-        throw new FaultlineError('frozen', `chaos is frozen until ${new Date(freeze.until).toISOString()}: ${freeze.window.reason} (${freeze.window.id}); /chaos halt still works`, {
-          window: freeze.window.id,
-          until: freeze.until,
-        });
-      }
-      if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(entry.record.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
-      await this.incidents.checkStart(entry, this.deps.settings.targetTimeoutMs);
-    }
+    if (entry.record.state === 'approved') await this.checkStartRules({ id, plan: entry.record.plan, spec: entry.spec });
     // Unresolvable now means it cannot match what was approved: the core refuses the start as drift.
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
@@ -282,6 +271,32 @@ export class ExperimentService {
     );
     this.runner.launch(id);
     return result.entry;
+  }
+
+  /**
+   * The rules a start checks that no approval lifts: halt, freeze windows, the ladder, the incident
+   * gate of the linked services and the org caps (concurrency, one run per target). `start` checks
+   * them; a game day checks a step's plan with them before proposing it, so a step that cannot start
+   * posts no card and asks nobody. The caps are checked again, atomically, by the start transition.
+   */
+  async checkStartRules(run: { id: string; plan: Plan; spec: Experiment }): Promise<void> {
+    // Halt first, the caps last: the order in which a start has always named what refused it.
+    checkOrgLimits(run.id, [], { ...this.limits(), running: [] });
+    const freeze = this.freezes.active();
+    if (freeze) {
+      throw new FaultlineError('frozen', `chaos is frozen until ${new Date(freeze.until).toISOString()}: ${freeze.window.reason} (${freeze.window.id}); /chaos halt still works`, {
+        window: freeze.window.id,
+        until: freeze.until,
+      });
+    }
+    if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(run.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
+    await this.incidents.checkStart({ record: { id: run.id }, spec: run.spec }, this.deps.settings.targetTimeoutMs);
+    checkOrgLimits(run.id, heldTargetIds(run.plan), this.limits());
+  }
+
+  /** Resolves when the run of `id` has finished here, its post-mortem drafted (at once when it is not running). */
+  runEnded(id: string): Promise<void> {
+    return this.runner.done(id);
   }
 
   private limits() {

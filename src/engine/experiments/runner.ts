@@ -63,6 +63,11 @@ export class Runner {
     while (this.runs.size > 0) await Promise.all([...this.runs.values()].map((r) => r.done));
   }
 
+  /** Resolves when the run of `id` in this process has finished (post-mortem and chart written); at once when none is. */
+  done(id: string): Promise<void> {
+    return this.runs.get(id)?.done ?? Promise.resolve();
+  }
+
   /** Starts the run in the background; `from` lets reconcile resume at the revert step. */
   launch(id: string, from: 'precheck' | 'revert' = 'precheck'): void {
     if (this.runs.has(id)) return;

@@ -36,7 +36,7 @@ export class IncidentWatch {
     this.book = new IncidentBook(deps.store, deps.now);
   }
 
-  linkedServices(entry: StoredExperiment): string[] {
+  linkedServices(entry: Pick<StoredExperiment, 'spec'>): string[] {
     return [...new Set([...entry.spec.pagerduty.services, ...this.deps.settings.linkedServices])];
   }
 
@@ -51,7 +51,7 @@ export class IncidentWatch {
    * answer), `incident_lookup_failed` (PagerDuty could not be asked) or `incident_unknown` (no API
    * token and no webhooks: nothing could tell). With `gate: off` the last two only warn.
    */
-  async checkStart(entry: StoredExperiment, timeoutMs: number): Promise<void> {
+  async checkStart(entry: { record: { id: string }; spec: StoredExperiment['spec'] }, timeoutMs: number): Promise<void> {
     const services = this.linkedServices(entry);
     if (services.length === 0) return;
     const { settings, lookup, log } = this.deps;
