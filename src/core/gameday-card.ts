@@ -48,6 +48,11 @@ function buttonsFor(gd: GameDayRecord): Button[] {
   }
 }
 
+function holdNote(gd: GameDayRecord): string {
+  if (gd.holdRequested === false) return '';
+  return gd.holdRequested === true ? ' · will hold after it' : ` · will hold after it (${actorLabel(gd.holdRequested.by)}: ${gd.holdRequested.reason})`;
+}
+
 function stateLine(gd: GameDayRecord): string {
   switch (gd.state) {
     case 'approved':
@@ -57,7 +62,7 @@ function stateLine(gd: GameDayRecord): string {
     case 'held':
       return `held before step ${gd.next + 1}: ${gd.holdReason ?? ''}`;
     case 'running':
-      return `running step ${(gd.current ?? gd.next) + 1} of ${gd.steps.length}${gd.holdRequested ? ' · will hold after it' : ''}`;
+      return `running step ${(gd.current ?? gd.next) + 1} of ${gd.steps.length}${holdNote(gd)}`;
     default:
       return gd.closedBy ? `${gd.state}: ${gd.closedBy.reason}` : gd.state;
   }

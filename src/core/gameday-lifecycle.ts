@@ -4,7 +4,7 @@ import { formatDuration } from './duration.js';
 import { FaultlineError } from './errors.js';
 import { checkPermitted, isSystem, type Authority } from './permissions.js';
 import type { ExperimentRecord, ExperimentState, Verdict } from './experiment.js';
-import { isGameDayTerminal, type CheckpointDecision, type GameDayRecord } from './gameday-record.js';
+import { isGameDayTerminal, type CheckpointDecision, type GameDayRecord, type HoldRequest } from './gameday-record.js';
 
 /** How a step's experiment ended, as the game day needs to know it. */
 export interface StepOutcome {
@@ -73,6 +73,12 @@ export function commanderLost(gd: GameDayRecord, now: number): boolean {
 }
 
 const stepLabel = (gd: GameDayRecord, i: number) => `step ${i + 1}/${gd.steps.length} (${gd.steps[i]?.name ?? '?'})`;
+
+/** The hold the commander asked for during the running step, if any (a legacy `true` names no one: the bot). */
+function holdAsked(gd: GameDayRecord, now: number): HoldRequest | null {
+  if (gd.holdRequested === false) return null;
+  return gd.holdRequested === true ? { by: SYSTEM, at: now, reason: 'hold asked during the step' } : gd.holdRequested;
+}
 
 /** A step that ends aborted, failed or refuted stops the whole game day. */
 function stopsGameDay(o: StepOutcome): boolean {
@@ -147,7 +153,9 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
     case 'hold': {
       checkCommander(gd, event.actor, 'hold');
       if (gd.state === 'running') {
-        return next({ holdRequested: true, commanderSeenAt: now }, [notify('info', `${actorLabel(event.actor)}: hold after ${stepLabel(gd, gd.current ?? gd.next)} (${event.reason})`)]);
+        // Kept on the record with who and when, and applied when the step ends (see step-ended).
+        const holdRequested = { by: event.actor, at: now, reason: event.reason };
+        return next({ holdRequested, commanderSeenAt: now }, [notify('info', `${actorLabel(event.actor)}: hold after ${stepLabel(gd, gd.current ?? gd.next)} (${event.reason})`)]);
       }
       if (gd.state !== 'approved' && gd.state !== 'checkpoint') illegal(gd, event);
       return next({ state: 'held', holdReason: `held by ${actorLabel(event.actor)}: ${event.reason}`, commanderSeenAt: now, decisions: decision('hold', event.actor, event.reason) }, [
@@ -179,7 +187,8 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       if (gd.state !== 'running' || gd.current !== event.index) illegal(gd, event);
       const reason = `${stepLabel(gd, event.index)} could not start: ${event.reason}`;
       const steps = gd.steps.map((s) => (s.index === event.index ? { ...s, experimentId: null, startedAt: null } : s));
-      return next({ state: 'held', current: null, steps, holdReason: reason, pendingApproval: event.drift ?? gd.pendingApproval }, [
+      // A hold asked while the step was being launched is spent: the day holds anyway, before that step.
+      return next({ state: 'held', current: null, steps, holdReason: reason, holdRequested: false, pendingApproval: event.drift ?? gd.pendingApproval }, [
         notify('warning', `${reason}. Holding; the commander may Continue to try again, or Abort.${event.drift ? ' An approver must approve the new plan first.' : ''}`),
         { type: 'checkpoint', beforeStep: event.index },
       ]);
@@ -205,8 +214,16 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       if (after >= gd.steps.length) {
         return next({ steps, current: null, next: after, state: 'completed', endedAt: now }, [notify('success', `${label} held. All ${gd.steps.length} steps held; game day complete.`), { type: 'write-report' }]);
       }
+      const asked = holdAsked(gd, now);
+      if (asked) {
+        const decisions = [...gd.decisions, { beforeStep: after, choice: 'hold' as const, by: asked.by, at: asked.at, reason: asked.reason }];
+        return next({ steps, next: after, current: null, state: 'held', holdReason: `held by ${actorLabel(asked.by)}: ${asked.reason}`, holdRequested: false, decisions }, [
+          notify('warning', `${label} held. ${actorLabel(asked.by)} asked to hold (${asked.reason}): holding before ${stepLabel(gd, after)}; Continue when ready`),
+          { type: 'checkpoint', beforeStep: after },
+        ]);
+      }
       const lost = commanderLost(gd, now);
-      if (gd.autoContinue === 'whenHeld' && !gd.holdRequested && !lost) {
+      if (gd.autoContinue === 'whenHeld' && !lost) {
         return next({ steps, next: after, current: after, decisions: [...gd.decisions, { beforeStep: after, choice: 'auto', by: SYSTEM, at: now, reason: 'previous step held (autoContinue: whenHeld)' }] }, [
           notify('info', `${label} held; continuing to ${stepLabel(gd, after)} (autoContinue: whenHeld)`),
           { type: 'start-step', index: after },
@@ -214,12 +231,12 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       }
       if (gd.autoContinue === 'whenHeld' && lost) {
         const why = `the commander has not been seen for ${formatDuration(now - gd.commanderSeenAt)} (limit ${formatDuration(gd.commanderTimeoutMs)})`;
-        return next({ steps, next: after, current: null, state: 'held', holdReason: why, holdRequested: false }, [
+        return next({ steps, next: after, current: null, state: 'held', holdReason: why }, [
           notify('warning', `${label} held, but ${why}: holding before ${stepLabel(gd, after)}`),
           { type: 'checkpoint', beforeStep: after },
         ]);
       }
-      return next({ steps, next: after, current: null, state: 'checkpoint', holdRequested: false }, [{ type: 'checkpoint', beforeStep: after }]);
+      return next({ steps, next: after, current: null, state: 'checkpoint' }, [{ type: 'checkpoint', beforeStep: after }]);
     }
     case 'interrupt': {
       if (gd.state !== 'running') illegal(gd, event);

@@ -46,6 +46,10 @@ export const CheckpointDecision = z.object({
 });
 export type CheckpointDecision = z.infer<typeof CheckpointDecision>;
 
+/** A hold the commander asked for while a step ran: kept, and applied at the checkpoint after that step. */
+export const HoldRequest = z.object({ by: Actor, at: z.number(), reason: z.string() });
+export type HoldRequest = z.infer<typeof HoldRequest>;
+
 /** A later step whose plan changed since the game day was approved: an approver must approve it again. */
 export const PendingApproval = z.object({ step: z.number().int().min(0), plan: Plan, planHash: z.string(), gameDayHash: z.string(), reason: z.string() });
 export type PendingApproval = z.infer<typeof PendingApproval>;
@@ -71,8 +75,11 @@ export const GameDayRecord = z.object({
   current: z.number().int().min(0).nullable(),
   decisions: z.array(CheckpointDecision),
   holdReason: z.string().nullable(),
-  /** The commander pressed Hold during a step: stop at the next checkpoint even when autoContinue would go on. */
-  holdRequested: z.boolean(),
+  /**
+   * The commander pressed Hold during a step: who, when and why; the day holds at the checkpoint after
+   * it, even when autoContinue would go on. `true` comes from records written before the request was kept.
+   */
+  holdRequested: z.union([z.literal(false), HoldRequest, z.literal(true)]),
   pendingApproval: PendingApproval.nullable(),
   closedBy: z.object({ by: Actor, at: z.number(), reason: z.string() }).nullable(),
   startedAt: z.number().nullable(),

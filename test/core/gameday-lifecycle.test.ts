@@ -116,7 +116,38 @@ describe('game-day lifecycle', () => {
     expect(resumed.effects).toContainEqual({ type: 'start-step', index: 1 });
 
     const auto = run(record({ autoContinue: 'whenHeld' }), [approve, ...startStep(0), { type: 'hold', actor: commander, reason: 'look first' }, held(0)]).state;
-    expect(auto.state).toBe('checkpoint');
+    expect(auto.state).toBe('held');
+    expect(auto.decisions.at(-1)).toMatchObject({ beforeStep: 1, choice: 'hold', by: commander, reason: 'look first' });
+  });
+
+  it('a hold typed while a step runs is kept with who and when, and applied when the step ends', () => {
+    const running = run(record(), [approve, ...startStep(0)]).state;
+    const asked = gameDayTransition(running, { type: 'hold', actor: commander, reason: 'dashboards lag' }, T0 + 2 * MIN);
+    expect(asked.state.state).toBe('running');
+    expect(asked.state.holdRequested).toEqual({ by: commander, at: T0 + 2 * MIN, reason: 'dashboards lag' });
+    expect(asked.effects).toEqual([{ type: 'notify', tone: 'info', text: expect.stringContaining('hold after step 1/3') }]);
+    const ended = gameDayTransition(asked.state, held(0), T0 + 3 * MIN);
+    expect(ended.state).toMatchObject({ state: 'held', next: 1, current: null, holdRequested: false, holdReason: expect.stringContaining('dashboards lag') });
+    expect(ended.state.decisions.map((d) => [d.beforeStep, d.choice, d.by.id, d.at, d.reason])).toEqual([
+      [0, 'continue', commander.id, T0 + MIN, null],
+      [1, 'hold', commander.id, T0 + 2 * MIN, 'dashboards lag'],
+    ]);
+    expect(ended.effects).toContainEqual({ type: 'checkpoint', beforeStep: 1 });
+    // Continue resumes as at any hold; the next step's end is an ordinary checkpoint again.
+    const resumed = run(ended.state, [...startStep(1), held(1)], T0 + 4 * MIN).state;
+    expect(resumed.state).toBe('checkpoint');
+    expect(resumed.decisions.map((d) => d.choice)).toEqual(['continue', 'hold', 'continue']);
+    // An abort during the step still wins at once over the asked hold.
+    const aborted = gameDayTransition(asked.state, { type: 'abort', actor: bob, reason: 'alarms' }, T0 + 2 * MIN);
+    expect(aborted.state.state).toBe('aborted');
+    expect(aborted.effects).toContainEqual({ type: 'abort-step', experimentId: 'exp-000000', reason: expect.stringContaining('alarms') });
+  });
+
+  it('a running-step hold in a record written before holds were kept still holds (by the bot)', () => {
+    const running = { ...run(record(), [approve, ...startStep(0)]).state, holdRequested: true as const };
+    const ended = gameDayTransition(GameDayRecord.parse(running), held(0), T0 + 3 * MIN).state;
+    expect(ended.state).toBe('held');
+    expect(ended.decisions.at(-1)).toMatchObject({ choice: 'hold', by: SYSTEM });
   });
 
   it('autoContinue: whenHeld goes on after a held step, but holds when the commander has been silent too long', () => {
