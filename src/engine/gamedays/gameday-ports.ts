@@ -16,7 +16,20 @@ import type { GameDayRepo, StoredGameDay } from './gameday-repo.js';
  */
 export type GameDayExperiments = Pick<
   ExperimentService,
-  'playbookSpec' | 'planFor' | 'pastRuns' | 'approvalPolicy' | 'approversNow' | 'proposeSpec' | 'approve' | 'start' | 'abort' | 'find' | 'get' | 'subscribe'
+  | 'playbookSpec'
+  | 'planFor'
+  | 'pastRuns'
+  | 'approvalPolicy'
+  | 'approversNow'
+  | 'checkStartRules'
+  | 'proposeSpec'
+  | 'approve'
+  | 'start'
+  | 'abort'
+  | 'find'
+  | 'get'
+  | 'subscribe'
+  | 'runEnded'
 >;
 
 export interface GameDayDeps {
@@ -32,6 +45,8 @@ export interface GameDayDeps {
   reportPath: (id: string) => string;
   /** Renders and writes the report; resolves to its path and text. */
   writeReport: (entry: StoredGameDay) => Promise<{ path: string; text: string }>;
+  /** How long the report waits for the steps' runs to draft their post-mortems (default 30 s). */
+  postmortemWaitMs?: number;
 }
 
 /** What the step runner needs of the game-day service: its records and its one way to change them. */

@@ -1,12 +1,16 @@
 import { basename } from 'node:path';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { isFaultlineError, errorText } from '../../core/errors.js';
-import { isTerminal, type ExperimentRecord } from '../../core/experiment.js';
+import { isTerminal, type ExperimentRecord, type Plan } from '../../core/experiment.js';
 import { checkpointMessage } from '../../core/gameday-card.js';
 import { stepOutcome } from '../../core/gameday-lifecycle.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
 import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-ports.js';
+import { within } from '../../lib/within.js';
+
+/** How long a game-day report waits for its steps' post-mortems by default. */
+const POSTMORTEM_WAIT_MS = 30_000;
 
 /**
  * Runs the steps of game days and follows them to their end. Work for one game day is chained, so
@@ -20,7 +24,7 @@ export class GameDaySteps {
   constructor(
     private readonly days: GameDayHost,
     private readonly experiments: GameDayExperiments,
-    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier'>,
+    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier' | 'postmortemWaitMs'>,
   ) {
     experiments.subscribe((before, after) => {
       if (!after.gameDay || !isTerminal(after.state) || isTerminal(before.state)) return;
@@ -70,10 +74,47 @@ export class GameDaySteps {
     this.days.apply(id, { type: 'step-refused', index, reason, ...(drift ? { drift } : {}) }, SYSTEM);
   }
 
+  /** The step resolves to another plan than its approval covered: the day holds until an approver covers it. */
+  private refuseDrift(entry: StoredGameDay, index: number, now: { plan: Plan; planHash: string }): void {
+    const step = entry.record.steps[index]!;
+    const hashes = entry.record.steps.map((s) => (s.index === index ? now.planHash : s.planHash));
+    const reason = describeDrift(step.plan, now.plan);
+    this.refuse(entry.record.id, index, `its plan changed since approval (${reason})`, {
+      step: index,
+      plan: now.plan,
+      planHash: now.planHash,
+      gameDayHash: gameDayHash(hashes, entry.spec),
+      reason,
+    });
+  }
+
   /**
-   * Proposes the step with the seed its approval covered, checks the plan did not drift, approves it
-   * on the game day's approval and starts it. Every start rule (halt, freeze, ladder, incidents, one
-   * run per target) applies as to any run; a refusal makes the game day hold with the reason.
+   * Checks the step before anything is proposed: its plan is still the approved one, and every start
+   * rule (halt, caps, one run per target, freeze, ladder, incidents) lets it start now. A step refused
+   * here posts no card and asks nobody; the game day holds with the reason, said once in its thread.
+   */
+  private async startable(entry: StoredGameDay, index: number): Promise<boolean> {
+    const id = entry.record.id;
+    const step = entry.record.steps[index]!;
+    const spec = entry.stepSpecs[index]!;
+    try {
+      const now = await this.experiments.planFor(spec, step.plan.seed);
+      if (now.hash !== step.planHash) {
+        this.refuseDrift(entry, index, { plan: now.plan, planHash: now.hash });
+        return false;
+      }
+      await this.experiments.checkStartRules({ id: `${id} step ${index + 1}`, plan: now.plan, spec });
+      return true;
+    } catch (err) {
+      this.refuse(id, index, errorText(err));
+      return false;
+    }
+  }
+
+  /**
+   * Checks the step can start, proposes it with the seed its approval covered, approves it on the game
+   * day's approval and starts it. The start applies every rule again as to any run (something may have
+   * changed since the check); a refusal there closes the step's experiment and the day holds likewise.
    */
   private async run(id: string, index: number, actor: Actor): Promise<void> {
     if (!this.stillCurrent(id, index)) return;
@@ -81,6 +122,7 @@ export class GameDaySteps {
     const step = entry.record.steps[index]!;
     const approver = entry.record.approval?.by;
     if (!approver) return this.refuse(id, index, 'the game day has no approval');
+    if (!(await this.startable(entry, index)) || !this.stillCurrent(id, index)) return;
     let expId: string;
     try {
       const exp = await this.experiments.proposeSpec(entry.stepSpecs[index]!, {
@@ -91,15 +133,7 @@ export class GameDaySteps {
       expId = exp.record.id;
       if (exp.record.planHash !== step.planHash) {
         this.close(expId, `plan changed since game day ${id} was approved`);
-        const hashes = entry.record.steps.map((s) => (s.index === index ? exp.record.planHash : s.planHash));
-        const reason = describeDrift(step.plan, exp.record.plan);
-        return this.refuse(id, index, `its plan changed since approval (${reason})`, {
-          step: index,
-          plan: exp.record.plan,
-          planHash: exp.record.planHash,
-          gameDayHash: gameDayHash(hashes, entry.spec),
-          reason,
-        });
+        return this.refuseDrift(entry, index, exp.record);
       }
     } catch (err) {
       return this.refuse(id, index, errorText(err));
@@ -155,6 +189,12 @@ export class GameDaySteps {
   /** Writes the report and posts it to the thread (a file where the chat takes one, the path otherwise). */
   report(id: string): void {
     this.enqueue(id, async () => {
+      // A step's end reaches the day before its run drafts the post-mortem: wait for the runs (bounded, a
+      // hung draft never keeps the report back), so the report links the post-mortems that exist.
+      const runs = this.days.repo.get(id).record.steps.flatMap((s) => (s.experimentId ? [s.experimentId] : []));
+      const waitMs = this.deps.postmortemWaitMs ?? POSTMORTEM_WAIT_MS;
+      const ended = await within(Promise.all(runs.map((r) => this.experiments.runEnded(r))).then(() => true), waitMs);
+      if (!ended) this.deps.log.warn({ gameDayId: id, waitMs }, 'game-day report written before every step finished its post-mortem');
       const entry = this.days.repo.get(id);
       const { path, text: content } = await this.deps.writeReport(entry);
       this.deps.journal.record('gameday-report', id, SYSTEM, { path });
