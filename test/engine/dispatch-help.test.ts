@@ -54,7 +54,7 @@ describe('/chaos help: by topic, short, one example each', () => {
       const reply = await help(line);
       expect(reply.title, line).toBe('Faultline commands: game days');
       const [section] = reply.sections;
-      for (const form of ['start <name>', 'approve|continue|status <gd-id>', 'hold|reject|abort <gd-id> [reason]', 'list']) expect(section).toContain(`\`/chaos gameday ${form}\``);
+      for (const form of ['start <name> [--channel #c]', 'approve|continue|status <gd-id>', 'hold|reject|abort <gd-id> [reason]', 'list']) expect(section).toContain(`\`/chaos gameday ${form}\``);
       expect(section).toContain('(only the commander continues; anyone aborts)');
       expect(codeBlocks(section!)).toEqual(['```/chaos gameday start checkout-latency-gameday```']);
       expect(reply.ephemeral).toBe(true);
