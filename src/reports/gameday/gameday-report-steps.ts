@@ -7,23 +7,15 @@ import { eventsOf, type PostmortemEvent } from '../postmortem/postmortem-events.
 import { cell, compactJson, fmtValue, isoUtc } from '../report-format.js';
 import { postmortemPath } from '../postmortem/postmortem.js';
 import { buildPostmortemView, type BreachRow, type IncidentRow } from '../postmortem/postmortem-view.js';
+import { guardrailReadings, type StepGuardrailRow } from './gameday-report-readings.js';
+
+export type { StepGuardrailRow } from './gameday-report-readings.js';
 
 /** One step's experiment as stored: the record, the playbook as run and its journal. */
 export interface StepExperiment {
   record: ExperimentRecord;
   spec: Experiment;
   events: PostmortemEvent[];
-}
-
-export interface StepGuardrailRow {
-  name: string;
-  rule: string;
-  samples: number;
-  unknown: number;
-  last: string;
-  /** The reading furthest towards the abort threshold (the highest for `>`, the lowest for `<`). */
-  worst: string;
-  status: string;
 }
 
 export interface StepView {
@@ -74,12 +66,6 @@ export interface DetectionView {
 
 /** Text for one line of Markdown: no line breaks, no stray whitespace. */
 export const oneLine = (text: string): string => text.trim().replace(/\s*\r?\n\s*/g, ' ');
-
-function worstValue(comparison: string | undefined, min: string, max: string, last: string): string {
-  if (comparison?.startsWith('>')) return max;
-  if (comparison?.startsWith('<')) return min;
-  return last;
-}
 
 function notRunReason(gd: GameDayRecord, step: GameDayStepRun): string {
   switch (gd.state) {
@@ -159,7 +145,6 @@ export function stepView(
   const pm = buildPostmortemView({ record, spec, events, draftedAt: where.draftedAt });
   const journaled = eventsOf(events, 'postmortem').at(-1)?.data.path;
   const pmPath = journaled ?? postmortemPath(where.postmortemDir, record.id);
-  const rules = new Map(record.plan.guardrails.map((g) => [cell(g.name), g.comparison]));
   const started = record.startedAt ?? step.startedAt;
   const ended = record.endedAt ?? step.endedAt;
   const link = relative(where.reportDir, pmPath).split('\\').join('/');
@@ -186,15 +171,7 @@ export function stepView(
     ended: ended !== null ? isoUtc(ended) : null,
     duration: started !== null && ended !== null ? formatDuration(ended - started) : null,
     origin: `${pm.origin.label} at ${pm.origin.time}`,
-    guardrails: pm.during.guardrails.map((g) => ({
-      name: g.name,
-      rule: g.rule,
-      samples: g.samples,
-      unknown: g.unknown,
-      last: g.last,
-      worst: worstValue(rules.get(g.name), g.min, g.max, g.last),
-      status: g.worst,
-    })),
+    guardrails: guardrailReadings(record, spec, events),
     breaches: pm.breaches,
     abort: pm.abort ? { ...pm.abort, reason: oneLine(pm.abort.reason) } : null,
     failure: pm.failure ? oneLine(pm.failure) : null,
