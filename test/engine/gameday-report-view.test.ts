@@ -63,7 +63,7 @@ describe('game-day report view', () => {
 
   it('an automatic checkpoint names the bot', () => {
     const view = buildGameDayReportView(input({ decisions: [{ beforeStep: 1, choice: 'auto', by: SYSTEM, at: T0 + 8 * MIN, reason: 'step 1 held' }] }));
-    expect(view.decisions).toEqual([{ beforeStep: '2 — Half of checkout', choice: 'auto', who: 'faultline (bot, autoContinue)', time: '2025-01-15T10:08:00Z', rel: 'T+03:00', reason: 'step 1 held' }]);
+    expect(view.decisions).toEqual([{ beforeStep: '2 — Half of checkout', choice: 'auto', during: null, who: 'faultline (bot, autoContinue)', time: '2025-01-15T10:08:00Z', rel: 'T+03:00', reason: 'step 1 held' }]);
   });
 
   it('without PagerDuty on any step the detection section is left out', () => {

@@ -1,4 +1,5 @@
 import { dirname, join, relative } from 'node:path';
+import { SYSTEM } from '../../core/actor.js';
 import { formatDuration } from '../../core/duration.js';
 import type { ExperimentRecord } from '../../core/experiment.js';
 import type { GameDayRecord, GameDayStepRun } from '../../core/gameday-record.js';
@@ -8,8 +9,10 @@ import { cell, compactJson, fmtValue, isoUtc } from '../report-format.js';
 import { postmortemPath } from '../postmortem/postmortem.js';
 import { buildPostmortemView, type BreachRow, type IncidentRow } from '../postmortem/postmortem-view.js';
 import { guardrailReadings, type StepGuardrailRow } from './gameday-report-readings.js';
+import { unwatchedWindow, type UnwatchedView } from './gameday-report-unwatched.js';
 
 export type { StepGuardrailRow } from './gameday-report-readings.js';
+export type { UnwatchedView } from './gameday-report-unwatched.js';
 
 /** One step's experiment as stored: the record, the playbook as run and its journal. */
 export interface StepExperiment {
@@ -46,7 +49,10 @@ export interface StepView {
   origin: string | null;
   guardrails: StepGuardrailRow[];
   breaches: BreachRow[];
-  abort: { by: string; code: string; reason: string; time: string; rel: string } | null;
+  /** `auto`: the bot aborted on its own (a guardrail, a recovery), not a person. */
+  abort: { by: string; auto: boolean; code: string; reason: string; time: string; rel: string } | null;
+  /** A step cut off by a restart or shutdown: how long its fault was in with nobody watching. */
+  unwatched: UnwatchedView | null;
   failure: string | null;
   revertSummary: string | null;
   postmortem: { path: string; link: string; written: boolean } | null;
@@ -117,6 +123,7 @@ function planOnly(gd: GameDayRecord, step: GameDayStepRun): StepView {
     guardrails: plan.guardrails.map((g) => ({ name: cell(g.name), rule: `${g.comparison} ${fmtValue(g.threshold)}`, samples: 0, unknown: 0, last: '—', worst: '—', status: '—' })),
     breaches: [],
     abort: null,
+    unwatched: null,
     failure: null,
     revertSummary: null,
     postmortem: null,
@@ -148,6 +155,8 @@ export function stepView(
   const started = record.startedAt ?? step.startedAt;
   const ended = record.endedAt ?? step.endedAt;
   const link = relative(where.reportDir, pmPath).split('\\').join('/');
+  // The step's `T` origin, as its post-mortem view takes it: the injection, else the start, else the proposal.
+  const originAt = record.injectedAt ?? eventsOf(events, 'injected')[0]?.event.at ?? record.startedAt ?? record.proposedAt;
   const view: StepView = {
     number: step.index + 1,
     name: oneLine(step.name),
@@ -173,7 +182,9 @@ export function stepView(
     origin: `${pm.origin.label} at ${pm.origin.time}`,
     guardrails: guardrailReadings(record, spec, events),
     breaches: pm.breaches,
-    abort: pm.abort ? { ...pm.abort, reason: oneLine(pm.abort.reason) } : null,
+    abort: pm.abort && record.abort ? { ...pm.abort, auto: record.abort.by.id === SYSTEM.id, reason: oneLine(pm.abort.reason) } : null,
+    // Only an interrupted day has a step cut off by a restart or a shutdown.
+    unwatched: gd.state === 'interrupted' ? unwatchedWindow(events, originAt) : null,
     failure: pm.failure ? oneLine(pm.failure) : null,
     revertSummary: pm.revertSummary,
     postmortem: { path: link || pmPath, link: link || pmPath, written: journaled !== undefined },

@@ -23,7 +23,10 @@ export interface GameDayReportInput {
 
 export interface DecisionRow {
   beforeStep: string;
+  /** The decision as the record has it (continue, hold, abort, auto, or any kind added later). */
   choice: string;
+  /** Where it was taken when that was not at a checkpoint: "typed during step 2"; null otherwise. */
+  during: string | null;
   who: string;
   time: string;
   rel: string;
@@ -73,10 +76,16 @@ function outcomeOf(gd: GameDayRecord, steps: readonly StepView[], who: (id: stri
       return `Completed: ${ran} of ${total} step${total === 1 ? '' : 's'} ran.`;
     case 'aborted': {
       const at = stopped ? ` at step ${stopped.number} (${stopped.name})` : '';
-      return `Aborted${at}${closed || (stopped?.abort ? ` by ${stopped.abort.by}: ${stopped.abort.reason}` : '')}. ${ran} of ${total} steps ran.`;
+      const stepAbort = stopped?.abort ?? null;
+      // The bot closes a day whose step ended aborted; when a person aborted that step, the abort is theirs.
+      const person = stepAbort && !stepAbort.auto && (!gd.closedBy || gd.closedBy.by.id === SYSTEM.id) ? stepAbort : null;
+      const by = person ? ` by ${person.by} at ${person.time}: ${person.reason}` : closed || (stepAbort ? ` by ${stepAbort.by}: ${stepAbort.reason}` : '');
+      return `Aborted${at}${by}. ${ran} of ${total} steps ran.`;
     }
-    case 'interrupted':
-      return `Interrupted${closed || ': the bot stopped while the game day was in progress; start-up reconcile reverted what was injected'}. ${ran} of ${total} steps ran.`;
+    case 'interrupted': {
+      const unwatched = steps.flatMap((s) => (s.unwatched ? [unwatchedSentence(s)] : [])).join(' ');
+      return `Interrupted${closed || ': the bot stopped while the game day was in progress; start-up reconcile reverted what was injected'}. ${ran} of ${total} steps ran.${unwatched ? ` ${unwatched}` : ''}`;
+    }
     case 'rejected':
     case 'expired':
     case 'cancelled':
@@ -86,6 +95,19 @@ function outcomeOf(gd: GameDayRecord, steps: readonly StepView[], who: (id: stri
     default:
       return `Still ${gd.state}; this report is provisional. ${ran} of ${total} steps ran so far.`;
   }
+}
+
+function unwatchedSentence(s: StepView): string {
+  const u = s.unwatched!;
+  return u.duration !== null
+    ? `Step ${s.number}'s fault was in for ${u.duration} with nobody watching.`
+    : `Step ${s.number}'s fault went unwatched after ${u.from.time} and no revert is recorded: check the targets.`;
+}
+
+/** "typed during step 2" when a decision was taken while that step ran, not at a checkpoint. */
+function takenDuring(gd: GameDayRecord, at: number): string | null {
+  const step = gd.steps.find((s) => s.startedAt !== null && at > s.startedAt && (s.endedAt === null ? gd.current === s.index : at < s.endedAt));
+  return step ? `typed during step ${step.index + 1}` : null;
 }
 
 /** Everything the game-day report shows, from the game-day record, its journal and the steps' experiments. */
@@ -137,6 +159,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
     decisions: gd.decisions.map((d) => ({
       beforeStep: stepName(d.beforeStep),
       choice: d.choice,
+      during: d.choice === 'auto' ? null : takenDuring(gd, d.at),
       who: d.choice === 'auto' && d.by.id === SYSTEM.id ? `${SYSTEM.id} (bot, autoContinue)` : who(d.by.id),
       time: isoUtc(d.at),
       rel: relTime(d.at, origin),
