@@ -1,14 +1,26 @@
 import type { GameDayRecord } from '../../core/gameday-record.js';
 import { oneLine, type StepExperiment, type StepView } from './gameday-report-steps.js';
-import { chronological, type PostmortemEvent } from '../postmortem/postmortem-events.js';
-import { compactJson, isoUtc, relTime } from '../report-format.js';
+import { chronological, EventData, type EventKind, type PostmortemEvent } from '../postmortem/postmortem-events.js';
+import { isoUtc, relTime } from '../report-format.js';
 import { buildTimeline, type TimelineEntry } from '../postmortem/postmortem-timeline.js';
 
-/** Step journal entries worth a line in the game-day timeline (the step's own post-mortem has the rest). */
-const STEP_KINDS = new Set(['injected', 'inject-failed', 'breach', 'abort', 'revert-failed', 'reconcile-revert', 'verdict']);
+/*
+ * Step journal entries worth a line in the game-day timeline: when the fault went in and came out,
+ * what broke, who or what aborted, how it ended. Left out on purpose, the step's own post-mortem has
+ * them: proposed, the other transitions (approve, duration-elapsed, …), precheck, preflight,
+ * postcheck, readings (digested per guardrail), inject-intent, revert-started, revert-confirmed,
+ * adapter-note, fault-ended (the abort next to it says it), incident (the detection record),
+ * postmortem (linked in the step), command (repeats its transition) and refused (summarised once).
+ */
+const STEP_KINDS = new Set<EventKind>(['injected', 'inject-failed', 'inject-late', 'breach', 'abort', 'reverted', 'revert-failed', 'revert-unconfirmed', 'reconcile-revert', 'verdict']);
 const STEP_TRANSITIONS = new Set(['start', 'abort']);
-/** Game-day journal entries left out: the report does not need to name itself, and a command repeats its transition. */
-const SKIPPED = new Set(['gameday-report', 'command']);
+/**
+ * Game-day journal entries left out: the report does not name itself, a command repeats its
+ * transition, and refusals change nothing (they get one summary line, see `refusalSummary`).
+ */
+const SKIPPED = new Set(['gameday-report', 'command', 'refused']);
+/** Free text an entry of a kind this file does not know may carry, in the order it is looked for. */
+const TEXT_FIELDS = ['text', 'note', 'reason', 'message'];
 
 const str = (d: Record<string, unknown>, k: string) => (typeof d[k] === 'string' && d[k] !== '' ? (d[k] as string) : null);
 const num = (d: Record<string, unknown>, k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
@@ -45,11 +57,19 @@ function transitionText(d: Record<string, unknown>, who: string, stepName: (inde
     case 'interrupt':
       return `Interrupted${why}${moves}`;
     default:
-      return `${event} by ${who}${why}${moves}`;
+      return `${sentenceCase(event)} by ${who}${why}${moves}`;
   }
 }
 
-/** One sentence for a game-day journal entry, or undefined to leave it out. Unknown kinds are shown with their data. */
+const sentenceCase = (label: string) => {
+  const words = label.replace(/[-_]+/g, ' ').trim();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+};
+
+/**
+ * One sentence for a game-day journal entry, or undefined to leave it out. A kind this file does not
+ * know yet is still a sentence: its name, who, and its free text if it has one; never its raw data.
+ */
 export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: (index: number) => string): string | undefined {
   const d = e.data;
   if (e.kind === 'gameday-transition') return transitionText(d, who, stepName);
@@ -59,10 +79,38 @@ export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: 
     const from = str(d, 'gameday');
     return `Proposed by ${who}${from ? ` from playbook ${from}` : ''}${steps !== null ? `: ${steps} step(s)` : ''}${plan ? `, plan ${plan.slice(0, 12)}` : ''}`;
   }
-  const label = e.kind.replace(/^gameday-/, '').replace(/-/g, ' ');
-  const why = str(d, 'reason');
-  const rest = compactJson(Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'reason')));
-  return `${label.charAt(0).toUpperCase()}${label.slice(1)} by ${who}${why ? `: ${why}` : ''}${rest ? ` ${rest}` : ''}`;
+  const text = TEXT_FIELDS.map((k) => str(d, k)).find((t) => t !== null);
+  return `${sentenceCase(e.kind.replace(/^gameday-/, ''))} by ${who}${text ? `: ${text}` : ''}`;
+}
+
+/** Whether a step's journal entry belongs in the game-day timeline, with data the post-mortem timeline can word. */
+function keyStepEvent(e: PostmortemEvent): boolean {
+  if (e.kind === 'transition') return EventData.transition.safeParse(e.data).success && STEP_TRANSITIONS.has(String(e.data.event));
+  // A malformed entry would come out as raw data: the step's post-mortem shows it, the report leaves it out.
+  return STEP_KINDS.has(e.kind as EventKind) && EventData[e.kind as EventKind].safeParse(e.data).success;
+}
+
+/**
+ * Refused commands on the game day and its steps in one sentence, or null when there were none:
+ * "3 commands were refused: 2 × approval_self by alice; 1 × gameday_role by dave". A refusal changes
+ * nothing, so it has no place in the timeline; that people were refused, and why, is still a finding.
+ */
+export function refusalSummary(events: readonly PostmortemEvent[], who: (id: string) => string): string | null {
+  const refused = chronological(events.filter((e) => e.kind === 'refused'));
+  if (refused.length === 0) return null;
+  const byCode = new Map<string, { count: number; actors: string[] }>();
+  for (const e of refused) {
+    const code = str(e.data, 'code') ?? 'no code';
+    const entry = byCode.get(code) ?? { count: 0, actors: [] };
+    entry.count++;
+    const name = who(e.actor);
+    if (!entry.actors.includes(name)) entry.actors.push(name);
+    byCode.set(code, entry);
+  }
+  // Most frequent first; ties keep the order they first happened in (a Map keeps insertion order).
+  const parts = [...byCode.entries()].sort((a, b) => b[1].count - a[1].count).map(([code, g]) => `${g.count} × ${code} by ${g.actors.join(', ')}`);
+  const n = refused.length;
+  return `${n} command${n === 1 ? ' was' : 's were'} refused: ${parts.join('; ')}.`;
 }
 
 /** The game day's own journal and the key moments of each step, oldest first, `T` relative to `origin`. */
@@ -83,7 +131,7 @@ export function gameDayTimeline(
   }
   const fromSteps = experiments.flatMap((run) => {
     const step = steps.find((s) => s.experimentId === run.record.id);
-    const key = run.events.filter((e) => STEP_KINDS.has(e.kind) || (e.kind === 'transition' && STEP_TRANSITIONS.has(String(e.data.event))));
+    const key = run.events.filter(keyStepEvent);
     const names = new Map(run.record.plan.targets.map((t) => [t.id, t.name]));
     return buildTimeline(key, { origin, actor: who, targetName: (id) => names.get(id) ?? id }).map((t) => ({
       ...t,

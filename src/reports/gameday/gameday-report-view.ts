@@ -3,7 +3,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { formatDuration } from '../../core/duration.js';
 import type { GameDayRecord } from '../../core/gameday-record.js';
 import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
-import { gameDayTimeline } from './gameday-report-timeline.js';
+import { gameDayTimeline, refusalSummary } from './gameday-report-timeline.js';
 import type { PostmortemEvent } from '../postmortem/postmortem-events.js';
 import { cell, isoUtc, namerFor, relTime } from '../report-format.js';
 import type { TimelineEntry } from '../postmortem/postmortem-timeline.js';
@@ -63,6 +63,8 @@ export interface GameDayReportView {
   steps: StepView[];
   decisions: DecisionRow[];
   timeline: TimelineEntry[];
+  /** One sentence on the commands refused on the day and its steps, or null when none was. */
+  refusals: string | null;
   detection: DetectionView[];
 }
 
@@ -166,6 +168,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
       reason: cell(d.reason ?? ''),
     })),
     timeline: gameDayTimeline(gd, input.events, input.experiments, steps, origin, who),
+    refusals: refusalSummary([...input.events, ...input.experiments.flatMap((run) => run.events)], who),
     detection: digested.flatMap((d) => (d.detection ? [d.detection] : [])),
   };
 }
