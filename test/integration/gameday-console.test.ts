@@ -46,8 +46,9 @@ describe('a three-step game day through the console on the real sandbox', () => 
   }
   // Each step's pre-check needs the sandbox steady again after the previous step's fault.
   const steady = () => waitForSteadySandbox(h.sandbox.adminUrl);
-  const waitState = (id: string, ok: (r: GameDayRecord) => boolean, what: string) => waitUntil(`${id} ${what}`, () => ok(record(id)), 60_000);
+  const waitState = (id: string, ok: (r: GameDayRecord) => boolean, what: string) => waitUntil(`${id} ${what}`, () => ok(record(id)), 100_000);
 
+  // A timeout per test: three steps with their post-checks take minutes on a loaded machine (it guards against a hang).
   it('continue, hold then continue, to the end: every step held, nothing left injected, the report path printed', async () => {
     const id = await proposeAndApprove();
     await steady();
@@ -75,7 +76,7 @@ describe('a three-step game day through the console on the real sandbox', () => 
     expect(existsSync(r.reportPath)).toBe(true);
     expect(text()).toContain(r.reportPath);
     expect(readFileSync(r.reportPath, 'utf8')).toContain('checking the dashboards');
-  });
+  }, 120_000);
 
   it('abort at step 2: the running fault is reverted in the sandbox and step 3 never runs', async () => {
     const id = await proposeAndApprove();
@@ -99,5 +100,5 @@ describe('a three-step game day through the console on the real sandbox', () => 
     expect(r.steps.map((s) => s.state)).toEqual(['completed', 'aborted', null]);
     expect(h.app.engine.experiments.list(50).filter((e) => e.record.gameDay?.id === id)).toHaveLength(2);
     expect(existsSync(r.reportPath)).toBe(true);
-  });
+  }, 120_000);
 });
