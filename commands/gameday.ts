@@ -24,10 +24,37 @@ function startChannel(rest: readonly string[]): string | undefined {
   throw new FaultlineError('command_usage', `after the game day's name: --channel #channel or in #channel (got "${rest.join(' ')}")`, { field: 'channel' });
 }
 
+/** A person as typed: a chat user id, `@name`, or Slack's escaped `<@U…|name>` (which gives the id). */
+function userArg(raw: string): string | undefined {
+  const escaped = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/.exec(raw);
+  if (escaped) return escaped[1];
+  const bare = raw.startsWith('@') ? raw.slice(1) : raw;
+  return /^[\w.-]+$/.test(bare) ? bare : undefined;
+}
+
+const User = z.string().transform((raw, ctx) => userArg(raw) ?? (ctx.addIssue({ code: 'custom', message: 'a chat user id or @mention' }), z.NEVER));
+
+/** `action <gd-id> <owner> <text…> [due YYYY-MM-DD]`: the due date, when given, is the last two words. */
+function actionArgs(words: readonly string[]): { text: string[]; due: string | null } {
+  const n = words.length;
+  if (n >= 2 && words[n - 2]!.toLowerCase() === 'due') {
+    const due = words[n - 1]!;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(due) || Number.isNaN(Date.parse(`${due}T00:00:00Z`))) {
+      throw new FaultlineError('command_usage', `the due date is a day like 2026-12-31 (got "${due}")`, { field: 'due' });
+    }
+    return { text: words.slice(0, n - 2), due };
+  }
+  return { text: [...words], due: null };
+}
+
 const Args = z.union([
   z.tuple([z.literal('start'), z.string().min(1)], z.string()),
   z.tuple([z.literal('list')]),
-  z.tuple([z.enum(['approve', 'continue', 'status']), GameDayId]),
+  z.tuple([z.enum(['approve', 'status']), GameDayId]),
+  z.tuple([z.literal('continue'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, rest.join(' ').trim()] as const),
+  z.tuple([z.enum(['note', 'conclude']), GameDayId, z.string()], z.string()).transform(([verb, id, ...rest]) => [verb, id, rest.join(' ').trim()] as const),
+  z.tuple([z.literal('action'), GameDayId, User, z.string()], z.string()).transform(([verb, id, owner, ...rest]) => [verb, id, owner, rest] as const),
+  z.tuple([z.literal('handover'), GameDayId, User]),
   z.tuple([z.literal('reject'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('rejected').parse(rest)] as const),
   z.tuple([z.literal('hold'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('held by the commander').parse(rest)] as const),
   z.tuple([z.literal('abort'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('aborted from chat').parse(rest)] as const),
@@ -35,7 +62,8 @@ const Args = z.union([
 
 export const gamedayCommand = defineCommand({
   name: 'gameday',
-  usage: '/chaos gameday start <name> [--channel #c] | approve|continue|status <gd-id> | hold|reject|abort <gd-id> [reason] | list',
+  usage:
+    '/chaos gameday start <name> [--channel #c] | approve|status <gd-id> | continue <gd-id> [conclusion] | hold|reject|abort <gd-id> [reason] | note|conclude <gd-id> <text> | action <gd-id> <owner> <text> [due YYYY-MM-DD] | handover <gd-id> <user> | list',
   summary: 'game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts)',
   args: Args,
   async run(args, ctx) {
@@ -65,9 +93,29 @@ export const gamedayCommand = defineCommand({
         return message({ title: `${r.id} approved`, tone: 'success', sections: [`The commander (${r.roles.commander}) starts step ${r.next + 1} with Continue.`] });
       }
       case 'continue': {
-        const { record: r } = days.continue(args[1], ctx.actor);
+        const { record: r } = days.continue(args[1], ctx.actor, args[2] || undefined);
         const step = r.steps[r.current ?? r.next]!;
         return message({ title: `${r.id}: step ${step.index + 1} of ${r.steps.length} starting`, tone: 'warning', sections: [`${step.name}: ${step.plan.fault.type} for ${formatDuration(step.plan.durationMs)}. Abort any time: /chaos gameday abort ${r.id}`] });
+      }
+      case 'note':
+      case 'conclude': {
+        const [verb, id, text] = args;
+        if (!text) throw new FaultlineError('command_usage', `${verb === 'note' ? 'the note' : 'the conclusion'} is missing: /chaos gameday ${verb} ${id} <text>`, { field: 'text' });
+        const n = days.notebook.note(id, verb === 'note' ? 'note' : 'conclusion', ctx.actor, text);
+        const on = n.step === null ? 'before step 1' : `on step ${n.step + 1}`;
+        return { ...message({ title: `${id}: ${verb === 'note' ? (n.scribe ? 'scribe note' : 'note') : 'conclusion'} recorded ${on}`, tone: 'success' }), ephemeral: true };
+      }
+      case 'action': {
+        const [, id, owner, words] = args;
+        const { text, due } = actionArgs(words);
+        if (text.length === 0) throw new FaultlineError('command_usage', `what is to be done is missing: /chaos gameday action ${id} <owner> <text> [due YYYY-MM-DD]`, { field: 'text' });
+        const a = days.notebook.action(id, ctx.actor, { owner, text: text.join(' '), due });
+        return { ...message({ title: `${id}: action item #${a.number} for ${a.owner}${a.due ? `, due ${a.due}` : ''}`, tone: 'success' }), ephemeral: true };
+      }
+      case 'handover': {
+        const [, id, to] = args;
+        const c = days.notebook.handover(id, ctx.actor, to);
+        return message({ title: `${id}: ${to} is the commander now`, tone: 'success', sections: [`Handed over from ${c.from}${c.authority === 'timeout' ? ' (silent past the commander timeout)' : ''}.`] });
       }
       case 'hold': {
         const { record: r } = days.hold(args[1], ctx.actor, args[2]);

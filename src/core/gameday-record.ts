@@ -54,6 +54,46 @@ export type HoldRequest = z.infer<typeof HoldRequest>;
 export const PendingApproval = z.object({ step: z.number().int().min(0), plan: Plan, planHash: z.string(), gameDayHash: z.string(), reason: z.string() });
 export type PendingApproval = z.infer<typeof PendingApproval>;
 
+/**
+ * What the people in the day's roles wrote from the thread: an observation (`note`; `scribe` when the
+ * scribe wrote it) or the team's conclusion on a step. `step` is the step it belongs to: the one
+ * running, else the last one that ran; null before step 1.
+ */
+export const GameDayNote = z.object({
+  kind: z.enum(['note', 'conclusion']),
+  by: Actor,
+  at: z.number(),
+  step: z.number().int().min(0).nullable(),
+  scribe: z.boolean(),
+  text: z.string().min(1),
+});
+export type GameDayNote = z.infer<typeof GameDayNote>;
+
+/** An action item: who owns it (a chat user id), what, by when (YYYY-MM-DD), and the step it came from. */
+export const GameDayActionItem = z.object({
+  number: z.number().int().min(1),
+  owner: z.string().min(1),
+  text: z.string().min(1),
+  due: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  by: Actor,
+  at: z.number(),
+  step: z.number().int().min(0).nullable(),
+});
+export type GameDayActionItem = z.infer<typeof GameDayActionItem>;
+
+/** A hand-over of a role: `from` held it until `at`, `to` from then on. */
+export const GameDayRoleChange = z.object({
+  role: z.literal('commander'),
+  from: z.string().min(1),
+  to: z.string().min(1),
+  by: Actor,
+  at: z.number(),
+  /** `commander`: the commander handed over; `timeout`: an approver took over from a silent commander. */
+  authority: z.enum(['commander', 'timeout']),
+  step: z.number().int().min(0).nullable(),
+});
+export type GameDayRoleChange = z.infer<typeof GameDayRoleChange>;
+
 export const GameDayRecord = z.object({
   id: z.string(),
   name: z.string(),
@@ -88,6 +128,10 @@ export const GameDayRecord = z.object({
   /** Last time the commander was heard from (any command, any click). */
   commanderSeenAt: z.number(),
   reportPath: z.string(),
+  /** Records written before notes, action items and hand-overs existed have none. */
+  notes: z.array(GameDayNote).default([]),
+  actions: z.array(GameDayActionItem).default([]),
+  roleHistory: z.array(GameDayRoleChange).default([]),
   scheduleId: z.string().optional(),
 });
 export type GameDayRecord = z.infer<typeof GameDayRecord>;

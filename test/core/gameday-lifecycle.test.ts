@@ -38,6 +38,9 @@ function record(patch: Partial<GameDayRecord> = {}): GameDayRecord {
     updatedAt: T0,
     commanderSeenAt: T0,
     reportPath: '/tmp/gd-abc123-gameday-report.md',
+    notes: [],
+    actions: [],
+    roleHistory: [],
     ...patch,
   });
 }

@@ -155,6 +155,9 @@ describe('game days follow the same rules', () => {
       updatedAt: T0,
       commanderSeenAt: T0,
       reportPath: '/tmp/r.md',
+      notes: [],
+      actions: [],
+      roleHistory: [],
     });
   const policy = { approvers: authority.approvers, ttlMs: 30 * MIN };
 

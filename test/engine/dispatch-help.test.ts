@@ -44,7 +44,7 @@ describe('/chaos help: by topic, short, one example each', () => {
     const experiments = topics[0]!;
     for (const verb of ['propose', 'approve', 'reject', 'start', 'abort', 'cancel', 'status', 'list', 'history', 'postmortem']) expect(experiments).toContain(`\`/chaos ${verb}`);
     expect(experiments).toContain('```/chaos propose checkout-latency duration=2m```');
-    expect(topics[1]).toContain('`/chaos gameday start|approve|continue|status|hold|reject|abort|list`');
+    expect(topics[1]).toContain('`/chaos gameday start|approve|status|continue|hold|reject|abort|note|conclude|action|handover|list`');
     expect(topics[3]).toMatch(/`\/chaos halt[^`]*`[\s\S]*`\/chaos resume`[\s\S]*`\/chaos freeze add\|list\|remove`/);
     expect(reply.sections.join('\n').length).toBeLessThan(2137);
   });
@@ -54,7 +54,7 @@ describe('/chaos help: by topic, short, one example each', () => {
       const reply = await help(line);
       expect(reply.title, line).toBe('Faultline commands: game days');
       const [section] = reply.sections;
-      for (const form of ['start <name> [--channel #c]', 'approve|continue|status <gd-id>', 'hold|reject|abort <gd-id> [reason]', 'list']) expect(section).toContain(`\`/chaos gameday ${form}\``);
+      for (const form of ['start <name> [--channel #c]', 'approve|status <gd-id>', 'continue <gd-id> [conclusion]', 'hold|reject|abort <gd-id> [reason]', 'note|conclude <gd-id> <text>', 'action <gd-id> <owner> <text> [due YYYY-MM-DD]', 'handover <gd-id> <user>', 'list']) expect(section).toContain(`\`/chaos gameday ${form}\``);
       expect(section).toContain('(only the commander continues; anyone aborts)');
       expect(codeBlocks(section!)).toEqual(['```/chaos gameday start checkout-latency-gameday```']);
       expect(reply.ephemeral).toBe(true);

@@ -104,6 +104,9 @@ export function gameDayRecord(dir: string, over: Partial<GameDayRecord> = {}): G
     updatedAt: T0 + 13 * MIN + 30 * S,
     commanderSeenAt: T0 + 11 * MIN + 50 * S,
     reportPath: join(dir, `${GD_ID}-gameday-report.md`),
+    notes: [],
+    actions: [],
+    roleHistory: [],
     ...over,
   };
 }

@@ -14,6 +14,8 @@ import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-por
 import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './gameday-plan.js';
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
+import { GameDayNotebook } from './gameday-notebook.js';
+import { stepOfNow } from '../../core/gameday-notes.js';
 import type { ScheduledGameDays } from '../schedules/schedule-ports.js';
 import { approverMentions } from '../../core/mention.js';
 
@@ -25,6 +27,8 @@ import { approverMentions } from '../../core/mention.js';
 export class GameDayService implements GameDayHost {
   readonly repo: GameDayRepo;
   readonly steps: GameDaySteps;
+  /** Notes, conclusions, action items and hand-overs from the thread. */
+  readonly notebook: GameDayNotebook;
 
   constructor(
     private readonly experiments: GameDayExperiments,
@@ -32,6 +36,11 @@ export class GameDayService implements GameDayHost {
   ) {
     this.repo = new GameDayRepo(deps.store);
     this.steps = new GameDaySteps(this, experiments, deps);
+    this.notebook = new GameDayNotebook(this.repo, experiments, deps, (entry) => {
+      this.refreshCard(entry);
+      // A conclusion on the last step can only come after the day closed: the report is written again.
+      if (isGameDayTerminal(entry.record.state) && entry.record.startedAt !== null) this.steps.report(entry.record.id, { upload: false });
+    });
   }
 
   names(): string[] {
@@ -101,6 +110,9 @@ export class GameDayService implements GameDayHost {
       updatedAt: now,
       commanderSeenAt: now,
       reportPath: this.deps.reportPath(id),
+      notes: [],
+      actions: [],
+      roleHistory: [],
       ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
     };
     const entry: StoredGameDay = { record, spec, stepSpecs, card: null };
@@ -149,8 +161,17 @@ export class GameDayService implements GameDayHost {
     return this.apply(id, { type: 'reject', actor, reason, authority: { approvers: this.experiments.approversNow() } }, actor);
   }
 
-  continue(id: string, actor: Actor): StoredGameDay {
-    return this.apply(id, { type: 'continue', actor }, actor);
+  /**
+   * With a conclusion, it is the team's on the step that just ran (an observation before step 1); it is
+   * checked first and written after the day moved on, so a refused Continue writes neither.
+   */
+  continue(id: string, actor: Actor, conclusion?: string): StoredGameDay {
+    const step = stepOfNow(this.repo.get(id).record);
+    const kind = step === null ? 'note' : 'conclusion';
+    if (conclusion) this.notebook.check(id, kind, actor, conclusion, step);
+    const out = this.apply(id, { type: 'continue', actor }, actor);
+    if (conclusion) this.notebook.note(id, kind, actor, conclusion, step);
+    return out;
   }
 
   /** What schedules need: a scheduled game day is proposed, and with a standing approval approved and started. */

@@ -187,7 +187,8 @@ export class GameDaySteps {
   }
 
   /** Writes the report and posts it to the thread (a file where the chat takes one, the path otherwise). */
-  report(id: string): void {
+  /** `upload: false` rewrites the file only (a note added after the day ended: the thread has the note). */
+  report(id: string, opts: { upload?: boolean } = {}): void {
     this.enqueue(id, async () => {
       // A step's end reaches the day before its run drafts the post-mortem: wait for the runs (bounded, a
       // hung draft never keeps the report back), so the report links the post-mortems that exist.
@@ -198,6 +199,7 @@ export class GameDaySteps {
       const entry = this.days.repo.get(id);
       const { path, text: content } = await this.deps.writeReport(entry);
       this.deps.journal.record('gameday-report', id, SYSTEM, { path });
+      if (opts.upload === false) return;
       const title = `Game-day report: ${entry.record.title} (${id})`;
       this.deps.notifier.upload(id, entry.card, entry.record.channel, { path, filename: basename(path), title, content });
     });
