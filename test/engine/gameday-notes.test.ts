@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandRegistry, dispatch } from '../../commands/index.js';
 import type { Actor } from '../../src/core/actor.js';
@@ -103,6 +104,7 @@ describe('notes, conclusions and action items from the thread', () => {
     await chaos(e, `/chaos gameday conclude ${id} two replicas too`, carol);
     await e.engine.gamedays.settle();
     expect(gd(e, id).notes.at(-1)).toMatchObject({ kind: 'conclusion', step: 1 });
+    expect(readFileSync(gd(e, id).reportPath, 'utf8')).toContain('two replicas too');
   });
 
   it('action items have an owner (id or mention) and an optional due date; a bad date is a usage error', async () => {

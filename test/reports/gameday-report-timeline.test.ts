@@ -49,9 +49,11 @@ describe('game-day report timeline', () => {
     const view = buildGameDayReportView(loadGameDayReportInput(s, gameDayRecord(dir), { postmortemDir: dir, draftedAt: DRAFTED_AT }));
     const texts = view.timeline.map((t) => t.text);
     for (const text of texts) expect(text).not.toMatch(/[{}[\]]|"\w+"\s*:/);
-    expect(texts).toContain('Note by U_DAVE: checkout p99 rose before the fault went in');
+    // Notes and hand-overs have their own sentences; a transition kind not known by name is still one.
+    expect(texts).toContain('Note by U_DAVE (scribe) on step 1 (One replica): checkout p99 rose before the fault went in');
+    expect(texts).toContain('Commander handed over from carol (U_CAROL) to alice (U_ALICE)');
     expect(texts).toContain('Handover by carol (U_CAROL)');
-    expect(texts.filter((t) => t.startsWith('Handover by'))).toHaveLength(2);
+    expect(texts.filter((t) => t.startsWith('Handover by'))).toHaveLength(1);
     expect(texts.join('\n')).not.toMatch(/refused|no guardrail named/i);
     expect(view.refusals).toBe('3 commands were refused: 2 × approval_self by alice (U_ALICE), U_ERIN; 1 × gameday_role by U_DAVE.');
 

@@ -70,7 +70,7 @@ const sentenceCase = (label: string) => {
  * One sentence for a game-day journal entry, or undefined to leave it out. A kind this file does not
  * know yet is still a sentence: its name, who, and its free text if it has one; never its raw data.
  */
-export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: (index: number) => string): string | undefined {
+export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: (index: number) => string, name: (id: string) => string = (id) => id): string | undefined {
   const d = e.data;
   if (e.kind === 'gameday-transition') return transitionText(d, who, stepName);
   if (e.kind === 'gameday-proposed') {
@@ -79,8 +79,34 @@ export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: 
     const from = str(d, 'gameday');
     return `Proposed by ${who}${from ? ` from playbook ${from}` : ''}${steps !== null ? `: ${steps} step(s)` : ''}${plan ? `, plan ${plan.slice(0, 12)}` : ''}`;
   }
+  const people = peopleText(e, who, stepName, name);
+  if (people !== undefined) return people;
   const text = TEXT_FIELDS.map((k) => str(d, k)).find((t) => t !== null);
   return `${sentenceCase(e.kind.replace(/^gameday-/, ''))} by ${who}${text ? `: ${text}` : ''}`;
+}
+
+/** Notes, conclusions, action items and hand-overs (engine/gamedays/gameday-notebook.ts) as sentences. */
+function peopleText(e: PostmortemEvent, who: string, stepName: (index: number) => string, name: (id: string) => string): string | undefined {
+  const d = e.data;
+  const step = num(d, 'step');
+  const person = (k: string) => (str(d, k) !== null ? name(str(d, k)!) : '?');
+  const on = step !== null ? ` on ${stepName(step)}` : '';
+  switch (e.kind) {
+    case 'gameday-note':
+      return `Note by ${who}${d.scribe === true ? ' (scribe)' : ''}${on}: ${str(d, 'text') ?? ''}`;
+    case 'gameday-conclusion':
+      return `Conclusion by ${who}${on}: ${str(d, 'text') ?? ''}`;
+    case 'gameday-action': {
+      const due = str(d, 'due');
+      return `Action item${num(d, 'number') !== null ? ` #${num(d, 'number')}` : ''} for ${person('owner')}${due ? ` (due ${due})` : ''}, added by ${who}${on}: ${str(d, 'text') ?? ''}`;
+    }
+    case 'gameday-handover': {
+      const how = d.authority === 'timeout' ? ` by ${who}, the commander having been silent past the timeout` : '';
+      return `Commander handed over from ${person('from')} to ${person('to')}${how}`;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Whether a step's journal entry belongs in the game-day timeline, with data the post-mortem timeline can word. */
@@ -125,7 +151,7 @@ export function gameDayTimeline(
   const stepName = (index: number) => (gd.steps[index] ? `step ${index + 1} (${oneLine(gd.steps[index]!.name)})` : `step ${index + 1}`);
   const own: TimelineEntry[] = [];
   for (const e of chronological(events.filter((x) => !SKIPPED.has(x.kind)))) {
-    const text = describeGameDayEvent(e, who(e.actor), stepName);
+    const text = describeGameDayEvent(e, who(e.actor), stepName, who);
     if (text === undefined) continue;
     own.push({ seq: e.seq, at: e.at, time: isoUtc(e.at), rel: relTime(e.at, origin), actor: who(e.actor), kind: e.kind, text: oneLine(text) });
   }

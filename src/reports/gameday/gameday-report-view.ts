@@ -4,6 +4,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { GameDayRecord } from '../../core/gameday-record.js';
 import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
 import { gameDayTimeline, refusalSummary } from './gameday-report-timeline.js';
+import { peopleView, type ActionRow, type NoteRow, type RoleRow, type StepPeople } from './gameday-report-people.js';
 import type { PostmortemEvent } from '../postmortem/postmortem-events.js';
 import { cell, isoUtc, namerFor, relTime } from '../report-format.js';
 import type { TimelineEntry } from '../postmortem/postmortem-timeline.js';
@@ -60,7 +61,13 @@ export interface GameDayReportView {
   duration: string | null;
   origin: string;
   overview: StepRow[];
-  steps: StepView[];
+  /** Each step with what the people wrote on it (conclusions, notes, action items). */
+  steps: Array<StepView & StepPeople>;
+  /** Notes written before step 1 ran. */
+  notesBefore: NoteRow[];
+  actions: ActionRow[];
+  /** Who was commander when. */
+  roleHistory: RoleRow[];
   decisions: DecisionRow[];
   timeline: TimelineEntry[];
   /** One sentence on the commands refused on the day and its steps, or null when none was. */
@@ -120,6 +127,9 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
     gd.approval?.by,
     gd.closedBy?.by,
     ...gd.decisions.map((d) => d.by),
+    ...gd.notes.map((n) => n.by),
+    ...gd.actions.map((a) => a.by),
+    ...gd.roleHistory.map((c) => c.by),
     ...input.experiments.flatMap(({ record: r }) => [r.proposedBy, r.approval?.by, r.startedBy, r.closedBy?.by, r.abort?.by]),
   ]);
   const reportDir = dirname(gd.reportPath);
@@ -131,6 +141,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
   });
   const steps = digested.map((d) => d.step);
   const origin = gd.startedAt ?? gd.proposedAt;
+  const people = peopleView(gd, origin, who);
   const stepName = (index: number) => {
     const s = steps[index];
     return s ? `${s.number} — ${cell(s.name)}` : `${index + 1}`;
@@ -157,7 +168,10 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
     duration: gd.startedAt !== null && gd.endedAt !== null ? formatDuration(gd.endedAt - gd.startedAt) : null,
     origin: gd.startedAt !== null ? `the game-day start at ${isoUtc(gd.startedAt)}` : `the proposal at ${isoUtc(gd.proposedAt)}`,
     overview: steps.map((s) => ({ number: s.number, name: cell(s.name), radius: s.blastRadius, status: s.status, experimentId: s.experimentId ?? '—' })),
-    steps,
+    steps: steps.map((s, i) => ({ ...s, ...people.perStep[i]! })),
+    notesBefore: people.beforeSteps,
+    actions: people.actions,
+    roleHistory: people.roleHistory,
     decisions: gd.decisions.map((d) => ({
       beforeStep: stepName(d.beforeStep),
       choice: d.choice,
