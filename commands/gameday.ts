@@ -56,15 +56,17 @@ const Args = z.union([
   z.tuple([z.literal('action'), GameDayId, User, z.string()], z.string()).transform(([verb, id, owner, ...rest]) => [verb, id, owner, rest] as const),
   z.tuple([z.literal('handover'), GameDayId, User]),
   z.tuple([z.literal('reject'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('rejected').parse(rest)] as const),
-  z.tuple([z.literal('hold'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('held by the commander').parse(rest)] as const),
-  z.tuple([z.literal('abort'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('aborted from chat').parse(rest)] as const),
+  // At a checkpoint, the reason typed is also the team's conclusion on the step that ran (the 4th element).
+  z.tuple([z.literal('hold'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('held by the commander').parse(rest), rest.join(' ').trim()] as const),
+  z.tuple([z.literal('abort'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('aborted from chat').parse(rest), rest.join(' ').trim()] as const),
 ]);
 
 export const gamedayCommand = defineCommand({
   name: 'gameday',
   usage:
     '/chaos gameday start <name> [--channel #c] | approve|status <gd-id> | continue <gd-id> [conclusion] | hold|reject|abort <gd-id> [reason] | note|conclude <gd-id> <text> | action <gd-id> <owner> <text> [due YYYY-MM-DD] | handover <gd-id> <user> | list',
-  summary: 'game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts)',
+  summary:
+    "game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts); anyone in the day's roles notes, concludes and adds action items (text after continue, or a hold/abort reason at a checkpoint, is the step's conclusion); the commander hands over, an approver once the commander is silent past commanderTimeout",
   args: Args,
   async run(args, ctx) {
     const days = ctx.engine.gamedays;
@@ -118,7 +120,7 @@ export const gamedayCommand = defineCommand({
         return message({ title: `${id}: ${to} is the commander now`, tone: 'success', sections: [`Handed over from ${c.from}${c.authority === 'timeout' ? ' (silent past the commander timeout)' : ''}.`] });
       }
       case 'hold': {
-        const { record: r } = days.hold(args[1], ctx.actor, args[2]);
+        const { record: r } = days.hold(args[1], ctx.actor, args[2], args[3] || undefined);
         return message({ title: r.state === 'running' ? `${r.id} will hold after the running step` : `${r.id} held before step ${r.next + 1}`, tone: 'warning' });
       }
       case 'reject': {
@@ -127,8 +129,8 @@ export const gamedayCommand = defineCommand({
         return message({ title: `${r.id} rejected`, tone: 'warning' });
       }
       case 'abort': {
-        const [, id, reason] = args;
-        const { record: r } = await withApprovers(ctx, () => days.abort(id, ctx.actor, reason));
+        const [, id, reason, typed] = args;
+        const { record: r } = await withApprovers(ctx, () => days.abort(id, ctx.actor, reason, typed || undefined));
         return message({ title: `${r.id} ${r.state}`, tone: 'danger', sections: [r.current !== null ? 'The running step is being reverted; later steps will not run.' : 'Later steps will not run.'] });
       }
     }

@@ -179,3 +179,35 @@ describe('handover', () => {
     expect(gd(e, id).roleHistory).toEqual([]);
   });
 });
+
+describe('hold and abort at a checkpoint', () => {
+  it('the reason typed is also the conclusion on the step that ran; an abort from outside the roles aborts without it', async () => {
+    const e = engine();
+    const id = await approved(e);
+    await atCheckpoint(e, id);
+    // A refused hold writes no conclusion.
+    expect((await chaos(e, `/chaos gameday hold ${id} wait for the dashboards`, dave)).errorCode).toBe('gameday_role');
+    expect(gd(e, id).notes).toEqual([]);
+    await chaos(e, `/chaos gameday hold ${id} latency held but the dashboards lag`, carol);
+    expect(gd(e, id).notes.map((n) => [n.kind, n.by.id, n.step, n.text])).toEqual([['conclusion', 'carol', 0, 'latency held but the dashboards lag']]);
+    expect(gd(e, id).state).toBe('held');
+    await chaos(e, `/chaos gameday abort ${id} not worth the risk`, mallory);
+    const r = gd(e, id);
+    expect(r.state).toBe('aborted');
+    expect(r.notes).toHaveLength(1);
+    expect(r.closedBy?.reason).toBe('not worth the risk');
+  });
+
+  it('an abort typed by someone in the roles concludes the step; one without a reason does not', async () => {
+    const e = engine();
+    const id = await approved(e);
+    await atCheckpoint(e, id);
+    await chaos(e, `/chaos gameday abort ${id} enough: the retry budget is spent`, erin);
+    expect(gd(e, id).notes.map((n) => [n.kind, n.by.id, n.step, n.text])).toEqual([['conclusion', 'erin', 0, 'enough: the retry budget is spent']]);
+    const other = engine();
+    const id2 = await approved(other);
+    await atCheckpoint(other, id2);
+    await chaos(other, `/chaos gameday abort ${id2}`, carol);
+    expect(gd(other, id2).notes).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import { actorLabel } from '../../core/actor.js';
-import { addAction, addNote, handover, handoverText } from '../../core/gameday-notes.js';
-import type { GameDayActionItem, GameDayNote, GameDayRecord, GameDayRoleChange } from '../../core/gameday-record.js';
+import { addAction, addNote, handover, handoverText, rolesOf, stepOfNow } from '../../core/gameday-notes.js';
+import type { GameDayActionItem, GameDayNote, GameDayRecord, GameDayRoleChange, GameDayState } from '../../core/gameday-record.js';
 import { message } from '../../core/message.js';
 import type { GameDayDeps, GameDayExperiments } from './gameday-ports.js';
 import type { GameDayRepo, StoredGameDay } from './gameday-repo.js';
@@ -34,6 +34,27 @@ export class GameDayNotebook {
   /** Checks a note or conclusion without writing it (Continue checks its conclusion before it moves the day). */
   check(id: string, kind: GameDayNote['kind'], actor: Actor, text: string, step?: number | null): void {
     addNote(this.repo.get(id).record, { kind, actor, text, approvers: this.experiments.approversNow(), ...(step !== undefined ? { step } : {}) }, this.deps.clock.now());
+  }
+
+  /**
+   * A decision typed with a conclusion (`continue|hold|abort <gd-id> <text>` at a checkpoint): the
+   * conclusion is the team's on the step that just ran (an observation before step 1). The decision
+   * (`check`, pure) and the conclusion are both checked before anything is written, so a refusal
+   * writes neither. `onlyIfInRole`: an abort from someone in no role still aborts, without the text.
+   */
+  decideWith<T>(id: string, actor: Actor, text: string | undefined, opts: { when: readonly GameDayState[]; onlyIfInRole?: boolean; check: () => void }, decide: () => T): T {
+    const before = this.repo.get(id).record;
+    const step = stepOfNow(before);
+    const kind = step === null ? 'note' : 'conclusion';
+    let write = !!text && opts.when.includes(before.state);
+    if (write && opts.onlyIfInRole && rolesOf(before, actor, this.experiments.approversNow()).length === 0) write = false;
+    if (write) {
+      opts.check();
+      this.check(id, kind, actor, text!, step);
+    }
+    const out = decide();
+    if (write) this.note(id, kind, actor, text!, step);
+    return out;
   }
 
   note(id: string, kind: GameDayNote['kind'], actor: Actor, text: string, step?: number | null): GameDayNote {

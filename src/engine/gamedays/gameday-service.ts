@@ -15,7 +15,6 @@ import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './g
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
 import { GameDayNotebook } from './gameday-notebook.js';
-import { stepOfNow } from '../../core/gameday-notes.js';
 import type { ScheduledGameDays } from '../schedules/schedule-ports.js';
 import { approverMentions } from '../../core/mention.js';
 
@@ -161,17 +160,15 @@ export class GameDayService implements GameDayHost {
     return this.apply(id, { type: 'reject', actor, reason, authority: { approvers: this.experiments.approversNow() } }, actor);
   }
 
-  /**
-   * With a conclusion, it is the team's on the step that just ran (an observation before step 1); it is
-   * checked first and written after the day moved on, so a refused Continue writes neither.
-   */
+  /** With a conclusion: the team's on the step that just ran (see GameDayNotebook.decideWith). */
   continue(id: string, actor: Actor, conclusion?: string): StoredGameDay {
-    const step = stepOfNow(this.repo.get(id).record);
-    const kind = step === null ? 'note' : 'conclusion';
-    if (conclusion) this.notebook.check(id, kind, actor, conclusion, step);
-    const out = this.apply(id, { type: 'continue', actor }, actor);
-    if (conclusion) this.notebook.note(id, kind, actor, conclusion, step);
-    return out;
+    const event: GameDayEvent = { type: 'continue', actor };
+    return this.notebook.decideWith(id, actor, conclusion, { when: ['approved', 'checkpoint', 'held'], check: () => this.dryRun(id, event) }, () => this.apply(id, event, actor));
+  }
+
+  /** Throws what `apply` would refuse, and changes nothing. */
+  private dryRun(id: string, event: GameDayEvent): void {
+    gameDayTransition(this.repo.get(id).record, event, this.deps.clock.now());
   }
 
   /** What schedules need: a scheduled game day is proposed, and with a standing approval approved and started. */
@@ -192,16 +189,20 @@ export class GameDayService implements GameDayHost {
     };
   }
 
-  hold(id: string, actor: Actor, reason: string): StoredGameDay {
-    return this.apply(id, { type: 'hold', actor, reason }, actor);
+  /** At a checkpoint, a reason typed is also the team's conclusion on the step that ran. */
+  hold(id: string, actor: Actor, reason: string, conclusion?: string): StoredGameDay {
+    const event: GameDayEvent = { type: 'hold', actor, reason };
+    return this.notebook.decideWith(id, actor, conclusion, { when: ['checkpoint'], check: () => this.dryRun(id, event) }, () => this.apply(id, event, actor));
   }
 
   /**
    * Anyone may abort a running day; the running step is aborted at once and reverted by its own run.
    * Before the day runs, an abort is a cancel: the proposer, the commander or an approver.
    */
-  abort(id: string, actor: Actor, reason: string): StoredGameDay {
-    return this.apply(id, { type: 'abort', actor, reason, authority: { approvers: this.experiments.approversNow() } }, actor);
+  abort(id: string, actor: Actor, reason: string, conclusion?: string): StoredGameDay {
+    const event: GameDayEvent = { type: 'abort', actor, reason, authority: { approvers: this.experiments.approversNow() } };
+    // At a checkpoint the reason is also a conclusion, from someone in the day's roles; it never holds an abort back.
+    return this.notebook.decideWith(id, actor, conclusion, { when: ['checkpoint', 'held'], onlyIfInRole: true, check: () => this.dryRun(id, event) }, () => this.apply(id, event, actor));
   }
 
   /** The commander said something: a game day only holds for a lost commander when they have been silent. */
