@@ -58,7 +58,8 @@ describe('the bot on PostgreSQL', () => {
     try {
       const record = (store.experiments.get(id)!.data as { record: { state: string; abort: { code: string } } }).record;
       expect(record).toMatchObject({ state: 'aborted', abort: { code: 'recovered' } });
-      expect(store.journal(id).map((e) => e.kind)).toEqual(expect.arrayContaining(['inject-intent', 'injected', 'abort', 'reverted']));
+      // The SIGKILL can land between the fault going in and its `injected` line: the intent is what recovery needs.
+      expect(store.journal(id).map((e) => e.kind)).toEqual(expect.arrayContaining(['inject-intent', 'abort', 'reverted']));
     } finally {
       store.close();
     }

@@ -45,9 +45,10 @@ describe('replicas on one PostgreSQL, in Socket Mode', () => {
     const proposed = await slash('propose checkout-latency duration=2m', 'U0ALICE');
     const answer = await c.api.waitForResponse((r) => r.id === proposed.responseId, 15_000);
     const id = /exp-[0-9a-f]+/.exec(JSON.stringify(answer.body))![0];
-    await c.cardOf(id);
+    const cardTs = await c.cardOf(id);
     expect(leader.lines().some((l) => l.msg === 'handed-over command answered' && String(l.line).includes('propose checkout-latency'))).toBe(true);
     await click('approve', id, 'U0BOB');
+    await waitUntil('approved', () => c.threadTexts(cardTs).some((t) => /approved/i.test(t)), 15_000);
     await click('start', id, 'U0ALICE');
     await waitUntil('the fault', async () => (await activeFaults(c.sandbox.adminUrl)).some((f) => f.experimentId === id), 20_000);
 

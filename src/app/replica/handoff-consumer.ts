@@ -33,6 +33,7 @@ export class HandoffConsumer {
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   private lastPurge = 0;
+  private serial: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -88,8 +89,12 @@ export class HandoffConsumer {
         return;
       }
       if (!row) break;
-      // Each runs on its own: an abort never waits behind a slow command taken before it.
-      const job = this.handle(row, now()).finally(() => this.inFlight.delete(job));
+      // An abort or a halt runs at once, never behind a slow command; the others run one after the
+      // other in the order they were queued (an approve typed before a start is run before it).
+      const taken = row;
+      const run = () => this.handle(taken, now());
+      // A command that failed never holds up the ones queued after it.
+      const job = (taken.urgent ? run() : (this.serial = this.serial.catch(() => undefined).then(run))).finally(() => this.inFlight.delete(job));
       this.inFlight.add(job);
     }
     if (now() - this.lastPurge > KEEP_MS / 4) {
