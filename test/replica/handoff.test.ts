@@ -125,6 +125,32 @@ describe('command hand-over from a follower to the leader', () => {
     expect(l.log.messages('info')).toContain('handed-over command answered');
   });
 
+  it('commands queued one after the other run in that order, each after the one before ends; an abort does not wait', async () => {
+    const l = await leader();
+    const f = follower({ waitMs: 10_000 });
+    // The first is slow and the second quick: run side by side, the second would end first.
+    const inner = l.commands.run.bind(l.commands);
+    l.commands.run = async (line, actor, channel, opts) => {
+      if (line.startsWith('approve')) await sleep(400);
+      return inner(line, actor, channel, opts);
+    };
+    const ended: string[] = [];
+    const runAndNote = (line: string, urgent: boolean) => f.gateway.run(line, ALICE, 'C1', { urgent }).then(() => ended.push(line));
+    // Queued before the leader looks: it takes all three at once.
+    const approve = runAndNote('approve exp-1', false);
+    await sleep(50);
+    const start = runAndNote('start exp-1', false);
+    await sleep(50);
+    const abort = runAndNote('abort exp-1', true);
+    await sleep(50);
+    l.consumer.start();
+    await Promise.all([approve, start, abort]);
+    expect(ended.indexOf('approve exp-1')).toBeLessThan(ended.indexOf('start exp-1'));
+    // The abort ran beside the approve, not after the start.
+    expect(ended.indexOf('abort exp-1')).toBeLessThan(ended.indexOf('start exp-1'));
+    expect(l.commands.calls.map((c) => c.line).filter((x) => x !== 'abort exp-1')).toEqual(['approve exp-1', 'start exp-1']);
+  });
+
   it('a refusal from the leader comes back as it was, and an urgent command is run as urgent', async () => {
     const l = await leader();
     const f = follower({ waitMs: 10_000 });
