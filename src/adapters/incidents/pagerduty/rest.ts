@@ -1,12 +1,11 @@
 import { api } from '@pagerduty/pdjs';
-import { FaultlineError, errorText } from '../../../core/errors.js';
+import { FaultlineError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
-import { RestError, RestIncidentPage, type Incident, type PagerDutyConfig } from './schema.js';
+import { RestIncidentPage, type Incident, type PagerDutyConfig } from './schema.js';
+import { httpFailure, pdGet, type PdCall } from './rest-get.js';
 
 type RestIncident = RestIncidentPage['incidents'][number];
-type PdCall = ReturnType<typeof api>;
-type PdResponse = Awaited<ReturnType<PdCall['get']>>;
 
 const PAGE_LIMIT = 100;
 /** PagerDuty refuses `offset + limit` above 10 000 for classic pagination. */
@@ -27,25 +26,6 @@ function toIncident(i: RestIncident): Incident {
     acknowledgedAt: i.status === 'triggered' ? null : acks.length > 0 ? Math.min(...acks) : (i.last_status_change_at ?? null),
     resolvedAt: i.status === 'resolved' ? (i.resolved_at ?? i.last_status_change_at ?? null) : null,
   };
-}
-
-/** Rejects as soon as `signal` aborts, whatever the wrapped promise is still waiting for. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 /**
@@ -87,53 +67,27 @@ export class PagerDutyRest {
   }
 
   private async page(pd: PdCall, serviceIds: readonly string[], offset: number, outer?: AbortSignal): Promise<RestIncidentPage> {
-    const timeout = AbortSignal.timeout(this.cfg.requestTimeout);
-    const signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
-    const url = new URL('incidents', this.cfg.apiUrl.endsWith('/') ? this.cfg.apiUrl : `${this.cfg.apiUrl}/`).toString();
-    const where = { url, offset, services: serviceIds.length };
-    let res: PdResponse;
-    try {
-      const call = pd.get('incidents', {
-        url,
-        // pdjs repeats an array value under the key as written, so the brackets must be spelled.
-        queryParameters: {
-          'service_ids[]': [...serviceIds],
-          'statuses[]': ['triggered', 'acknowledged'],
-          // Without it PagerDuty only lists incidents created in the last 30 days.
-          date_range: 'all',
-          limit: String(PAGE_LIMIT),
-          offset: String(offset),
-        },
-        signal,
-      });
-      // A call given up on (aborted) may still reject later: that rejection is moot, not unhandled.
-      call.catch(() => undefined);
-      res = await untilAborted(call, signal);
-    } catch (err) {
-      throw this.failure(err, timeout.aborted, where);
-    }
-    if (!res.ok) {
-      const body = RestError.safeParse(res.data);
-      const detail = body.success ? [body.data.error.message, ...(body.data.error.errors ?? [])].filter(Boolean).join('; ') : '';
-      throw new FaultlineError('adapter_error', `PagerDuty answered HTTP ${res.status} to GET /incidents${detail ? `: ${detail}` : ''}`, { ...where, status: res.status });
-    }
-    const parsed = RestIncidentPage.safeParse(res.data);
+    const where = { offset, services: serviceIds.length };
+    const answer = await pdGet(pd, this.cfg, {
+      path: 'incidents',
+      label: 'GET /incidents',
+      // pdjs repeats an array value under the key as written, so the brackets must be spelled.
+      query: {
+        'service_ids[]': [...serviceIds],
+        'statuses[]': ['triggered', 'acknowledged'],
+        // Without it PagerDuty only lists incidents created in the last 30 days.
+        date_range: 'all',
+        limit: String(PAGE_LIMIT),
+        offset: String(offset),
+      },
+      signal: outer,
+      where,
+    });
+    if (!answer.ok) throw httpFailure(answer, 'GET /incidents', where);
+    const parsed = RestIncidentPage.safeParse(answer.data);
     if (!parsed.success) {
       throw new FaultlineError('adapter_error', `PagerDuty GET /incidents answered an unexpected shape:\n${formatIssues(parsed.error.issues)}`, where);
     }
     return parsed.data;
-  }
-
-  private failure(err: unknown, timedOut: boolean, where: Record<string, unknown>): FaultlineError {
-    if (timedOut) {
-      return new FaultlineError('adapter_error', `PagerDuty did not answer GET /incidents within ${this.cfg.requestTimeout} ms`, { ...where, timeout: true }, { cause: err });
-    }
-    // pdjs rejects with the Response itself (not an Error) when a body is not JSON.
-    if (typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number') {
-      return new FaultlineError('adapter_error', `PagerDuty answered HTTP ${err.status} to GET /incidents without JSON`, { ...where, status: err.status });
-    }
-    const name = err instanceof Error ? err.name : '';
-    const reason = name === 'AbortError' ? 'request aborted' : errorText(err);
-    return new FaultlineError('adapter_error', `PagerDuty GET /incidents failed: ${reason}`, where, { cause: err });
   }
 }
