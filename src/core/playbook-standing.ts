@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { Actor, actorName, type Actor as ActorT } from './actor.js';
-import { isApprover } from './approval.js';
-import { FaultlineError } from './errors.js';
 import { shortHash } from './plan-hash.js';
-import { formatDays, type StandingStatus } from './schedule-standing.js';
+import { standingLength, type StandingStatus } from './schedule-standing.js';
 import { SelectorOverride } from './schedule.js';
 
 /**
@@ -36,19 +34,7 @@ export interface PlaybookGrantInput {
 
 /** Grants it, or throws the coded refusal: only an approver grants, and never for longer than the maximum. */
 export function grantPlaybookStanding(input: PlaybookGrantInput): PlaybookStanding {
-  if (!isApprover(input.actor, input.approvers)) {
-    throw new FaultlineError('approval_not_approver', `${input.actor.id} is not an approver; approvers are: ${input.approvers.join(', ') || '(none configured)'}`, {
-      playbook: input.playbook,
-      actor: input.actor.id,
-    });
-  }
-  const forMs = input.forMs ?? input.defaultMs;
-  if (forMs > input.maxMs) {
-    throw new FaultlineError('command_usage', `for: a standing approval lasts at most ${formatDays(input.maxMs)} (schedules.standingApprovalMax); asked for ${formatDays(forMs)}`, {
-      field: 'for',
-      maxMs: input.maxMs,
-    });
-  }
+  const forMs = standingLength(input, { playbook: input.playbook }, 'command_usage');
   return { playbook: input.playbook, selector: input.selector, by: input.actor, grantedAt: input.now, expiresAt: input.now + forMs, specHash: input.specHash };
 }
 

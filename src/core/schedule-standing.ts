@@ -29,20 +29,33 @@ export function grantStanding(s: Schedule, input: GrantInput): StandingApproval 
       actor: input.actor.id,
     });
   }
+  const forMs = standingLength(input, { scheduleId: s.id }, 'schedule_invalid');
+  return { by: input.actor, grantedAt: input.now, expiresAt: input.now + forMs, specHash: input.specHash };
+}
+
+/**
+ * The checks every standing approval passes (a schedule's, a playbook's): granted by an approver,
+ * and no longer than the maximum. Returns its length; throws the coded refusal, `where` in its details.
+ */
+export function standingLength(
+  input: Pick<GrantInput, 'actor' | 'approvers' | 'forMs' | 'defaultMs' | 'maxMs'>,
+  where: Record<string, unknown>,
+  tooLong: 'schedule_invalid' | 'command_usage',
+): number {
   if (!isApprover(input.actor, input.approvers)) {
     throw new FaultlineError('approval_not_approver', `${input.actor.id} is not an approver; approvers are: ${input.approvers.join(', ') || '(none configured)'}`, {
-      scheduleId: s.id,
+      ...where,
       actor: input.actor.id,
     });
   }
   const forMs = input.forMs ?? input.defaultMs;
   if (forMs > input.maxMs) {
-    throw new FaultlineError('schedule_invalid', `for: a standing approval lasts at most ${formatDays(input.maxMs)} (schedules.standingApprovalMax); asked for ${formatDays(forMs)}`, {
+    throw new FaultlineError(tooLong, `for: a standing approval lasts at most ${formatDays(input.maxMs)} (schedules.standingApprovalMax); asked for ${formatDays(forMs)}`, {
       field: 'for',
       maxMs: input.maxMs,
     });
   }
-  return { by: input.actor, grantedAt: input.now, expiresAt: input.now + forMs, specHash: input.specHash };
+  return forMs;
 }
 
 export type StandingStatus = { ok: true; by: Actor; expiresAt: number } | { ok: false; reason: string | null };
