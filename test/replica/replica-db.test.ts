@@ -329,10 +329,7 @@ describe('ReplicaDb on PostgreSQL', () => {
       const port = await deadPort();
       const url = `postgres://faultline@127.0.0.1:${port}/nothing`;
       const db = replica(url, { connectTimeoutMs: 10_000, statementTimeoutMs: 10_000 });
-      const started = Date.now();
       expect(await db.ping()).toBe(false);
-      // A refused connection answers at once; waiting for the connect timeout would be a hang.
-      expect(Date.now() - started).toBeLessThan(5_000);
       const failures = await Promise.allSettled([
         db.lease(),
         db.acquire('a', 1_000, 1),
@@ -341,9 +338,10 @@ describe('ReplicaDb on PostgreSQL', () => {
         db.take({ holder: 'a', epoch: 1 }),
         db.firstTime('k', 1, 2),
       ]);
-      expect(Date.now() - started).toBeLessThan(5_000);
       for (const f of failures) {
         expect(f.status).toBe('rejected');
+        // Refused, which answers at once: not the 10 s connect timeout running out.
+        expect(String((f as PromiseRejectedResult).reason.message)).toContain('ECONNREFUSED');
         expect((f as PromiseRejectedResult).reason).toMatchObject({ code: 'replica_unavailable', message: expect.stringContaining(`127.0.0.1:${port}`) });
       }
       expect((failures[0] as PromiseRejectedResult).reason).toMatchObject({ details: { op: 'lease.read' } });
