@@ -1,7 +1,6 @@
 import type { Message } from '../../core/message.js';
 import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../../core/actor.js';
-import { parseBlastRadius } from '../../core/blast-radius-spec.js';
 import { checkOrgLimits } from '../../core/blast-radius.js';
 import { checkLadder, targetScope, type PastRun } from '../../core/ladder.js';
 import { FaultlineError } from '../../core/errors.js';
@@ -19,15 +18,10 @@ import { buildPlan, heldTargetIds } from './plan-builder.js';
 import type { Runner } from './runner.js';
 import type { Transitions } from './transitions.js';
 import type { IncidentWatch } from '../guards/incident-watch.js';
-import path from 'node:path';
 import { CardDelivery, type CardOutcome } from './card-delivery.js';
 
-export interface ProposeOverrides {
-  duration?: number;
-  blastRadius?: string;
-  /** Replaces the playbook's target selector (a schedule rotating over services). */
-  selector?: Record<string, string>;
-}
+import { PlaybookShelf, type ProposeOverrides } from './playbook-shelf.js';
+export type { ProposeOverrides } from './playbook-shelf.js';
 
 /** How a run came to be proposed, besides by a person typing propose. */
 export interface ProposeOrigin {
@@ -71,6 +65,7 @@ export class ExperimentService {
   private readonly incidents: IncidentWatch;
   private readonly roster: ApproverRoster;
   private readonly cards: CardDelivery;
+  private readonly shelf: PlaybookShelf;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -79,6 +74,7 @@ export class ExperimentService {
     this.random = deps.random ?? Math.random;
     this.roster = new ApproverRoster(deps);
     ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
+    this.shelf = new PlaybookShelf(deps);
     this.cards = new CardDelivery(deps, { repo: this.repo, notifier: this.notifier, transitions: this.transitions, roster: this.roster });
   }
 
@@ -89,7 +85,7 @@ export class ExperimentService {
 
   /** A loaded playbook by name (a copy); `playbook_not_found` names the known ones. */
   playbookSpec(name: string): Experiment {
-    return this.playbook(name);
+    return this.shelf.get(name);
   }
 
   private newId(): string {
@@ -99,33 +95,9 @@ export class ExperimentService {
     }
   }
 
-  private playbook(name: string): Experiment {
-    const found = this.deps.playbooks().get(name);
-    if (!found) {
-      const invalid = this.deps.invalidPlaybooks?.().find((r) => r.name === name);
-      if (invalid) {
-        throw new FaultlineError('playbook_invalid', `playbook "${name}" (${path.basename(invalid.file)}) did not load: ${invalid.problems.join('; ')}`, { name, file: invalid.file });
-      }
-      const known = [...this.deps.playbooks().keys()].sort().join(', ') || '(none loaded)';
-      throw new FaultlineError('playbook_not_found', `no playbook named "${name}"; known: ${known}`, { name });
-    }
-    return structuredClone(found.playbook);
-  }
-
-  private applyOverrides(spec: Experiment, o: ProposeOverrides): Experiment {
-    if (o.duration !== undefined) spec.fault.duration = o.duration;
-    if (o.selector !== undefined) spec.target.selector = { ...o.selector };
-    if (o.blastRadius !== undefined) {
-      const b = parseBlastRadius(o.blastRadius);
-      if (!b) throw new FaultlineError('command_usage', `blastRadius=${o.blastRadius}: expected one | all | count:N | percent:P`, { field: 'blastRadius' });
-      spec.target.blastRadius = b;
-    }
-    return spec;
-  }
-
   /** A playbook's spec after a run's overrides (a copy): what a standing approval's hash is taken of. */
   specFor(playbook: string, overrides: ProposeOverrides = {}): Experiment {
-    return this.applyOverrides(this.playbook(playbook), overrides);
+    return this.shelf.with(playbook, overrides);
   }
 
   /** A line in an experiment's thread (after its card). */
@@ -135,7 +107,7 @@ export class ExperimentService {
   }
 
   async propose(input: { playbook: string; overrides?: ProposeOverrides; actor: Actor; channel?: string; origin?: ProposeOrigin }): Promise<StoredExperiment> {
-    const spec = this.applyOverrides(this.playbook(input.playbook), input.overrides ?? {});
+    const spec = this.shelf.with(input.playbook, input.overrides ?? {});
     return this.proposeSpec(spec, { actor: input.actor, ...(input.channel ? { channel: input.channel } : {}), overrides: input.overrides ?? {}, origin: input.origin ?? {} });
   }
 
@@ -371,7 +343,7 @@ export class ExperimentService {
   }
 
   playbookNames(): string[] {
-    return [...this.deps.playbooks().keys()].sort();
+    return this.shelf.names();
   }
 
   /** Drafts the post-mortem again from the journal (after edits to the template, say). */
