@@ -9,6 +9,19 @@ import { withApprovers } from './with-approvers.js';
 
 export const GameDayId = z.string().regex(/^gd-[0-9a-f]{4,}$/, 'a game-day id like gd-1a2b3c');
 
+/**
+ * Where `note` and `conclude` go: a game-day id, or `thread:<ts>` (a chat thread in the command's
+ * channel, resolved by the day's card). The Slack shortcut writes the latter: the line is all that
+ * reaches the leader on a replica, and a message knows its thread, not its game day.
+ */
+const NoteTarget = z.string().transform((raw, ctx): string | { threadTs: string } => {
+  if (GameDayId.safeParse(raw).success) return raw;
+  const thread = /^thread:(\d+\.\d+)$/.exec(raw);
+  if (thread) return { threadTs: thread[1]! };
+  ctx.addIssue({ code: 'custom', message: 'a game-day id like gd-1a2b3c, or thread:<message ts>' });
+  return z.NEVER;
+});
+
 /** A channel as typed: `#name`, a channel id, or Slack's escaped `<#C…|name>` (which gives the id). */
 function channelArg(raw: string): string | undefined {
   const escaped = /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(raw);
@@ -52,7 +65,7 @@ const Args = z.union([
   z.tuple([z.literal('list')]),
   z.tuple([z.enum(['approve', 'status']), GameDayId]),
   z.tuple([z.literal('continue'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, rest.join(' ').trim()] as const),
-  z.tuple([z.enum(['note', 'conclude']), GameDayId, z.string()], z.string()).transform(([verb, id, ...rest]) => [verb, id, rest.join(' ').trim()] as const),
+  z.tuple([z.enum(['note', 'conclude']), NoteTarget, z.string()], z.string()).transform(([verb, id, ...rest]) => [verb, id, rest.join(' ').trim()] as const),
   z.tuple([z.literal('action'), GameDayId, User, z.string()], z.string()).transform(([verb, id, owner, ...rest]) => [verb, id, owner, rest] as const),
   z.tuple([z.literal('handover'), GameDayId, User]),
   z.tuple([z.literal('reject'), GameDayId], z.string()).transform(([verb, id, ...rest]) => [verb, id, restText('rejected').parse(rest)] as const),
@@ -66,7 +79,7 @@ export const gamedayCommand = defineCommand({
   usage:
     '/chaos gameday start <name> [--channel #c] | approve|status <gd-id> | continue <gd-id> [conclusion] | hold|reject|abort <gd-id> [reason] | note|conclude <gd-id> <text> | action <gd-id> <owner> <text> [due YYYY-MM-DD] | handover <gd-id> <user> | list',
   summary:
-    "game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts); anyone in the day's roles notes, concludes and adds action items (text after continue, or a hold/abort reason at a checkpoint, is the step's conclusion); the commander hands over, an approver once the commander is silent past commanderTimeout",
+    "game days: escalating steps, one approval, a checkpoint after each step (only the commander continues; anyone aborts); anyone in the day's roles notes, concludes (thread:<message ts> in place of the gd-id finds the day by its thread, as Slack's Add to game day does) and adds action items (text after continue, or a hold/abort reason at a checkpoint, is the step's conclusion); the commander hands over, an approver once the commander is silent past commanderTimeout",
   args: Args,
   async run(args, ctx) {
     const days = ctx.engine.gamedays;
@@ -101,8 +114,10 @@ export const gamedayCommand = defineCommand({
       }
       case 'note':
       case 'conclude': {
-        const [verb, id, text] = args;
-        if (!text) throw new FaultlineError('command_usage', `${verb === 'note' ? 'the note' : 'the conclusion'} is missing: /chaos gameday ${verb} ${id} <text>`, { field: 'text' });
+        const [verb, target, text] = args;
+        const typed = typeof target === 'string' ? target : `thread:${target.threadTs}`;
+        if (!text) throw new FaultlineError('command_usage', `${verb === 'note' ? 'the note' : 'the conclusion'} is missing: /chaos gameday ${verb} ${typed} <text>`, { field: 'text' });
+        const id = typeof target === 'string' ? target : days.repo.byThread(ctx.channel, target.threadTs).record.id;
         const n = days.notebook.note(id, verb === 'note' ? 'note' : 'conclusion', ctx.actor, text);
         const on = n.step === null ? 'before step 1' : `on step ${n.step + 1}`;
         return { ...message({ title: `${id}: ${verb === 'note' ? (n.scribe ? 'scribe note' : 'note') : 'conclusion'} recorded ${on}`, tone: 'success' }), ephemeral: true };

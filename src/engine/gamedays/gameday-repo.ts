@@ -14,6 +14,8 @@ export interface StoredGameDay {
 }
 
 const ACTIVE: GameDayState[] = ['proposed', 'approved', 'running', 'checkpoint', 'held'];
+/** Days whose thread people are writing in: approved and not finished (a proposed day has not begun). */
+const UNDER_WAY: GameDayState[] = ['approved', 'running', 'checkpoint', 'held'];
 
 /** Game-day snapshots in SQLite; every write goes to the file at once so a crash loses nothing. */
 export class GameDayRepo {
@@ -42,6 +44,29 @@ export class GameDayRepo {
   /** Not finished: proposed, approved, running, at a checkpoint or held. */
   active(): StoredGameDay[] {
     return this.list({ states: ACTIVE });
+  }
+
+  /**
+   * The game day a message in `channel` with thread `ts` belongs to: the one whose card is that
+   * message (any state: a conclusion may come after the day closed); else, when exactly one day is
+   * under way in the channel, that one (a reply in a step's own thread, say). A chat message carries
+   * no game-day id, so a note added from a message (Slack's shortcut) is found by its thread.
+   */
+  byThread(channel: string, ts: string): StoredGameDay {
+    // Every day ever run is looked at, so the card is read from the raw row; only the match is parsed.
+    const byCard = this.store.gamedays.list().find((r) => {
+      const card = (r.data as Partial<StoredGameDay>).card;
+      return card?.channel === channel && card.ts === ts;
+    });
+    if (byCard) return revive(byCard.data);
+    const here = this.list({ states: UNDER_WAY }).filter((g) => g.card?.channel === channel || g.record.channel === channel);
+    if (here.length === 1) return here[0]!;
+    const why = here.length === 0 ? 'no game day is under way in this channel' : `${here.length} game days are under way in this channel (${here.map((g) => g.record.id).join(', ')})`;
+    throw new FaultlineError(
+      'gameday_not_found',
+      `that message is not in a game day's thread and ${why}; use /chaos gameday note <gd-id> <text>`,
+      { channel, threadTs: ts, candidates: here.map((g) => g.record.id) },
+    );
   }
 }
 
