@@ -43,3 +43,31 @@ export async function clickTo(
   const res = await postSigned(events, interactionForm(payload), { secret: SECRET, ...(opts.retryNum !== undefined ? { retryNum: opts.retryNum, retryReason: 'http_timeout' } : {}) });
   return { ...res, responseId, payload };
 }
+
+/**
+ * Uses the "Add to game day" message shortcut as a user on a message in `channel` (default CHANNEL):
+ * Slack's `message_action` payload, signed, with the message as Slack sends it (`thread_ts` on a reply).
+ */
+export async function shortcutTo(
+  events: string,
+  api: SlackApiStandIn,
+  user: string,
+  message: { ts: string; thread_ts?: string; text?: string; user?: string; files?: unknown[] },
+  opts: { channel?: string; team?: string; /** Another response_url (one that fails, say). */ responseUrl?: string } = {},
+): Promise<{ status: number; body: string; ms: number; responseId: string; payload: Record<string, unknown> }> {
+  const responseId = `sc-${unique()}`;
+  const base = interactionFixture('message-action.add-to-gameday');
+  const { thread_ts: _thread, text: _text, user: _author, ...rest } = base.message as Record<string, unknown>;
+  const payload = {
+    ...base,
+    user: userOf(user, opts.team),
+    channel: { id: opts.channel ?? CHANNEL, name: 'chaos' },
+    message_ts: message.ts,
+    message: { ...rest, blocks: [], ...message },
+    action_ts: unique(),
+    trigger_id: `trig.${unique()}`,
+    response_url: opts.responseUrl ?? api.responseUrl(responseId),
+  };
+  const res = await postSigned(events, interactionForm(payload), { secret: SECRET });
+  return { ...res, responseId, payload };
+}

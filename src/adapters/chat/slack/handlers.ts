@@ -7,6 +7,7 @@ import type { AdapterLogger } from '../../../core/ports.js';
 import { ABORT_BUTTONS, buttonCommand } from '../../../core/button-commands.js';
 import { baseActionId, messageToBlocks } from './blocks.js';
 import { PROPOSE_CALLBACK_ID, proposeModal, readProposeSubmission } from './propose-modal.js';
+import { registerMessageShortcut } from './message-shortcut.js';
 import { AfterAckQueue } from './after-ack-queue.js';
 import { FaultlineError } from '../../../core/errors.js';
 import { interactionKey, type ReplayGuard, type SignedRequest } from './replay-guard.js';
@@ -36,8 +37,9 @@ export interface SlackHandlerDeps {
 }
 
 /**
- * Wires Slack's three doors (the slash command, button clicks, the propose modal) to the same
- * command dispatcher the console uses. Every handler acks first: nothing slow sits before `ack()`.
+ * Wires Slack's doors (the slash command, button clicks, the propose modal, the "Add to game day"
+ * message shortcut) to the same command dispatcher the console uses. Every handler acks first:
+ * nothing slow sits before `ack()`.
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { commands, log } = deps;
@@ -178,6 +180,9 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
       if (reply.errorCode) await ephemeral(client, submission.channel, actor.id, reply);
     });
   });
+
+  // "Add to game day" on a message: a note on the day of its thread, behind the queue like a typed note.
+  registerMessageShortcut(app, { run: (line, actor, channel) => run(line, actor, channel), later: (work) => queue.push(work), log });
   return { drain: (timeoutMs) => queue.drain(timeoutMs) };
 }
 
