@@ -18,6 +18,7 @@ import { proposeCommand } from './propose.js';
 import { rejectCommand } from './reject.js';
 import { resumeCommand } from './resume.js';
 import { startCommand } from './start.js';
+import { onCallCommand } from './oncall.js';
 import { statusCommand } from './status.js';
 import { approveStandingCommand, revokeStandingCommand } from './standing.js';
 
@@ -26,7 +27,7 @@ export type { Command, CommandContext, CommandSource } from './command.js';
 /** The one map of chat verbs. */
 export function commandRegistry(): ReadonlyMap<string, Command> {
   const map = new Map<string, Command>();
-  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, cancelCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, scheduleCommand, approveStandingCommand, revokeStandingCommand, helpCommand(() => map)];
+  const all = [proposeCommand, approveCommand, rejectCommand, startCommand, cancelCommand, abortCommand, statusCommand, listCommand, haltCommand, resumeCommand, postmortemCommand, historyCommand, freezeCommand, gamedayCommand, scheduleCommand, approveStandingCommand, revokeStandingCommand, onCallCommand, helpCommand(() => map)];
   for (const c of all) map.set(c.name, c);
   return map;
 }

@@ -9,7 +9,16 @@ export const startCommand = defineCommand({
   summary: 'start an approved experiment (its proposer or an approver; checks steady state first)',
   args: z.tuple([ExperimentId]),
   async run([id], ctx) {
-    const { record } = await ctx.engine.experiments.start(id, ctx.actor);
+    const { record, awaitingOnCall } = await ctx.engine.experiments.start(id, ctx.actor);
+    if (awaitingOnCall) {
+      const who = [...new Set(awaitingOnCall.asked.map((p) => p.name))].join(', ');
+      return message({
+        title: `${id} waits for the on-call`,
+        tone: 'info',
+        sections: [`Asked ${who} to acknowledge in the thread (until ${new Date(awaitingOnCall.deadline).toISOString()}). It starts when they do; nothing goes in before.`],
+        ephemeral: ON_THE_CARD,
+      });
+    }
     return message({
       title: `${id} starting`,
       tone: 'warning',

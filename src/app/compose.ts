@@ -117,6 +117,7 @@ export async function createApp(opts: {
     // Without PagerDuty configured the gate still sees playbooks' own `pagerduty.services` (and refuses them).
     incidents: pagerduty?.incidents ?? { settings: incidentSettings(config, opts.env ?? {}, httpServed) },
     ...(onTransition ? { onTransition } : {}),
+    ...(pagerduty?.onCalls ? { onCalls: pagerduty.onCalls } : {}),
     settings: engineSettings(config, cwd),
     schedules: config.schedules,
   });
@@ -156,6 +157,7 @@ export async function createApp(opts: {
       await reconciler.stop();
       attached?.stop();
       await schedules.stop();
+      engine.onCalls.stop();
       try {
         engine.gamedays.interruptRunning((n) => `the bot shut down during step ${n} (${reason})`);
       } catch (err) {

@@ -14,6 +14,8 @@ export interface PagerDutyWiring {
   integration: PagerDutyIntegration;
   incidents: NonNullable<EngineDeps['incidents']>;
   onTransition: NonNullable<EngineDeps['onTransition']>;
+  /** Who is on call (the on-call handshake); undefined without an API token. */
+  onCalls: EngineDeps['onCalls'];
   /** Connects the webhook and the poller to the engine; returns what to stop at shutdown. */
   attach(incidents: IncidentWatch): { route: OpsRoute; stop(): void };
 }
@@ -64,6 +66,7 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
       ...(integration.rest ? { lookup: integration.rest } : {}),
       settings: incidentSettings(config, env, opts.httpServed ?? true),
     },
+    onCalls: integration.oncalls,
     onTransition: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => {
       const summary = changeSummary(before, after);
       if (!summary) return;

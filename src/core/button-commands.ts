@@ -13,6 +13,7 @@ export const BUTTON_COMMANDS: Readonly<Record<string, { command: string; reason?
   gdcontinue: { command: 'gameday continue' },
   gdhold: { command: 'gameday hold', reason: 'held from the card' },
   gdabort: { command: 'gameday abort', reason: 'aborted from the card' },
+  oncallack: { command: 'oncall ack' },
 };
 
 /** Aborts of either kind never wait behind other work. */

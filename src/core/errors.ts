@@ -55,6 +55,14 @@ export const ERROR_CODES = [
   'schedule_invalid',
   'gameday_not_found',
   'gameday_role',
+  /** A start that needs the on-call's acknowledgement (`onCall: require`) is waiting for it. */
+  'oncall_pending',
+  /** Nobody acknowledged in time: the start is refused. */
+  'oncall_unacknowledged',
+  /** The on-call cannot be asked: no directory, nobody on call, no chat account, or the lookup failed. */
+  'oncall_unreachable',
+  /** An acknowledgement from someone the bot did not ask. */
+  'oncall_not_asked',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

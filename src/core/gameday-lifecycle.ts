@@ -189,7 +189,8 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       const steps = gd.steps.map((s) => (s.index === event.index ? { ...s, experimentId: null, startedAt: null } : s));
       // A hold asked while the step was being launched is spent: the day holds anyway, before that step.
       return next({ state: 'held', current: null, steps, holdReason: reason, holdRequested: false, pendingApproval: event.drift ?? gd.pendingApproval }, [
-        notify('warning', `${reason}. Holding; the commander may Continue to try again, or Abort.${event.drift ? ' An approver must approve the new plan first.' : ''}`),
+        // The reason is said once, by the checkpoint message that follows ("Holding: …").
+        notify('warning', `${stepLabel(gd, event.index)} did not start. Holding; the commander may Continue to try again, or Abort.${event.drift ? ' An approver must approve the new plan first.' : ''}`),
         { type: 'checkpoint', beforeStep: event.index },
       ]);
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Actor } from './actor.js';
 import { ExperimentState, Plan, Verdict } from './experiment.js';
 import { GameDayRoles } from './gameday.js';
+import { OnCallHandshake } from './oncall.js';
 
 export const GameDayState = z.enum(['proposed', 'approved', 'running', 'checkpoint', 'held', 'completed', 'aborted', 'interrupted', 'rejected', 'expired', 'cancelled']);
 export type GameDayState = z.infer<typeof GameDayState>;
@@ -132,6 +133,8 @@ export const GameDayRecord = z.object({
   notes: z.array(GameDayNote).default([]),
   actions: z.array(GameDayActionItem).default([]),
   roleHistory: z.array(GameDayRoleChange).default([]),
+  /** On-call handshakes before the first injection (`onCall: require`), oldest first. */
+  onCall: z.array(OnCallHandshake).default([]),
   scheduleId: z.string().optional(),
 });
 export type GameDayRecord = z.infer<typeof GameDayRecord>;

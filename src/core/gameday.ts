@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BlastRadius } from './blast-radius-spec.js';
 import { Duration } from './duration.js';
+import { OnCallSetting } from './oncall.js';
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
@@ -37,6 +38,8 @@ export const GameDaySpec = z.strictObject({
   roles: GameDayRoles,
   autoContinue: z.enum(['never', 'whenHeld']).default('never').describe('whenHeld: go on without asking when a step held'),
   commanderTimeout: Duration.default(15 * 60_000).describe('a commander silent this long makes the next checkpoint hold'),
+  onCall: OnCallSetting.optional().describe("require: before the day's first injection, the on-call of every PagerDuty service its steps link acknowledges in the thread"),
+  onCallTimeout: Duration.optional().describe('how long the on-call has to acknowledge (default 10m)'),
   steps: z.array(GameDayStep).min(1, 'a game day needs at least one step').max(20),
   notes: z.string().optional(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OnCallSetting } from './oncall.js';
 import { BlastRadius } from './blast-radius-spec.js';
 import { Duration } from './duration.js';
 
@@ -65,6 +66,8 @@ export function makeExperimentSchema<Sig extends z.ZodType<{ source: string }>, 
     maxUnknown: z.number().int().min(1).default(3),
     pagerduty: z.strictObject({ services: z.array(z.string()).default([]) }).default({ services: [] }),
     expectAlerts: z.array(z.string()).default([]),
+    onCall: OnCallSetting.optional().describe("require: the on-call of each linked PagerDuty service acknowledges in the thread before the fault goes in; without it the start is refused"),
+    onCallTimeout: Duration.optional().describe('how long the on-call has to acknowledge (default 10m)'),
     rollback: z.string().optional().describe('step-by-step manual rollback instructions, shown on abort'),
   });
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Message } from './message.js';
 import type { Experiment, SignalQuery } from './playbook.js';
+import type { OnCallPerson } from './oncall.js';
 
 /**
  * One thing a fault would hit: a replica, a pod, a node. `id` is stable across previews. A target
@@ -227,6 +228,11 @@ export interface ChatPort {
   upload?(ref: MessageRef, file: ChatFile): Promise<void>;
   /** A message to one person, outside any channel (Slack: a direct message from the app). */
   direct?(user: string, msg: Message): Promise<MessageRef>;
+  /**
+   * The chat user with this email (Slack: users.lookupByEmail): how an on-call from the incident
+   * system is mentioned, DMed and recognised. Undefined when nobody has it; rejects when it cannot tell.
+   */
+  userByEmail?(email: string): Promise<string | undefined>;
 }
 
 /**
@@ -258,6 +264,12 @@ export interface IncidentInfo {
 /** Where open incidents can be asked for (PagerDuty's REST API). */
 export interface IncidentLookup {
   openIncidents(serviceIds: readonly string[], signal?: AbortSignal): Promise<IncidentInfo[]>;
+}
+
+/** Who is on call now for incident-system services (PagerDuty's on-calls API): whom the on-call handshake asks. */
+export interface OnCallDirectory {
+  /** Per service, the first responders: the lowest escalation level anyone holds now. Rejects when it cannot tell. */
+  firstResponders(serviceIds: readonly string[], signal?: AbortSignal): Promise<Array<Omit<OnCallPerson, 'chatUser'>>>;
 }
 
 export interface IncidentSettings {

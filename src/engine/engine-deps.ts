@@ -3,7 +3,7 @@ import type { BlastRadiusCaps, ProtectionPolicy } from '../core/blast-radius.js'
 import type { Clock } from '../core/clock.js';
 import type { ExperimentRecord } from '../core/experiment.js';
 import type { FreezeWindow } from '../core/freeze.js';
-import type { AdapterLogger, ChatPort, IncidentLookup, IncidentSettings, MessageRef, SignalSource, TargetDriver } from '../core/ports.js';
+import type { AdapterLogger, ChatPort, IncidentLookup, IncidentSettings, MessageRef, OnCallDirectory, SignalSource, TargetDriver } from '../core/ports.js';
 import type { FileReport, LoadedGameDay, LoadedPlaybook } from '../playbooks/load-playbooks.js';
 import type { Store } from '../store/index.js';
 import type { EngineMetrics } from './engine-metrics.js';
@@ -59,6 +59,8 @@ export interface EngineDeps {
   onTransition?: (before: ExperimentRecord, after: ExperimentRecord, card: MessageRef | null) => void;
   /** PagerDuty (or another incident system): the start gate, the freeze, incident aborts. */
   incidents?: { lookup?: IncidentLookup; settings: IncidentSettings };
+  /** Who is on call (PagerDuty's on-calls API): whom the on-call handshake of `onCall: require` asks. */
+  onCalls?: OnCallDirectory;
   /** Random source for ids and seeds; tests may pass a fixed one. */
   random?: () => number;
 }

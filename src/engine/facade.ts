@@ -4,6 +4,7 @@ import type { EngineStatus } from '../core/status-card.js';
 import type { ExperimentService } from './experiments/experiment-service.js';
 import type { GameDayService } from './gamedays/gameday-service.js';
 import type { FreezeDesk } from './guards/freeze-desk.js';
+import type { OnCallDesk } from './guards/oncall-desk.js';
 import type { Journal } from './journal.js';
 import type { ScheduleBook } from './schedules/schedule-book.js';
 import type { StandingDesk } from './experiments/standing-desk.js';
@@ -19,6 +20,8 @@ export interface EngineFacade {
   /** Standing approvals of playbooks for pipeline runs. */
   readonly standing: StandingDesk;
   readonly freezes: FreezeDesk;
+  /** On-call handshakes: the on-call acknowledges here (`/chaos oncall ack`, the Acknowledge button). */
+  readonly onCalls: Pick<OnCallDesk, 'acknowledge' | 'current'>;
   now(): number;
   /** One audit line per chat command: accepted (`command`) or refused with its code (`refused`). */
   audit(outcome: 'command' | 'refused', subjectId: string | null, actor: Actor, data: Record<string, unknown>): void;
@@ -38,18 +41,20 @@ export function createFacade(parts: {
   schedules: ScheduleBook;
   standing: StandingDesk;
   freezes: FreezeDesk;
+  onCalls: OnCallDesk;
   journal: Journal;
   clock: Clock;
   busy: () => boolean;
   settle: () => Promise<void>;
 }): EngineFacade {
-  const { experiments, gamedays, schedules, standing, freezes, journal, clock } = parts;
+  const { experiments, gamedays, schedules, standing, freezes, onCalls, journal, clock } = parts;
   return {
     experiments,
     gamedays,
     schedules,
     standing,
     freezes,
+    onCalls,
     now: () => clock.now(),
     audit: (outcome, subjectId, actor, data) => void journal.record(outcome, subjectId, actor, data),
     status: (limit) => ({

@@ -16,6 +16,7 @@ import { FreezeDesk } from './guards/freeze-desk.js';
 import { FreezeWindows } from './guards/freeze-windows.js';
 import { IncidentWatch } from './guards/incident-watch.js';
 import { KillSwitch } from './guards/kill-switch.js';
+import { OnCallDesk } from './guards/oncall-desk.js';
 import { Journal } from './journal.js';
 import { createSchedules } from './schedules/schedule-runner.js';
 import type { ScheduleBook } from './schedules/schedule-book.js';
@@ -51,6 +52,8 @@ export interface Engine {
   journal: Journal;
   runner: Runner;
   notifier: Notifier;
+  /** On-call handshakes under way (stopped at shutdown: nothing waits past the process). */
+  onCalls: OnCallDesk;
   /** Reverts what crashed runs and orphans left (`startup`), or what no live run holds (`running`). */
   reconcile(mode?: 'startup' | 'running'): Promise<ReconcileReport>;
   /** The running bot's reconcile, every `intervalMs`. */
@@ -100,6 +103,15 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     ...(deps.incidents?.lookup ? { lookup: deps.incidents.lookup } : {}),
     abort: (id, reason) => experiments!.abort(id, SYSTEM, reason, 'incident'),
   });
+  const onCalls = new OnCallDesk({
+    ...(deps.onCalls ? { directory: deps.onCalls } : {}),
+    ...(deps.chat.userByEmail ? { people: { userByEmail: deps.chat.userByEmail.bind(deps.chat) } } : {}),
+    notifier,
+    journal,
+    clock,
+    log,
+    lookupTimeoutMs: settings.targetTimeoutMs,
+  });
   // Game days' records, read-only here: who commands a day decides who may start its steps.
   const gameDayRecords = new GameDayRepo(store);
   experiments = new ExperimentService(deps, {
@@ -111,6 +123,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     transitions,
     runner,
     incidents,
+    onCalls,
     subscribe: (listener) => listeners.push(listener),
     commanderOf: (gameDayId) => gameDayRecords.find(gameDayId)?.record.roles.commander,
   });
@@ -124,6 +137,8 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     settings,
     gamedays: deps.gamedays ?? (() => new Map()),
     random,
+    onCalls,
+    linkedServices: deps.incidents?.settings.linkedServices ?? [],
     reportPath: (id) => gameDayReportPath(settings.postmortemDir, id),
     writeReport: (entry) => draftGameDayReport({ store, clock, templatePath: reportTemplate, postmortemDir: settings.postmortemDir }, entry.record),
   });
@@ -154,6 +169,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     schedules: book,
     standing,
     freezes: new FreezeDesk(freezes, incidents.book, journal),
+    onCalls,
     journal,
     clock,
     busy: () => runner.isBusy(),
@@ -172,6 +188,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     journal,
     runner,
     notifier,
+    onCalls,
     reconcile: (mode = 'startup') => reconcile(reconcileDeps, mode),
     startReconcileLoop: (intervalMs) => startReconcileLoop(reconcileDeps, intervalMs),
     expireStale: () => {

@@ -117,6 +117,8 @@ export interface EngineOptions {
   settings?: Partial<EngineSettings>;
   playbooks?: PlaybookOptions[];
   incidents?: EngineDeps['incidents'];
+  /** Who is on call (the on-call handshake asks them). */
+  onCalls?: EngineDeps['onCalls'];
   /** `kind: GameDay` documents as YAML text; inline steps are checked like playbooks. */
   gamedays?: string[];
   /** Approvers beyond the configured list (an approver group). */
@@ -213,6 +215,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     settings,
     random: seededRandom(42),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
+    ...(opts.onCalls ? { onCalls: opts.onCalls } : {}),
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     schedules: opts.scheduleSettings ?? ScheduleSettings.parse({}),
   });
@@ -250,6 +253,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     async close() {
       await built.runner.settle();
       built.runner.faults.stop();
+      built.onCalls.stop();
       await built.gamedays.settle();
       store.close();
     },

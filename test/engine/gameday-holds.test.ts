@@ -6,7 +6,7 @@ import type { Actor } from '../../src/core/actor.js';
 import type { GameDayRecord } from '../../src/core/gameday-record.js';
 import { plainMentions } from '../../src/core/mention.js';
 import { GameDaySteps } from '../../src/engine/gamedays/gameday-steps.js';
-import type { GameDayDeps, GameDayExperiments, GameDayHost } from '../../src/engine/gamedays/gameday-ports.js';
+import type { GameDayExperiments, GameDayHost } from '../../src/engine/gamedays/gameday-ports.js';
 import type { StoredGameDay } from '../../src/engine/gamedays/gameday-repo.js';
 import { messageText } from '../fakes/recording-chat.js';
 import { RecordingLog } from '../fakes/recording-log.js';
@@ -140,8 +140,11 @@ describe('a step refused by a start rule', () => {
     const card = e.engine.gamedays.get(id).card!;
     const replies = after.filter((c) => c.op === 'reply');
     expect(replies.every((c) => c.ref?.ts === card.ts)).toBe(true);
-    const why = replies.map((c) => messageText(c.msg)).filter((t) => t.startsWith(`${id}\nstep 2/3`) || t.includes('could not start: chaos is frozen'));
-    expect(why.some((t) => /step 2\/3 .* could not start: chaos is frozen .*payments deploy.*Holding/s.test(t))).toBe(true);
+    // The reason is said once in the thread: by the checkpoint message that holds the day.
+    const why = replies.map((c) => messageText(c.msg)).filter((t) => t.includes('could not start: chaos is frozen'));
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(/Holding: step 2\/3 .* could not start: chaos is frozen .*payments deploy/s);
+    expect(replies.some((c) => /step 2\/3 .* did not start\. Holding/.test(messageText(c.msg)))).toBe(true);
     expect(gd(e, id).holdReason).toMatch(/step 2\/3 .* could not start: chaos is frozen .*payments deploy/);
     // The refusal is said in the thread, not as a cancelled run nobody asked for.
     expect(e.store.events({ kinds: ['proposed', 'approved'] }).filter((x) => x.experimentId !== step1 && x.experimentId?.startsWith('exp-'))).toEqual([]);
@@ -236,7 +239,7 @@ describe("the report's post-mortem links", () => {
       writeReport: async () => (written.push('report'), { path: '/tmp/gd-0001aa-gameday-report.md', text: '' }),
       journal: { record: () => undefined },
       notifier: { upload: () => undefined },
-    } as unknown as Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier' | 'postmortemWaitMs'>;
+    } as unknown as ConstructorParameters<typeof GameDaySteps>[2];
     const steps = new GameDaySteps(host, experiments, deps);
     steps.report('gd-0001aa');
     await steps.settle();

@@ -107,6 +107,7 @@ export function gameDayRecord(dir: string, over: Partial<GameDayRecord> = {}): G
     notes: [],
     actions: [],
     roleHistory: [],
+    onCall: [],
     ...over,
   };
 }

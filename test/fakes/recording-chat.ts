@@ -30,6 +30,22 @@ export class RecordingChat implements ChatPort {
   readonly calls: ChatCall[] = [];
   mode: ChatMode = 'ok';
   private seq = 0;
+  /** Direct messages, when the chat takes them (`directs: true`). */
+  readonly directs: Array<{ user: string; msg: Message }> = [];
+  direct?: (user: string, msg: Message) => Promise<MessageRef>;
+  userByEmail?: (email: string) => Promise<string | undefined>;
+
+  /** `people`: chat users by email (the on-call handshake finds on-calls with it); `directs`: the chat takes DMs. */
+  constructor(opts: { people?: Record<string, string>; directs?: boolean } = {}) {
+    const people = opts.people;
+    if (people) this.userByEmail = async (email) => people[email.toLowerCase()];
+    if (opts.directs) {
+      this.direct = async (user, msg) => {
+        this.directs.push({ user, msg });
+        return { channel: `D-${user}`, ts: `${Date.now()}.d${++this.seq}` };
+      };
+    }
+  }
 
   post(channel: string, msg: Message): Promise<MessageRef> {
     return this.answer({ op: 'post', channel, msg }, () => ({ channel, ts: `${Date.now()}.${String(++this.seq).padStart(6, '0')}` }));

@@ -1,4 +1,4 @@
-import type { Message } from '../../core/message.js';
+import { message, type Message } from '../../core/message.js';
 import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { checkOrgLimits } from '../../core/blast-radius.js';
@@ -19,6 +19,9 @@ import type { Runner } from './runner.js';
 import type { Transitions } from './transitions.js';
 import type { IncidentWatch } from '../guards/incident-watch.js';
 import { CardDelivery, type CardOutcome } from './card-delivery.js';
+import type { OnCallDesk } from '../guards/oncall-desk.js';
+import { DEFAULT_ONCALL_TIMEOUT_MS, type OnCallHandshake } from '../../core/oncall.js';
+import { errorText } from '../../core/errors.js';
 
 import { PlaybookShelf, type ProposeOverrides } from './playbook-shelf.js';
 export type { ProposeOverrides } from './playbook-shelf.js';
@@ -43,6 +46,8 @@ export interface ExperimentParts {
   transitions: Transitions;
   runner: Runner;
   incidents: IncidentWatch;
+  /** On-call handshakes (`onCall: require`): asked before the start, acknowledged by the on-call. */
+  onCalls: OnCallDesk;
   /** Adds a listener to the transitions' fan-out. */
   subscribe(listener: TransitionListener): void;
   /** A game day's commander, who may start, reject or cancel its steps. */
@@ -76,6 +81,12 @@ export class ExperimentService {
     ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
     this.shelf = new PlaybookShelf(deps);
     this.cards = new CardDelivery(deps, { repo: this.repo, notifier: this.notifier, transitions: this.transitions, roster: this.roster });
+    // An experiment closed while its on-call is being asked: nothing waits for them any longer.
+    parts.subscribe((before, after) => {
+      if (before.state !== 'approved' || after.state === 'approved' || after.state === 'running') return;
+      const why = after.closedBy ? `${after.state} by ${after.closedBy.by.id}: ${after.closedBy.reason}` : after.state;
+      parts.onCalls.withdraw(after.id, why, after.closedBy?.by ?? SYSTEM);
+    });
   }
 
   /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
@@ -225,8 +236,12 @@ export class ExperimentService {
     return this.transitions.apply(id, { type: 'cancel', actor, reason, authority }, actor).entry;
   }
 
-  /** The proposer or an approver (a game-day step: also its commander); the bot itself for schedules and game days. */
-  async start(id: string, actor: Actor): Promise<StoredExperiment> {
+  /**
+   * The proposer or an approver (a game-day step: also its commander); the bot itself for schedules and game days.
+   * With `onCall: require` the first start asks the on-call and returns with `awaitingOnCall`: the
+   * experiment stays approved, and starts (every rule checked again) when the on-call acknowledges.
+   */
+  async start(id: string, actor: Actor): Promise<StoredExperiment & { awaitingOnCall?: OnCallHandshake }> {
     await this.refreshApprovers();
     const entry = this.repo.get(id);
     const authority = this.authorityFor(entry.record);
@@ -234,6 +249,8 @@ export class ExperimentService {
     if (entry.record.state === 'proposed' || entry.record.state === 'approved') checkPermitted('start', entry.record, actor, authority);
     // A halted org refuses before any target is touched; so does a service with an open incident.
     if (entry.record.state === 'approved') await this.checkStartRules({ id, plan: entry.record.plan, spec: entry.spec });
+    const awaitingOnCall = entry.record.state === 'approved' ? await this.onCallGate(entry, actor) : undefined;
+    if (awaitingOnCall) return { ...this.repo.get(id), awaitingOnCall };
     // Unresolvable now means it cannot match what was approved: the core refuses the start as drift.
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
@@ -242,7 +259,35 @@ export class ExperimentService {
       actor,
     );
     this.runner.launch(id);
+    this.parts.onCalls.consume(id);
     return result.entry;
+  }
+
+  /**
+   * The on-call handshake before a start: nothing when the playbook does not ask for one (a game-day
+   * step: its day asks) or the on-call acknowledged within its timeout; else asks and returns the
+   * handshake. When they acknowledge, the start runs again as `actor`; a refusal then is said in the thread.
+   */
+  private async onCallGate(entry: StoredExperiment, actor: Actor): Promise<OnCallHandshake | undefined> {
+    const { id } = entry.record;
+    if (entry.spec.onCall !== 'require' || entry.record.gameDay) return undefined;
+    const timeoutMs = entry.spec.onCallTimeout ?? DEFAULT_ONCALL_TIMEOUT_MS;
+    if (this.parts.onCalls.acknowledged(id, timeoutMs)) return undefined;
+    const services = [...new Set([...(this.deps.incidents?.settings.linkedServices ?? []), ...entry.spec.pagerduty.services])];
+    return this.parts.onCalls.ask({
+      subject: id,
+      services,
+      actor,
+      timeoutMs,
+      thread: { key: id, card: entry.card, channel: entry.record.channel },
+      onEnd: (h) => {
+        if (h.outcome !== 'acknowledged') return;
+        this.start(id, actor).catch((err: unknown) => {
+          this.deps.log.warn({ experimentId: id, err }, 'start after the on-call acknowledged was refused');
+          this.note(id, message({ tone: 'danger', sections: [`The on-call acknowledged, but the start was refused: ${errorText(err)}`] }));
+        });
+      },
+    });
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Notifier } from '../chat/notifier.js';
 import type { EngineSettings } from '../engine-deps.js';
 import type { ExperimentService } from '../experiments/experiment-service.js';
 import type { Journal } from '../journal.js';
+import type { OnCallDesk } from '../guards/oncall-desk.js';
 import type { GameDayRepo, StoredGameDay } from './gameday-repo.js';
 
 /**
@@ -41,6 +42,10 @@ export interface GameDayDeps {
   settings: Pick<EngineSettings, 'ladderWindowMs' | 'proposalTtlMs' | 'approval'>;
   gamedays: () => ReadonlyMap<string, LoadedGameDay>;
   random: () => number;
+  /** Asks the on-call before the day's first injection (`onCall: require`). */
+  onCalls: OnCallDesk;
+  /** Incident-system services linked to every run (config), on top of each step's own. */
+  linkedServices: readonly string[];
   /** Where the report of game day `id` is written. */
   reportPath: (id: string) => string;
   /** Renders and writes the report; resolves to its path and text. */

@@ -112,6 +112,7 @@ export class GameDayService implements GameDayHost {
       notes: [],
       actions: [],
       roleHistory: [],
+      onCall: [],
       ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
     };
     const entry: StoredGameDay = { record, spec, stepSpecs, card: null };
@@ -282,6 +283,8 @@ export class GameDayService implements GameDayHost {
     const reason = 'reason' in event ? event.reason : undefined;
     this.deps.journal.record('gameday-transition', id, actor, { event: event.type, from: entry.record.state, to: state.state, next: state.next, ...(reason ? { reason } : {}) });
     for (const e of effects) this.effect(next, e, actor, event.type === 'abort');
+    // A day that ends (or holds) while its on-call is asked waits for them no longer.
+    if (state.state !== 'running' && entry.record.state === 'running') this.deps.onCalls.withdraw(id, `the game day is ${state.state}`, actor);
     this.refreshCard(next);
     return next;
   }

@@ -8,6 +8,7 @@ import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
 import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-ports.js';
 import { within } from '../../lib/within.js';
+import { DEFAULT_ONCALL_TIMEOUT_MS, unacknowledgedError, type OnCallHandshake } from '../../core/oncall.js';
 
 /** How long a game-day report waits for its steps' post-mortems by default. */
 const POSTMORTEM_WAIT_MS = 30_000;
@@ -24,7 +25,7 @@ export class GameDaySteps {
   constructor(
     private readonly days: GameDayHost,
     private readonly experiments: GameDayExperiments,
-    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier' | 'postmortemWaitMs'>,
+    private readonly deps: Pick<GameDayDeps, 'log' | 'writeReport' | 'journal' | 'notifier' | 'postmortemWaitMs' | 'onCalls' | 'linkedServices'>,
   ) {
     experiments.subscribe((before, after) => {
       if (!after.gameDay || !isTerminal(after.state) || isTerminal(before.state)) return;
@@ -122,6 +123,7 @@ export class GameDaySteps {
     const step = entry.record.steps[index]!;
     const approver = entry.record.approval?.by;
     if (!approver) return this.refuse(id, index, 'the game day has no approval');
+    if (!(await this.onCallReady(entry, index, actor)) || !this.stillCurrent(id, index)) return;
     if (!(await this.startable(entry, index)) || !this.stillCurrent(id, index)) return;
     let expId: string;
     try {
@@ -151,6 +153,47 @@ export class GameDaySteps {
       const again = { step: index, plan: step.plan, planHash: step.planHash, gameDayHash: entry.record.planHash, reason: errorText(err) };
       this.refuse(id, index, errorText(err), approval ? again : undefined);
     }
+  }
+
+  /**
+   * `onCall: require` (the day's, or any step's playbook): before the day's first injection the
+   * on-call of every service its steps link must acknowledge. True when the step may go on; else the
+   * ask is out (the step runs once they acknowledge) or was refused (the day holds, saying why).
+   */
+  private async onCallReady(entry: StoredGameDay, index: number, actor: Actor): Promise<boolean> {
+    const r = entry.record;
+    const required = entry.spec.onCall === 'require' || entry.stepSpecs.some((s) => s.onCall === 'require');
+    if (!required || r.onCall.some((h) => h.outcome === 'acknowledged')) return true;
+    const services = [...new Set([...this.deps.linkedServices, ...entry.stepSpecs.flatMap((s) => s.pagerduty.services)])];
+    const timeoutMs = entry.spec.onCallTimeout ?? (Math.max(0, ...entry.stepSpecs.map((s) => s.onCallTimeout ?? 0)) || DEFAULT_ONCALL_TIMEOUT_MS);
+    try {
+      const h = await this.deps.onCalls.ask({
+        subject: r.id,
+        services,
+        actor,
+        timeoutMs,
+        thread: { key: r.id, card: entry.card, channel: r.channel },
+        announceTimeout: false,
+        onEnd: (ended) => this.enqueue(r.id, async () => this.onCallEnded(r.id, index, actor, ended, timeoutMs)),
+      });
+      this.keepHandshake(r.id, h);
+    } catch (err) {
+      this.refuse(r.id, index, errorText(err));
+    }
+    return false;
+  }
+
+  private async onCallEnded(id: string, index: number, actor: Actor, h: OnCallHandshake, timeoutMs: number): Promise<void> {
+    this.keepHandshake(id, h);
+    if (h.outcome === 'acknowledged') return this.run(id, index, actor);
+    if (h.outcome === 'unacknowledged') this.refuse(id, index, unacknowledgedError(h, timeoutMs).message);
+  }
+
+  /** The handshake on the day's record (the report lists it), replacing its earlier state. */
+  private keepHandshake(id: string, h: OnCallHandshake): void {
+    const entry = this.days.repo.get(id);
+    const onCall = [...entry.record.onCall.filter((o) => o.askedAt !== h.askedAt), h].sort((a, b) => a.askedAt - b.askedAt);
+    this.days.repo.save({ ...entry, record: { ...entry.record, onCall } });
   }
 
   /** A step's experiment ended: the game day decides what comes next. */

@@ -1,3 +1,4 @@
+import { onCallEventText } from '../oncall-events.js';
 import type { GameDayRecord } from '../../core/gameday-record.js';
 import { oneLine, type StepExperiment, type StepView } from './gameday-report-steps.js';
 import { chronological, EventData, type EventKind, type PostmortemEvent } from '../postmortem/postmortem-events.js';
@@ -79,6 +80,8 @@ export function describeGameDayEvent(e: PostmortemEvent, who: string, stepName: 
     const from = str(d, 'gameday');
     return `Proposed by ${who}${from ? ` from playbook ${from}` : ''}${steps !== null ? `: ${steps} step(s)` : ''}${plan ? `, plan ${plan.slice(0, 12)}` : ''}`;
   }
+  const onCall = onCallEventText(e.kind, d, who);
+  if (onCall !== undefined) return onCall;
   const people = peopleText(e, who, stepName, name);
   if (people !== undefined) return people;
   const text = TEXT_FIELDS.map((k) => str(d, k)).find((t) => t !== null);

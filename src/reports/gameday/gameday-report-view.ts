@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { SYSTEM } from '../../core/actor.js';
 import { formatDuration } from '../../core/duration.js';
-import type { GameDayRecord } from '../../core/gameday-record.js';
+import { isGameDayTerminal, type GameDayRecord } from '../../core/gameday-record.js';
+import { handshakeLines, handshakeOutcomeText } from '../../core/oncall.js';
 import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
 import { gameDayTimeline, refusalSummary } from './gameday-report-timeline.js';
 import { peopleView, type ActionRow, type NoteRow, type RoleRow, type StepPeople } from './gameday-report-people.js';
@@ -32,6 +33,15 @@ export interface DecisionRow {
   time: string;
   rel: string;
   reason: string;
+}
+
+export interface OnCallRow {
+  time: string;
+  rel: string;
+  by: string;
+  outcome: string;
+  /** Per service: who was asked, who acknowledged and after how long. */
+  lines: string[];
 }
 
 export interface StepRow {
@@ -69,6 +79,8 @@ export interface GameDayReportView {
   /** Who was commander when. */
   roleHistory: RoleRow[];
   decisions: DecisionRow[];
+  /** The on-call handshakes before the first injection (`onCall: require`), oldest first. */
+  onCall: OnCallRow[];
   timeline: TimelineEntry[];
   /** One sentence on the commands refused on the day and its steps, or null when none was. */
   refusals: string | null;
@@ -130,6 +142,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
     ...gd.notes.map((n) => n.by),
     ...gd.actions.map((a) => a.by),
     ...gd.roleHistory.map((c) => c.by),
+    ...gd.onCall.flatMap((h) => [h.askedBy, ...h.acks.map((a) => a.by)]),
     ...input.experiments.flatMap(({ record: r }) => [r.proposedBy, r.approval?.by, r.startedBy, r.closedBy?.by, r.abort?.by]),
   ]);
   const reportDir = dirname(gd.reportPath);
@@ -180,6 +193,14 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
       time: isoUtc(d.at),
       rel: relTime(d.at, origin),
       reason: cell(d.reason ?? ''),
+    })),
+    onCall: gd.onCall.map((h) => ({
+      time: isoUtc(h.askedAt),
+      rel: relTime(h.askedAt, origin),
+      by: who(h.askedBy.id),
+      // Still asking on a closed day: the bot stopped before anyone answered.
+      outcome: h.outcome === 'asking' && isGameDayTerminal(gd.state) ? 'not answered before the game day ended' : handshakeOutcomeText(h),
+      lines: handshakeLines(h).map(oneLine),
     })),
     timeline: gameDayTimeline(gd, input.events, input.experiments, steps, origin, who),
     refusals: refusalSummary([...input.events, ...input.experiments.flatMap((run) => run.events)], who),

@@ -1,3 +1,4 @@
+import { onCallEventText } from '../oncall-events.js';
 import { compactJson, isoUtc, relTime } from '../report-format.js';
 import { chronological, dataOf, type PostmortemEvent } from './postmortem-events.js';
 import { noteSentence } from './postmortem-notes.js';
@@ -176,8 +177,11 @@ function describe(e: PostmortemEvent, all: readonly PostmortemEvent[], kinds: Re
     }
     case 'adapter-note':
       return noteSentence(e.data);
-    default:
+    default: {
       if (SKIPPED.has(e.kind)) return undefined;
+      const onCall = onCallEventText(e.kind, e.data, who);
+      if (onCall !== undefined) return onCall;
+    }
   }
   const data = compactJson(e.data);
   return `${e.kind}${data ? ` ${data}` : ''}`;

@@ -15,6 +15,11 @@ export class ConsoleChat implements ChatPort {
     this.write = write;
   }
 
+  /** A console user is whatever name follows `/as`: an on-call is the part of their email before the `@` (carol@example.com is `/as carol`). */
+  async userByEmail(email: string): Promise<string | undefined> {
+    return email.split('@')[0]?.trim() || undefined;
+  }
+
   async post(channel: string, msg: Message): Promise<MessageRef> {
     this.write(renderMessage(msg));
     return { channel, ts: String(++this.seq) };

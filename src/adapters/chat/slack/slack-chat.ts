@@ -4,6 +4,7 @@ import type { AdapterLogger, MessageRef } from '../../../core/ports.js';
 import { FaultlineError, wrapError } from '../../../core/errors.js';
 import type { ChatFile, ChatPort } from '../../../core/ports.js';
 import { messageToBlocks } from './blocks.js';
+import { SlackPeople } from './people.js';
 
 /**
  * The engine's chat port over the Slack Web API: a post is a channel message, an update rewrites it
@@ -14,11 +15,20 @@ import { messageToBlocks } from './blocks.js';
 export class SlackChat implements ChatPort {
   /** Each person's DM channel, once opened. */
   private readonly ims = new Map<string, string>();
+  /** People by email (users.lookupByEmail, cached): how an on-call is found. */
+  private readonly people: SlackPeople;
 
   constructor(
     private readonly client: WebClient,
     private readonly opts: { maxRateLimitWaitMs: number; log: AdapterLogger; sleep?: (ms: number) => Promise<void> } = { maxRateLimitWaitMs: 15 * 60_000, log: silent },
-  ) {}
+  ) {
+    this.people = new SlackPeople(client, opts.log);
+  }
+
+  /** The workspace member with this email; needs `users:read.email` (see SlackPeople.byEmail). */
+  async userByEmail(email: string): Promise<string | undefined> {
+    return (await this.people.byEmail(email))?.userId;
+  }
 
   /**
    * Waits out 429s exactly as long as Slack asks, as often as it asks, up to a generous bound. With

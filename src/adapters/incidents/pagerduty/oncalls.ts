@@ -1,7 +1,7 @@
 import { api } from '@pagerduty/pdjs';
 import { FaultlineError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
-import type { AdapterLogger } from '../../../core/ports.js';
+import type { AdapterLogger, OnCallDirectory } from '../../../core/ports.js';
 import { httpFailure, pdGet, type PdCall } from './rest-get.js';
 import { RestOnCallPage, RestService, type OnCall, type PagerDutyConfig, type RestOnCall } from './schema.js';
 
@@ -49,7 +49,7 @@ export function firstResponders(oncalls: readonly OnCall[]): OnCall[] {
  * `earliest=true` and `include[]=users` for each user's email, every page). Read-only; throws
  * FaultlineError('adapter_error') on any failure, an unknown service named in the message.
  */
-export class PagerDutyOnCalls {
+export class PagerDutyOnCalls implements OnCallDirectory {
   private readonly pd: PdCall | undefined;
 
   constructor(
@@ -98,6 +98,17 @@ export class PagerDutyOnCalls {
     );
     this.log.debug({ services: ids.length, policies: new Set(services.map((s) => s.policyId)).size, oncalls: list.length }, 'pagerduty on-calls read');
     return list;
+  }
+
+  /** The on-call handshake's directory: per service, who PagerDuty pages first now (see `firstResponders`). */
+  async firstResponders(serviceIds: readonly string[], signal?: AbortSignal): ReturnType<OnCallDirectory['firstResponders']> {
+    return firstResponders(await this.forServices(serviceIds, signal)).map((o) => ({
+      serviceId: o.serviceId,
+      ...(o.serviceName !== undefined ? { serviceName: o.serviceName } : {}),
+      userId: o.userId,
+      name: o.name,
+      ...(o.email !== undefined ? { email: o.email } : {}),
+    }));
   }
 
   private async service(pd: PdCall, id: string, signal?: AbortSignal): Promise<LinkedService> {
