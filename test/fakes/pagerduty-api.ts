@@ -134,6 +134,8 @@ export class PagerDutyStandIn {
   /** Bodies of accepted change events, parsed. */
   readonly changeEvents: Array<Record<string, unknown>> = [];
   private readonly trouble: Trouble[] = [];
+  /** Trouble for one path only (see `failOn`), looked at before the shared queue. */
+  private readonly pathTrouble = new Map<string, Trouble[]>();
 
   private constructor(
     private readonly server: Server,
@@ -156,6 +158,17 @@ export class PagerDutyStandIn {
     this.trouble.push({ status, times, ...(body !== undefined ? { body } : {}) });
   }
 
+  /**
+   * The next `times` requests to `path` (exactly, e.g. '/oncalls') answer `status`; requests to other
+   * paths are not affected and leave the shared `failNext` queue as it was.
+   */
+  failOn(path: string, status: number, times = 1, body?: string): void {
+    if (times < 1) throw new Error('failOn: times must be at least 1');
+    const queue = this.pathTrouble.get(path) ?? [];
+    queue.push({ status, times, ...(body !== undefined ? { body } : {}) });
+    this.pathTrouble.set(path, queue);
+  }
+
   /** The next `times` requests are answered normally (to fail, say, only the second page). */
   passNext(times = 1): void {
     this.trouble.push({ times });
@@ -173,6 +186,7 @@ export class PagerDutyStandIn {
     this.requests.length = 0;
     this.changeEvents.length = 0;
     this.trouble.length = 0;
+    this.pathTrouble.clear();
   }
 
   async close(): Promise<void> {
@@ -194,10 +208,11 @@ export class PagerDutyStandIn {
     }
     this.requests.push(recorded);
 
-    const trouble = this.trouble[0];
+    const queue = this.pathTrouble.get(u.pathname)?.length ? this.pathTrouble.get(u.pathname)! : this.trouble;
+    const trouble = queue[0];
     if (trouble) {
       trouble.times -= 1;
-      if (trouble.times <= 0) this.trouble.shift();
+      if (trouble.times <= 0) queue.shift();
       if (trouble.delayMs) await new Promise((r) => setTimeout(r, trouble.delayMs));
       if (trouble.status) {
         if (res.destroyed) return;

@@ -123,7 +123,7 @@ export interface BotFixture {
 }
 
 /** A real sandbox with traffic flowing and a config file pointing a `faultline start` process at it. */
-export async function startBotFixture(prefix: string, extra: Record<string, unknown> = {}): Promise<BotFixture> {
+export async function startBotFixture(prefix: string, extra: Record<string, unknown> = {}, opts: { /** Playbook folders besides the shipped ones (their `${sandboxAdmin}` works too). */ extraPlaybookDirs?: string[] } = {}): Promise<BotFixture> {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   const sandbox = await startSandboxProcess({ statsWindowSeconds: STATS_WINDOW_SECONDS });
   const configFile = path.join(dir, 'faultline.config.yaml');
@@ -132,7 +132,7 @@ export async function startBotFixture(prefix: string, extra: Record<string, unkn
     stringify({
       store: { path: path.join(dir, 'faultline.db') },
       postmortems: { dir: path.join(dir, 'postmortems') },
-      playbooks: { dirs: [path.join(ROOT, 'playbooks')], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
+      playbooks: { dirs: [path.join(ROOT, 'playbooks'), ...(opts.extraPlaybookDirs ?? [])], vars: { sandboxAdmin: sandbox.adminUrl, sandboxProxy: sandbox.proxyUrl } },
       adapters: { targets: { process: { adminUrl: sandbox.adminUrl } } },
       ...extra,
     }),
