@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { interactionKey, REPLAY_WINDOW_MS, ReplayGuard, signedRequestOf } from '../../src/adapters/chat/slack/replay-guard.js';
+import { interactionFixture } from '../fakes/slack-fixtures.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { tempDir } from '../store/temp-dir.js';
 
@@ -62,5 +63,20 @@ describe('the Slack replay guard, on the store', () => {
     expect(await guard().firstTime(key)).toBe(false);
     now = T + 31 * 60_000;
     expect(await guard().firstTime(key)).toBe(true);
+  });
+
+  it('keys a message shortcut ("Add to game day") on its action_ts, team and user: a redelivery adds nothing, another click does', async () => {
+    const shortcut = interactionFixture('message-action.add-to-gameday');
+    const key = interactionKey(shortcut)!;
+    expect(key).toBe('shortcut:T0001:U0CAROL:add_to_gameday:1700000090.412233');
+    // Slack re-signs a redelivery and may hand a fresh trigger_id and response_url: the same click all the same.
+    expect(interactionKey({ ...shortcut, trigger_id: 'trig.again', response_url: 'https://hooks.slack.com/other' })).toBe(key);
+    expect(interactionKey({ ...shortcut, action_ts: '1700000091.000001' })).not.toBe(key);
+    expect(interactionKey({ ...shortcut, user: { id: 'U0DAVE', team_id: 'T0001' } })).not.toBe(key);
+    expect(interactionKey({ ...shortcut, team: { id: 'T0002' } })).not.toBe(key);
+    expect(interactionKey({ ...shortcut, action_ts: undefined })).toBeUndefined();
+    expect(await guard().firstTime(key)).toBe(true);
+    expect(await guard().firstTime(interactionKey({ ...shortcut, trigger_id: 'trig.again' })!)).toBe(false);
+    expect(await guard().firstTime(interactionKey({ ...shortcut, action_ts: '1700000091.000001' })!)).toBe(true);
   });
 });

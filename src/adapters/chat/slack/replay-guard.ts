@@ -91,6 +91,15 @@ export function interactionKey(body: Record<string, unknown>): string | undefine
     const action = (body.actions as Array<{ action_id?: string; action_ts?: string }> | undefined)?.[0];
     return action?.action_ts ? `action:${user}:${action.action_id}:${action.action_ts}` : undefined;
   }
+  // A message shortcut ("Add to game day") carries no trigger of its own that Slack repeats but its
+  // action_ts: the same click redelivered has the same one, another click a new one.
+  if (body.type === 'message_action') {
+    const user = body.user as { id?: string; team_id?: string } | undefined;
+    const team = (body.team as { id?: string } | undefined)?.id ?? user?.team_id ?? '?';
+    const actionTs = typeof body.action_ts === 'string' ? body.action_ts : undefined;
+    const callback = typeof body.callback_id === 'string' ? body.callback_id : '?';
+    return actionTs ? `shortcut:${team}:${user?.id ?? '?'}:${callback}:${actionTs}` : undefined;
+  }
   if (body.type === 'view_submission') {
     const view = body.view as { id?: string; hash?: string } | undefined;
     return view?.id ? `view:${view.id}:${view.hash ?? ''}` : undefined;
