@@ -22,6 +22,11 @@ export interface PagerDutyWiring {
 
 /** A change event for starts and ends, so responders see "a chaos experiment is running here" without a page. */
 function changeSummary(before: ExperimentRecord, after: ExperimentRecord): string | undefined {
+  // A blinded drill's responders read PagerDuty too: they hear that a drill runs, not what.
+  if (after.gameDay?.blinded) {
+    if (before.state !== 'running' && after.state === 'running') return `A drill is running (game day ${after.gameDay.id}); what runs is revealed when it ends`;
+    return undefined;
+  }
   const what = `chaos experiment ${after.id} (${after.name}): ${after.plan.fault.type} on ${after.plan.targets.map((t) => t.name).join(', ')} for ${formatDuration(after.plan.durationMs)}`;
   if (before.state !== 'running' && after.state === 'running') return `Started ${what}`;
   if (before.state === 'running' && isTerminal(after.state)) {

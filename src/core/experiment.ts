@@ -127,7 +127,8 @@ export const ExperimentRecord = z.object({
   partial: PartialApplication.optional(),
   updatedAt: z.number(),
   /** Set when the run is one step of a game day. */
-  gameDay: z.object({ id: z.string(), step: z.number().int().min(0) }).optional(),
+  /** `blinded`: a step of a blinded drill (what runs is not told outside its game day's thread). */
+  gameDay: z.object({ id: z.string(), step: z.number().int().min(0), blinded: z.boolean().optional() }).optional(),
   /** Set when a schedule proposed the run. */
   scheduleId: z.string().optional(),
 });

@@ -3,6 +3,7 @@ import { Actor } from './actor.js';
 import { ExperimentState, Plan, Verdict } from './experiment.js';
 import { GameDayRoles } from './gameday.js';
 import { OnCallHandshake } from './oncall.js';
+import { DrillRecord } from './drill-detection.js';
 
 export const GameDayState = z.enum(['proposed', 'approved', 'running', 'checkpoint', 'held', 'completed', 'aborted', 'interrupted', 'rejected', 'expired', 'cancelled']);
 export type GameDayState = z.infer<typeof GameDayState>;
@@ -135,6 +136,8 @@ export const GameDayRecord = z.object({
   roleHistory: z.array(GameDayRoleChange).default([]),
   /** On-call handshakes before the first injection (`onCall: require`), oldest first. */
   onCall: z.array(OnCallHandshake).default([]),
+  /** A blinded drill (`blinded: true`): where the responders are, and what they detected. */
+  drill: DrillRecord.nullable().default(null),
   scheduleId: z.string().optional(),
 });
 export type GameDayRecord = z.infer<typeof GameDayRecord>;

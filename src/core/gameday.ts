@@ -29,6 +29,13 @@ export const GameDayRoles = z.strictObject({
 });
 export type GameDayRoles = z.infer<typeof GameDayRoles>;
 
+/** Who responds in a blinded drill, and where: their channel hears only that a drill runs, until it ends. */
+export const DrillResponders = z.strictObject({
+  channel: z.string().min(1).describe("the responders' channel (not the game day's own)"),
+  people: z.array(z.string().min(1)).default([]).describe('chat user ids of the responders; their first message there counts as detection (any person when empty)'),
+});
+export type DrillResponders = z.infer<typeof DrillResponders>;
+
 /** `kind: GameDay`: ordered experiments with a human checkpoint after each. */
 export const GameDaySpec = z.strictObject({
   kind: z.literal('GameDay'),
@@ -42,6 +49,15 @@ export const GameDaySpec = z.strictObject({
   onCallTimeout: Duration.optional().describe('how long the on-call has to acknowledge (default 10m)'),
   steps: z.array(GameDayStep).min(1, 'a game day needs at least one step').max(20),
   notes: z.string().optional(),
+  blinded: z.boolean().optional().describe("a drill: the responders' channel is told only that a drill runs; the fault is revealed at the end with the detection record"),
+  responders: DrillResponders.optional(),
+  expectedAlerts: z.array(z.string().min(1)).optional().describe('alerts (PagerDuty incident titles, matched in part) the responders should see; the detection record checks each'),
+}).superRefine((gd, ctx) => {
+  if (!gd.blinded) return;
+  if (!gd.responders) ctx.addIssue({ code: 'custom', path: ['responders'], message: 'a blinded drill needs responders: { channel, people } (who is not told which fault runs)' });
+  else if (gd.responders.channel === gd.channel) {
+    ctx.addIssue({ code: 'custom', path: ['responders', 'channel'], message: `must differ from the game day's channel (${gd.channel}): the facilitator's thread tells everything` });
+  }
 });
 export type GameDaySpec = z.infer<typeof GameDaySpec>;
 export type GameDaySpecInput = z.input<typeof GameDaySpec>;

@@ -233,6 +233,11 @@ export interface ChatPort {
    * system is mentioned, DMed and recognised. Undefined when nobody has it; rejects when it cannot tell.
    */
   userByEmail?(email: string): Promise<string | undefined>;
+  /**
+   * People's messages in a channel between two times (Slack: conversations.history, bots left out),
+   * oldest first: a blinded drill's first responder message. Rejects when it cannot read them.
+   */
+  history?(channel: string, fromMs: number, toMs: number): Promise<Array<{ user: string; text: string; at: number }>>;
 }
 
 /**

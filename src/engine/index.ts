@@ -139,6 +139,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     random,
     onCalls,
     linkedServices: deps.incidents?.settings.linkedServices ?? [],
+    chat: deps.chat,
     reportPath: (id) => gameDayReportPath(settings.postmortemDir, id),
     writeReport: (entry) => draftGameDayReport({ store, clock, templatePath: reportTemplate, postmortemDir: settings.postmortemDir }, entry.record),
   });

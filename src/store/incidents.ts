@@ -28,6 +28,8 @@ export interface IncidentRecords {
   get(id: string): IncidentRow | undefined;
   /** Triggered or acknowledged incidents on any of these services, oldest first. */
   open(serviceIds: readonly string[]): IncidentRow[];
+  /** Every incident on record for these services learned since `since` (any state), oldest first. */
+  onServices(serviceIds: readonly string[], since: number): IncidentRow[];
   /** Forgets resolved incidents recorded before `before`; returns how many. */
   pruneResolved(before: number): number;
 }
@@ -82,6 +84,13 @@ export function createIncidentRecords(db: SqlDb): IncidentRecords {
         db
           .all<Row>(`SELECT ${COLUMNS} FROM incidents WHERE status IN ('triggered', 'acknowledged') AND service_id IN (${placeholders(ids.length)}) ORDER BY as_of, id`, ids)
           .map(fromRow),
+      );
+    },
+    onServices(serviceIds, since) {
+      if (serviceIds.length === 0) return [];
+      const ids = [...new Set(serviceIds)];
+      return guard(db, path, 'incidents.onServices', () =>
+        db.all<Row>(`SELECT ${COLUMNS} FROM incidents WHERE learned_at >= ? AND service_id IN (${placeholders(ids.length)}) ORDER BY as_of, id`, [since, ...ids]).map(fromRow),
       );
     },
     pruneResolved(before) {

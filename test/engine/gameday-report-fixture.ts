@@ -108,6 +108,7 @@ export function gameDayRecord(dir: string, over: Partial<GameDayRecord> = {}): G
     actions: [],
     roleHistory: [],
     onCall: [],
+    drill: null,
     ...over,
   };
 }

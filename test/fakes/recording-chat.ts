@@ -34,9 +34,14 @@ export class RecordingChat implements ChatPort {
   readonly directs: Array<{ user: string; msg: Message }> = [];
   direct?: (user: string, msg: Message) => Promise<MessageRef>;
   userByEmail?: (email: string) => Promise<string | undefined>;
+  history?: (channel: string, fromMs: number, toMs: number) => Promise<Array<{ user: string; text: string; at: number }>>;
+  /** People's messages per channel, what `history` reads back (`history: true`). */
+  readonly said: Array<{ channel: string; user: string; text: string; at: number }> = [];
 
   /** `people`: chat users by email (the on-call handshake finds on-calls with it); `directs`: the chat takes DMs. */
-  constructor(opts: { people?: Record<string, string>; directs?: boolean } = {}) {
+  constructor(opts: { people?: Record<string, string>; directs?: boolean; history?: boolean | 'fail' } = {}) {
+    if (opts.history === 'fail') this.history = async () => Promise.reject(new Error('missing_scope: channels:history'));
+    else if (opts.history) this.history = async (channel, from, to) => this.said.filter((m) => m.channel === channel && m.at >= from && m.at <= to).map(({ user, text, at }) => ({ user, text, at }));
     const people = opts.people;
     if (people) this.userByEmail = async (email) => people[email.toLowerCase()];
     if (opts.directs) {

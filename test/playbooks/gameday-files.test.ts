@@ -65,3 +65,27 @@ describe('game-day files', () => {
     expect(r2.find((r) => r.file.endsWith('day.yaml'))!.problems.join('\n')).toMatch(/steps\[1\]\.experiment\.target\.blastRadius \(line \d+\): expected one \| all/);
   });
 });
+
+describe('blinded drill and on-call fields', () => {
+  const day = (extra: string) => GOOD.replace('roles: { commander: carol }', `roles: { commander: carol }\n${extra}`);
+  const problemsOf = (text: string) => {
+    const { reports } = loadPlaybooks([folder({ 'a.yaml': playbookYaml(), 'day.yaml': text })], adapters, {});
+    return reports.find((r) => r.file.endsWith('day.yaml'))!.problems.join('\n');
+  };
+
+  it('load with responders in their own channel, expected alerts and onCall', () => {
+    const { gamedays, reports } = loadPlaybooks(
+      [folder({ 'a.yaml': playbookYaml(), 'day.yaml': day("blinded: true\nresponders: { channel: '#oncall', people: [dora] }\nexpectedAlerts: [Web latency]\nonCall: require\nonCallTimeout: 5m") })],
+      adapters,
+      {},
+    );
+    expect(reports.every((r) => r.ok)).toBe(true);
+    expect(gamedays.get('web-day')!.gameday).toMatchObject({ blinded: true, responders: { channel: '#oncall', people: ['dora'] }, expectedAlerts: ['Web latency'], onCall: 'require', onCallTimeout: 300_000 });
+  });
+
+  it('refuse a blinded drill without responders, or with them in the facilitator channel, naming the field', () => {
+    expect(problemsOf(day('blinded: true'))).toMatch(/responders.*a blinded drill needs responders/);
+    expect(problemsOf(day("blinded: true\nresponders: { channel: '#chaos' }"))).toMatch(/responders\.channel.*must differ from the game day's channel \(#chaos\)/);
+    expect(problemsOf(day('onCall: always'))).toMatch(/onCall/);
+  });
+});

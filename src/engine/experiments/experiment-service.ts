@@ -28,7 +28,7 @@ export type { ProposeOverrides } from './playbook-shelf.js';
 
 /** How a run came to be proposed, besides by a person typing propose. */
 export interface ProposeOrigin {
-  gameDay?: { id: string; step: number };
+  gameDay?: { id: string; step: number; blinded?: boolean };
   scheduleId?: string;
   /** Re-use a seed (a game-day step resolves exactly the plan its approval covered). */
   seed?: number;

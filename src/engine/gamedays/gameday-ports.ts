@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/actor.js';
 import type { Clock } from '../../core/clock.js';
 import type { GameDayEvent } from '../../core/gameday-lifecycle.js';
-import type { AdapterLogger } from '../../core/ports.js';
+import type { AdapterLogger, ChatPort } from '../../core/ports.js';
 import type { LoadedGameDay } from '../../playbooks/validate-gameday.js';
 import type { Store } from '../../store/index.js';
 import type { Notifier } from '../chat/notifier.js';
@@ -44,6 +44,8 @@ export interface GameDayDeps {
   random: () => number;
   /** Asks the on-call before the day's first injection (`onCall: require`). */
   onCalls: OnCallDesk;
+  /** Reads the responders' channel back for a blinded drill's detection record (where the chat can). */
+  chat: Pick<ChatPort, 'history'>;
   /** Incident-system services linked to every run (config), on top of each step's own. */
   linkedServices: readonly string[];
   /** Where the report of game day `id` is written. */

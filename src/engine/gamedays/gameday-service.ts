@@ -15,6 +15,7 @@ import { checkGameDayLadder, gameDayHash, resolveStepSpecs, stepName } from './g
 import { GameDayRepo, type StoredGameDay } from './gameday-repo.js';
 import { GameDaySteps } from './gameday-steps.js';
 import { GameDayNotebook } from './gameday-notebook.js';
+import { GameDayDrill } from './gameday-drill.js';
 import type { ScheduledGameDays } from '../schedules/schedule-ports.js';
 import { approverMentions } from '../../core/mention.js';
 
@@ -28,6 +29,8 @@ export class GameDayService implements GameDayHost {
   readonly steps: GameDaySteps;
   /** Notes, conclusions, action items and hand-overs from the thread. */
   readonly notebook: GameDayNotebook;
+  /** Blinded drills: the responders told only that a drill runs, then the reveal with the detection record. */
+  readonly drill: GameDayDrill;
 
   constructor(
     private readonly experiments: GameDayExperiments,
@@ -35,6 +38,7 @@ export class GameDayService implements GameDayHost {
   ) {
     this.repo = new GameDayRepo(deps.store);
     this.steps = new GameDaySteps(this, experiments, deps);
+    this.drill = new GameDayDrill(this, experiments, { ...deps, incidents: deps.store.incidents });
     this.notebook = new GameDayNotebook(this.repo, experiments, deps, (entry) => {
       this.refreshCard(entry);
       // A conclusion on the last step can only come after the day closed: the report is written again.
@@ -113,6 +117,10 @@ export class GameDayService implements GameDayHost {
       actions: [],
       roleHistory: [],
       onCall: [],
+      drill:
+        spec.blinded && spec.responders
+          ? { respondersChannel: spec.responders.channel, responders: spec.responders.people, expectedAlerts: spec.expectedAlerts ?? [], announcedAt: null, revealedAt: null, detection: null }
+          : null,
       ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
     };
     const entry: StoredGameDay = { record, spec, stepSpecs, card: null };
@@ -285,6 +293,7 @@ export class GameDayService implements GameDayHost {
     for (const e of effects) this.effect(next, e, actor, event.type === 'abort');
     // A day that ends (or holds) while its on-call is asked waits for them no longer.
     if (state.state !== 'running' && entry.record.state === 'running') this.deps.onCalls.withdraw(id, `the game day is ${state.state}`, actor);
+    if (event.type === 'step-started' && next.record.drill) this.drill.announce(next);
     this.refreshCard(next);
     return next;
   }
@@ -306,7 +315,8 @@ export class GameDayService implements GameDayHost {
         this.steps.postCheckpoint(entry, e.beforeStep);
         return;
       case 'write-report':
-        this.steps.report(id);
+        // A blinded drill is revealed before its report is written, so the report has the detection record.
+        this.steps.report(id, entry.record.drill ? { before: () => this.drill.reveal(id) } : {});
         return;
       default: {
         // Exhaustive: an effect type added to the core and not performed here fails the typecheck.

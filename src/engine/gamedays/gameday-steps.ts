@@ -130,7 +130,7 @@ export class GameDaySteps {
       const exp = await this.experiments.proposeSpec(entry.stepSpecs[index]!, {
         actor: entry.record.proposedBy,
         channel: entry.record.channel,
-        origin: { gameDay: { id, step: index }, seed: step.plan.seed },
+        origin: { gameDay: { id, step: index, ...(entry.record.drill ? { blinded: true } : {}) }, seed: step.plan.seed },
       });
       expId = exp.record.id;
       if (exp.record.planHash !== step.planHash) {
@@ -231,7 +231,8 @@ export class GameDaySteps {
 
   /** Writes the report and posts it to the thread (a file where the chat takes one, the path otherwise). */
   /** `upload: false` rewrites the file only (a note added after the day ended: the thread has the note). */
-  report(id: string, opts: { upload?: boolean } = {}): void {
+  /** `before` runs first (a drill's reveal), once the steps' runs are done; its failure is logged and the report still written. */
+  report(id: string, opts: { upload?: boolean; before?: () => Promise<void> } = {}): void {
     this.enqueue(id, async () => {
       // A step's end reaches the day before its run drafts the post-mortem: wait for the runs (bounded, a
       // hung draft never keeps the report back), so the report links the post-mortems that exist.
@@ -239,6 +240,7 @@ export class GameDaySteps {
       const waitMs = this.deps.postmortemWaitMs ?? POSTMORTEM_WAIT_MS;
       const ended = await within(Promise.all(runs.map((r) => this.experiments.runEnded(r))).then(() => true), waitMs);
       if (!ended) this.deps.log.warn({ gameDayId: id, waitMs }, 'game-day report written before every step finished its post-mortem');
+      if (opts.before) await opts.before().catch((err: unknown) => this.deps.log.error({ gameDayId: id, err }, 'work before the game-day report failed'));
       const entry = this.days.repo.get(id);
       const { path, text: content } = await this.deps.writeReport(entry);
       this.deps.journal.record('gameday-report', id, SYSTEM, { path });

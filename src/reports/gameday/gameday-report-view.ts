@@ -3,6 +3,7 @@ import { SYSTEM } from '../../core/actor.js';
 import { formatDuration } from '../../core/duration.js';
 import { isGameDayTerminal, type GameDayRecord } from '../../core/gameday-record.js';
 import { handshakeLines, handshakeOutcomeText } from '../../core/oncall.js';
+import { detectionLines } from '../../core/drill-detection.js';
 import { oneLine, stepView, type DetectionView, type StepExperiment, type StepView } from './gameday-report-steps.js';
 import { gameDayTimeline, refusalSummary } from './gameday-report-timeline.js';
 import { peopleView, type ActionRow, type NoteRow, type RoleRow, type StepPeople } from './gameday-report-people.js';
@@ -44,6 +45,14 @@ export interface OnCallRow {
   lines: string[];
 }
 
+export interface DrillView {
+  channel: string;
+  responders: string;
+  announced: string | null;
+  revealed: string | null;
+  lines: string[];
+}
+
 export interface StepRow {
   number: number;
   name: string;
@@ -81,6 +90,8 @@ export interface GameDayReportView {
   decisions: DecisionRow[];
   /** The on-call handshakes before the first injection (`onCall: require`), oldest first. */
   onCall: OnCallRow[];
+  /** A blinded drill: who responded where, and the detection record; null for an ordinary game day. */
+  drill: DrillView | null;
   timeline: TimelineEntry[];
   /** One sentence on the commands refused on the day and its steps, or null when none was. */
   refusals: string | null;
@@ -202,6 +213,15 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
       outcome: h.outcome === 'asking' && isGameDayTerminal(gd.state) ? 'not answered before the game day ended' : handshakeOutcomeText(h),
       lines: handshakeLines(h).map(oneLine),
     })),
+    drill: gd.drill
+      ? {
+          channel: gd.drill.respondersChannel,
+          responders: gd.drill.responders.length ? gd.drill.responders.map(who).join(', ') : 'anyone in the channel',
+          announced: gd.drill.announcedAt !== null ? isoUtc(gd.drill.announcedAt) : null,
+          revealed: gd.drill.revealedAt !== null ? isoUtc(gd.drill.revealedAt) : null,
+          lines: gd.drill.detection ? detectionLines(gd.drill.detection, who).map(oneLine) : ['Not revealed yet: the detection record is worked out when the drill ends.'],
+        }
+      : null,
     timeline: gameDayTimeline(gd, input.events, input.experiments, steps, origin, who),
     refusals: refusalSummary([...input.events, ...input.experiments.flatMap((run) => run.events)], who),
     detection: digested.flatMap((d) => (d.detection ? [d.detection] : [])),

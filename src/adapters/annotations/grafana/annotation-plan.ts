@@ -13,9 +13,13 @@ export type AnnotationStep =
   /** The fault came out (or its revert failed): the region now ends at `timeEnd`. */
   | { op: 'close-region'; kind: 'fault'; time: number; timeEnd: number; tags: string[]; text: string };
 
-/** Every annotation carries `faultline`, the experiment id and the fault type; then what it marks (and the verdict at the end). */
+/**
+ * Every annotation carries `faultline`, the experiment id and the fault type; then what it marks (and
+ * the verdict at the end). A blinded drill's step carries `drill` instead of its fault type: the
+ * responders look at these dashboards, and are not to be told what runs.
+ */
 export function baseTags(r: ExperimentRecord): string[] {
-  return ['faultline', r.id, r.plan.fault.type];
+  return ['faultline', r.id, r.gameDay?.blinded ? 'drill' : r.plan.fault.type];
 }
 
 function targetsText(r: ExperimentRecord): string {
@@ -24,7 +28,7 @@ function targetsText(r: ExperimentRecord): string {
   return names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
 }
 
-const what = (r: ExperimentRecord) => `${r.plan.fault.type} on ${targetsText(r)}`;
+const what = (r: ExperimentRecord) => (r.gameDay?.blinded ? `a drill of game day ${r.gameDay.id} (what runs is revealed when it ends)` : `${r.plan.fault.type} on ${targetsText(r)}`);
 
 /**
  * The annotations one applied transition makes, in the order they must reach Grafana. Read from the
@@ -46,7 +50,7 @@ export function annotationsFor(before: ExperimentRecord, after: ExperimentRecord
       kind: 'start',
       time: after.startedAt ?? after.updatedAt,
       tags: [...tags, 'start'],
-      text: `Chaos experiment ${after.id} (${after.name}) started: ${what(after)} for ${formatDuration(after.plan.durationMs)}${by}`,
+      text: `Chaos experiment ${after.id}${after.gameDay?.blinded ? '' : ` (${after.name})`} started: ${what(after)} for ${formatDuration(after.plan.durationMs)}${by}`,
     });
   }
   if (before.phase === 'injecting' && after.phase === 'observing' && after.injectedAt !== null) {

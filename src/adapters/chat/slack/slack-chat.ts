@@ -86,6 +86,42 @@ export class SlackChat implements ChatPort {
   }
 
   /**
+   * People's messages in `channel` between two times, oldest first: `conversations.history` (every
+   * page), and the replies of threads in it (`conversations.replies`, the drill's announcement
+   * among them: responders often answer there). Bots' messages and joins are left out. Needs
+   * `channels:history` (`groups:history` for a private channel).
+   */
+  async history(channel: string, fromMs: number, toMs: number): Promise<Array<{ user: string; text: string; at: number }>> {
+    const oldest = (fromMs / 1000).toFixed(6);
+    const latest = (toMs / 1000).toFixed(6);
+    type Msg = { ts?: string; user?: string; text?: string; bot_id?: string; subtype?: string; reply_count?: number; thread_ts?: string };
+    const out = new Map<string, { user: string; text: string; at: number }>();
+    const keep = (m: Msg) => {
+      if (!m.ts || !m.user || m.bot_id || (m.subtype && m.subtype !== 'thread_broadcast')) return;
+      const at = Number(m.ts) * 1000;
+      if (at >= fromMs && at <= toMs) out.set(m.ts, { user: m.user, text: m.text ?? '', at });
+    };
+    const threads: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await this.call(`conversations.history of ${channel}`, { channel }, () =>
+        this.client.conversations.history({ channel, oldest, latest, inclusive: true, limit: 200, ...(cursor ? { cursor } : {}) }),
+      );
+      for (const m of (res.messages ?? []) as Msg[]) {
+        keep(m);
+        if ((m.reply_count ?? 0) > 0 && m.ts) threads.push(m.ts);
+      }
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!res.has_more || !cursor) break;
+    }
+    for (const ts of threads.slice(0, 20)) {
+      const res = await this.call(`conversations.replies of ${channel}/${ts}`, { channel, ts }, () => this.client.conversations.replies({ channel, ts, oldest, latest, inclusive: true, limit: 200 }));
+      for (const m of (res.messages ?? []) as Msg[]) keep(m);
+    }
+    return [...out.values()].sort((a, b) => a.at - b.at);
+  }
+
+  /**
    * A direct message from the app: `conversations.open` with the one user (its DM channel, kept), then
    * a post there. Needs `im:write`.
    */
