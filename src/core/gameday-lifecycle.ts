@@ -155,7 +155,10 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       if (gd.state === 'running') {
         // Kept on the record with who and when, and applied when the step ends (see step-ended).
         const holdRequested = { by: event.actor, at: now, reason: event.reason };
-        return next({ holdRequested, commanderSeenAt: now }, [notify('info', `${actorLabel(event.actor)}: hold after ${stepLabel(gd, gd.current ?? gd.next)} (${event.reason})`)]);
+        const running = gd.current ?? gd.next;
+        // After the last step there is nothing to hold before: the hold is kept for the record all the same.
+        const last = running >= gd.steps.length - 1 ? '; it is the last step, so the day ends after it and the hold is noted in the decisions' : '';
+        return next({ holdRequested, commanderSeenAt: now }, [notify('info', `${actorLabel(event.actor)}: hold after ${stepLabel(gd, running)} (${event.reason})${last}`)]);
       }
       if (gd.state !== 'approved' && gd.state !== 'checkpoint') illegal(gd, event);
       return next({ state: 'held', holdReason: `held by ${actorLabel(event.actor)}: ${event.reason}`, commanderSeenAt: now, decisions: decision('hold', event.actor, event.reason) }, [
@@ -213,7 +216,13 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
       }
       const after = o.index + 1;
       if (after >= gd.steps.length) {
-        return next({ steps, current: null, next: after, state: 'completed', endedAt: now }, [notify('success', `${label} held. All ${gd.steps.length} steps held; game day complete.`), { type: 'write-report' }]);
+        // A hold typed during the last step has no checkpoint left to stop at; the decisions still show it.
+        const held = holdAsked(gd, now);
+        const decisions = held ? [...gd.decisions, { beforeStep: after, choice: 'hold' as const, by: held.by, at: held.at, reason: held.reason }] : gd.decisions;
+        return next({ steps, current: null, next: after, state: 'completed', endedAt: now, holdRequested: false, decisions }, [
+          notify('success', `${label} held. All ${gd.steps.length} steps held; game day complete.`),
+          { type: 'write-report' },
+        ]);
       }
       const asked = holdAsked(gd, now);
       if (asked) {

@@ -146,6 +146,16 @@ describe('game-day lifecycle', () => {
     expect(aborted.effects).toContainEqual({ type: 'abort-step', experimentId: 'exp-000000', reason: expect.stringContaining('alarms') });
   });
 
+  it('a hold typed during the last step is said to be noted, and the completed day keeps it in its decisions', () => {
+    const last = run(record(), [approve, ...startStep(0), held(0), ...startStep(1), held(1), ...startStep(2)]).state;
+    expect(last).toMatchObject({ state: 'running', current: 2 });
+    const asked = gameDayTransition(last, { type: 'hold', actor: commander, reason: 'want to look at the pool' }, T0 + 5 * MIN);
+    expect(asked.effects).toEqual([{ type: 'notify', tone: 'info', text: expect.stringContaining('it is the last step, so the day ends after it and the hold is noted') }]);
+    const done = gameDayTransition(asked.state, held(2), T0 + 6 * MIN).state;
+    expect(done).toMatchObject({ state: 'completed', holdRequested: false });
+    expect(done.decisions.at(-1)).toMatchObject({ beforeStep: 3, choice: 'hold', by: commander, at: T0 + 5 * MIN, reason: 'want to look at the pool' });
+  });
+
   it('a running-step hold in a record written before holds were kept still holds (by the bot)', () => {
     const running = { ...run(record(), [approve, ...startStep(0)]).state, holdRequested: true as const };
     const ended = gameDayTransition(GameDayRecord.parse(running), held(0), T0 + 3 * MIN).state;

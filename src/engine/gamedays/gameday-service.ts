@@ -316,7 +316,8 @@ export class GameDayService implements GameDayHost {
         return;
       case 'write-report':
         // A blinded drill is revealed before its report is written, so the report has the detection record.
-        this.steps.report(id, entry.record.drill ? { before: () => this.drill.reveal(id) } : {});
+        if (entry.record.drill) this.steps.report(id, { before: () => this.drill.reveal(id) });
+        else this.steps.report(id);
         return;
       default: {
         // Exhaustive: an effect type added to the core and not performed here fails the typecheck.

@@ -71,7 +71,25 @@ export function peopleView(gd: GameDayRecord, origin: number, who: (id: string) 
     notes: gd.notes.filter((n) => n.step === s.index && n.kind === 'note').map(row),
     actions: actions.filter((_, i) => gd.actions[i]!.step === s.index),
   }));
-  return { beforeSteps: gd.notes.filter((n) => n.step === null).map(row), perStep, actions, roleHistory: commanderHistory(gd, who) };
+  return { beforeSteps: gd.notes.filter((n) => n.step === null).map(row), perStep, actions, roleHistory: [...commanderHistory(gd, who), ...otherRoles(gd, who)] };
+}
+
+/**
+ * The roles that never change hands during the day: the scribe and observers the file names, a
+ * blinded drill's responders, and the on-call who acknowledged before the first injection.
+ */
+function otherRoles(gd: GameDayRecord, who: (id: string) => string): RoleRow[] {
+  const from = isoUtc(gd.proposedAt);
+  const until = gd.endedAt !== null ? isoUtc(gd.endedAt) : 'now';
+  const named = (role: string, id: string, how = 'named in the file'): RoleRow => ({ role, who: cell(who(id)), from, until, how });
+  const rows: RoleRow[] = [];
+  if (gd.roles.scribe) rows.push(named('scribe', gd.roles.scribe));
+  for (const o of gd.roles.observers) rows.push(named('observer', o));
+  for (const r of gd.drill?.responders ?? []) rows.push(named('responder', r, `named in the file; not told what ran until the reveal${gd.drill?.revealedAt ? ` at ${isoUtc(gd.drill.revealedAt)}` : ''}`));
+  for (const h of gd.onCall) {
+    for (const a of h.acks) rows.push({ role: 'on-call', who: cell(who(a.by.id)), from: isoUtc(a.at), until, how: cell(`acknowledged for ${a.serviceId} before the first injection`) });
+  }
+  return rows;
 }
 
 /** Who was commander when: the one the file named from the proposal, then each hand-over. */

@@ -168,7 +168,7 @@ export function buildGameDayReportView(input: GameDayReportInput): GameDayReport
   const people = peopleView(gd, origin, who);
   const stepName = (index: number) => {
     const s = steps[index];
-    return s ? `${s.number} — ${cell(s.name)}` : `${index + 1}`;
+    return s ? `${s.number} — ${cell(s.name)}` : index >= steps.length ? 'after the last step' : `${index + 1}`;
   };
   return {
     id: gd.id,
