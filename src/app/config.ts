@@ -97,8 +97,8 @@ export const Config = z.strictObject({
     .prefault({}),
   templates: z
     .strictObject({
-      postmortem: z.string().default('templates/postmortem.md.hbs'),
-      gamedayReport: z.string().default('templates/gameday-report.md.hbs'),
+      postmortem: z.string().optional().describe("relative to the working directory; default: the template Faultline ships"),
+      gamedayReport: z.string().optional().describe("relative to the working directory; default: the template Faultline ships"),
     })
     .prefault({}),
   postmortems: z.strictObject({ dir: z.string().default('data/postmortems') }).prefault({}),

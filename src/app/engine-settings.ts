@@ -1,9 +1,21 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import type { EngineSettings } from '../engine/engine-deps.js';
 import type { Config } from './config.js';
 
+/**
+ * The templates Faultline ships: found where it is installed, not in the working directory. From
+ * src/app in a checkout they are two folders up; from dist/src/app in a build, three.
+ */
+function shippedTemplates(cwd: string): string {
+  const found = ['../../templates/', '../../../templates/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url))).find((dir) => existsSync(path.join(dir, 'postmortem.md.hbs')));
+  return found ?? path.resolve(cwd, 'templates');
+}
+
 /** The engine's settings from the parsed config (paths resolved against `cwd`). */
 export function engineSettings(config: Config, cwd: string): EngineSettings {
+  const shipped = config.templates.postmortem && config.templates.gamedayReport ? '' : shippedTemplates(cwd);
   return {
     approval: { approvers: config.approvers, ttlMs: config.approvalTtl, proposalTtlMs: config.proposalTtl },
     askApprovers: config.slack.notifyApprovers,
@@ -22,8 +34,8 @@ export function engineSettings(config: Config, cwd: string): EngineSettings {
         ? { id: `config-${i + 1}`, kind: 'recurring' as const, cron: f.cron, durationMs: f.duration, timeZone: f.timeZone, reason: f.reason, by: 'config' }
         : { id: `config-${i + 1}`, kind: 'once' as const, from: Date.parse(f.from), to: Date.parse(f.to), reason: f.reason, by: 'config' },
     ),
-    postmortemTemplate: path.resolve(cwd, config.templates.postmortem),
-    gameDayReportTemplate: path.resolve(cwd, config.templates.gamedayReport),
+    postmortemTemplate: config.templates.postmortem ? path.resolve(cwd, config.templates.postmortem) : path.join(shipped, 'postmortem.md.hbs'),
+    gameDayReportTemplate: config.templates.gamedayReport ? path.resolve(cwd, config.templates.gamedayReport) : path.join(shipped, 'gameday-report.md.hbs'),
     postmortemDir: path.resolve(cwd, config.postmortems.dir),
   };
 }

@@ -220,7 +220,7 @@ export function gameDayTransition(gd: GameDayRecord, event: GameDayEvent, now: n
         const held = holdAsked(gd, now);
         const decisions = held ? [...gd.decisions, { beforeStep: after, choice: 'hold' as const, by: held.by, at: held.at, reason: held.reason }] : gd.decisions;
         return next({ steps, current: null, next: after, state: 'completed', endedAt: now, holdRequested: false, decisions }, [
-          notify('success', `${label} held. All ${gd.steps.length} steps held; game day complete.`),
+          notify('success', `${label} held. ${gd.steps.length === 1 ? 'The one step' : `All ${gd.steps.length} steps`} held; game day complete.`),
           { type: 'write-report' },
         ]);
       }

@@ -134,7 +134,8 @@ export class OnCallDesk {
     if (!p) {
       const last = this.ended.get(subject);
       if (last) throw new FaultlineError('illegal_transition', `the on-call handshake of ${subject} is over (${last.outcome})`, { subject, outcome: last.outcome });
-      throw new FaultlineError('oncall_not_asked', `nobody is being asked to acknowledge ${subject}`, { subject });
+      // A handshake lives as long as the process that asked: after a restart (or a new leader) it is gone.
+      throw new FaultlineError('oncall_not_asked', `nobody is being asked to acknowledge ${subject} now (an ask ends when the bot restarts); start it again to ask again`, { subject });
     }
     const result = acknowledge(p.handshake, actor, this.deps.clock.now());
     p.handshake = result.handshake;
