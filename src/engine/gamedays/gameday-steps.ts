@@ -174,6 +174,7 @@ export class GameDaySteps {
         timeoutMs,
         thread: { key: r.id, card: entry.card, channel: r.channel },
         announceTimeout: false,
+        linkThread: !r.drill,
         onEnd: (ended) => this.enqueue(r.id, async () => this.onCallEnded(r.id, index, actor, ended, timeoutMs)),
       });
       this.keepHandshake(r.id, h);

@@ -25,6 +25,8 @@ export interface AskInput {
   actor: Actor;
   timeoutMs: number;
   thread: HandshakeThread;
+  /** Whether the DM links the thread (default yes); a blinded drill's thread tells what runs, so it does not. */
+  linkThread?: boolean;
   /** Whether the timeout is said in the thread (default yes); a game day says it with its hold instead. */
   announceTimeout?: boolean;
   /** Told once when the handshake ends, whichever way (acknowledged, timed out, withdrawn). */
@@ -120,7 +122,8 @@ export class OnCallDesk {
       const ask = this.askMessage(handshake, input);
       this.deps.notifier.reply(input.thread.key, input.thread.card, input.thread.channel, ask);
       for (const user of new Set(people.flatMap((p) => (p.chatUser ? [p.chatUser] : [])))) {
-        this.deps.notifier.direct(user, { ...ask, title: `On-call acknowledgement asked: ${subject}` }, { linkTo: { key: input.thread.key, ref: input.thread.card } });
+        const dm = { ...ask, title: `On-call acknowledgement asked: ${subject}` };
+        this.deps.notifier.direct(user, dm, input.linkThread === false ? {} : { linkTo: { key: input.thread.key, ref: input.thread.card } });
       }
       return handshake;
     } finally {
