@@ -53,6 +53,16 @@ function decodeForm(form: URLSearchParams): Record<string, unknown> {
   return out;
 }
 
+/** The bot scopes of deploy/slack-app-manifest.yaml: what `missing_scope` answers say the token has. */
+const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'usergroups:read', 'files:write', 'im:write', 'users:read', 'users:read.email', 'channels:history', 'groups:history'];
+
+/** The scope a method needs for this conversation, where the stand-in checks one (channels C…/names, private G…, DMs D…). */
+function scopeNeeded(method: string, params: Record<string, unknown>): string | undefined {
+  if (method !== 'conversations.history' && method !== 'conversations.replies') return undefined;
+  const channel = typeof params.channel === 'string' ? params.channel : '';
+  return channel.startsWith('G') ? 'groups:history' : channel.startsWith('D') ? 'im:history' : 'channels:history';
+}
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -109,6 +119,8 @@ export class SlackApiStandIn {
   private readonly callWaiters = new Set<Waiter<SlackCall>>();
   private readonly responseWaiters = new Set<Waiter<SlackResponsePost>>();
   private down = false;
+  /** Bot scopes the token lacks (see revokeScope). */
+  private readonly revoked = new Set<string>();
   private readonly holds = new Map<string, Promise<void>>();
   /** Web API calls that reached the stand-in while a `hold` kept them unanswered, in order. */
   readonly heldCalls: Array<{ method: string; params: Record<string, unknown> }> = [];
@@ -216,6 +228,29 @@ export class SlackApiStandIn {
     };
   }
 
+  /**
+   * A person writes in `channel` (a name such as `#oncall` or an id, as the bot posts there), in the
+   * thread of `threadTs` if given (`broadcast`: also sent to the channel). Returns the message's ts.
+   * conversations.history and conversations.replies read it back beside the bot's own messages.
+   */
+  say(channel: string, user: string, text: string, opts: { threadTs?: string; broadcast?: boolean } = {}): string {
+    return this.workspace.say(channel, user, text, opts);
+  }
+
+  /** From now on a page of conversations.history / .replies holds at most `n` messages (Slack may answer fewer than `limit`). */
+  setPageCap(n: number): void {
+    this.workspace.setPageCap(n);
+  }
+
+  /**
+   * The bot token lacks `scope` (e.g. `channels:history`): the methods that need it answer `missing_scope`
+   * with `needed` and `provided`, as Slack does; `revoked = false` gives it back.
+   */
+  revokeScope(scope: string, revoked = true): void {
+    if (revoked) this.revoked.add(scope);
+    else this.revoked.delete(scope);
+  }
+
   /** While down, every Web API call answers HTTP 503. */
   setDown(down: boolean): void {
     this.down = down;
@@ -303,6 +338,8 @@ export class SlackApiStandIn {
     if (token === undefined) return this.answer(res, call, { ok: false, error: 'not_authed' });
     const injected = this.failures.get(method)?.shift();
     if (injected !== undefined) return this.answer(res, call, { ok: false, error: injected });
+    const needed = scopeNeeded(method, params);
+    if (needed !== undefined && this.revoked.has(needed)) return this.answer(res, call, { ok: false, error: 'missing_scope', needed, provided: BOT_SCOPES.filter((s) => !this.revoked.has(s)).join(',') });
     const answer = (method === 'views.publish' ? this.publishHome(params) : undefined) ?? (method === 'users.lookupByEmail' ? this.lookupByEmail(params) : undefined) ?? this.files.answer(method, params) ?? this.workspace.answer(method, params, token) ?? { ok: false, error: 'unknown_method' };
     return this.answer(res, call, answer);
   }

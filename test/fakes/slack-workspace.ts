@@ -17,6 +17,10 @@ export interface StoredMessage {
   blocks?: unknown[];
   thread_ts?: string;
   updates: number;
+  /** The person who wrote it (`say`); absent on the bot's own messages. */
+  user?: string;
+  /** `thread_broadcast` for a reply also sent to the channel. */
+  subtype?: string;
 }
 
 interface SlackUser {
@@ -44,6 +48,28 @@ function arr(v: unknown): unknown[] | undefined {
 
 const fail = (error: string): SlackAnswer => ({ ok: false, error });
 
+/** A Slack `ts` ("1700000000.000100") in microseconds. */
+function tsMicros(ts: string): number {
+  const [sec = '0', frac = ''] = ts.split('.');
+  return Number(sec) * 1_000_000 + Number(frac.padEnd(6, '0').slice(0, 6));
+}
+
+/** `oldest` (default 0) and `latest` (default now), each excluded unless `inclusive`; `invalid_ts_*` when not a timestamp. */
+function timeWindow(p: Record<string, unknown>): { within: (ts: string) => boolean } | SlackAnswer {
+  const stamp = /^\d+(\.\d+)?$/;
+  const oldest = str(p.oldest);
+  const latest = str(p.latest);
+  if (oldest !== undefined && !stamp.test(oldest)) return fail('invalid_ts_oldest');
+  if (latest !== undefined && !stamp.test(latest)) return fail('invalid_ts_latest');
+  const inclusive = p.inclusive === true || p.inclusive === 'true' || p.inclusive === '1' || p.inclusive === 1;
+  const from = oldest === undefined ? 0 : tsMicros(oldest);
+  const to = latest === undefined ? Infinity : tsMicros(latest);
+  return { within: (ts) => {
+    const at = tsMicros(ts);
+    return inclusive ? at >= from && at <= to : at > from && at < to;
+  } };
+}
+
 export class SlackWorkspace {
   private readonly messages = new Map<string, Map<string, StoredMessage>>();
   private readonly views = new Map<string, StoredView>();
@@ -52,7 +78,10 @@ export class SlackWorkspace {
   /** Channels the bot is not a member of: posting there answers `not_in_channel`, as Slack does. */
   private readonly outside = new Set<string>();
   private socketUrl: string | undefined;
-  private tsSeq = 0;
+  /** The last `ts` handed out, in microseconds: each new one is the clock's, or one more when the clock has not moved. */
+  private lastTsMicros = 0;
+  /** The most messages one page of conversations.history / conversations.replies holds, whatever `limit` asks. */
+  private pageCap = Infinity;
   private viewSeq = 0;
 
   setUsergroup(groupId: string, users: string[] | { error: string }): void {
@@ -77,6 +106,24 @@ export class SlackWorkspace {
 
   setSocketUrl(url: string): void {
     this.socketUrl = url;
+  }
+
+  /**
+   * A person writes in `channel` (as given to chat.postMessage: a name such as `#oncall` or an id),
+   * in a thread with `threadTs`, also sent to the channel with `broadcast`. Returns the message's ts.
+   * What conversations.history and conversations.replies read back, beside the bot's own messages.
+   */
+  say(channel: string, user: string, text: string, opts: { threadTs?: string; broadcast?: boolean } = {}): string {
+    const m: StoredMessage = { ts: this.nextTs(), text, user, updates: 0 };
+    if (opts.threadTs !== undefined) m.thread_ts = opts.threadTs;
+    if (opts.threadTs !== undefined && opts.broadcast) m.subtype = 'thread_broadcast';
+    this.store(channel, m);
+    return m.ts;
+  }
+
+  /** Slack may answer fewer messages than `limit` asks for: at most `n` a page from now on. */
+  setPageCap(n: number): void {
+    this.pageCap = Math.max(1, n);
   }
 
   message(channel: string, ts: string): StoredMessage | undefined {
@@ -126,6 +173,10 @@ export class SlackWorkspace {
         return this.openConversation(p);
       case 'users.info':
         return this.userInfo(p);
+      case 'conversations.history':
+        return this.history(p);
+      case 'conversations.replies':
+        return this.replies(p);
       case 'apps.connections.open':
         if (!token.startsWith('xapp-')) return fail('not_allowed_token_type');
         if (this.socketUrl === undefined) return fail('socket_url_not_configured_in_stand_in');
@@ -135,9 +186,17 @@ export class SlackWorkspace {
     }
   }
 
+  /** As Slack's: the time of the message (seconds.microseconds), unique in the workspace. */
   private nextTs(): string {
-    const micros = ++this.tsSeq * 100;
-    return `${1_700_000_000 + Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+    const micros = Math.max(Date.now() * 1000, this.lastTsMicros + 1);
+    this.lastTsMicros = micros;
+    return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  private store(channel: string, m: StoredMessage): void {
+    let inChannel = this.messages.get(channel);
+    if (!inChannel) this.messages.set(channel, (inChannel = new Map()));
+    inChannel.set(m.ts, m);
   }
 
   private botMessage(m: StoredMessage): Record<string, unknown> {
@@ -166,9 +225,7 @@ export class SlackWorkspace {
     if (text !== undefined) m.text = text;
     if (blocks) m.blocks = blocks;
     if (threadTs !== undefined) m.thread_ts = threadTs;
-    let inChannel = this.messages.get(channel);
-    if (!inChannel) this.messages.set(channel, (inChannel = new Map()));
-    inChannel.set(m.ts, m);
+    this.store(channel, m);
     return { ok: true, channel, ts: m.ts, message: this.botMessage(m) };
   }
 
@@ -251,6 +308,94 @@ export class SlackWorkspace {
     stored.view = view as Record<string, unknown>;
     stored.hash = `${this.nextTs()}.${stored.id}`;
     return this.viewAnswer(stored);
+  }
+
+  /** A message as conversations.history / .replies list it: a person's with `user`, the bot's with `bot_id`; a parent with its thread's counts. */
+  private listed(channel: string, m: StoredMessage): Record<string, unknown> {
+    const base = m.user !== undefined ? { type: 'message', user: m.user, team: TEAM_ID, text: m.text ?? '', ...(m.subtype ? { subtype: m.subtype } : {}), ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ts: m.ts } : this.botMessage(m);
+    if (m.thread_ts !== undefined && m.thread_ts !== m.ts) {
+      const parent = this.messages.get(channel)?.get(m.thread_ts);
+      return { ...base, parent_user_id: parent?.user ?? BOT_USER_ID };
+    }
+    const replies = this.repliesTo(channel, m.ts);
+    if (replies.length === 0) return base;
+    const users = [...new Set(replies.map((r) => r.user ?? BOT_USER_ID))];
+    return { ...base, thread_ts: m.ts, reply_count: replies.length, reply_users_count: users.length, reply_users: users.slice(0, 5), latest_reply: replies.at(-1)!.ts, is_locked: false, subscribed: false };
+  }
+
+  /** Replies in the thread of `ts`, oldest first. */
+  private repliesTo(channel: string, ts: string): StoredMessage[] {
+    return [...(this.messages.get(channel)?.values() ?? [])].filter((m) => m.thread_ts === ts && m.ts !== ts).sort((a, b) => tsMicros(a.ts) - tsMicros(b.ts));
+  }
+
+  /** A channel's messages the bot may read: `not_in_channel` when it is outside, as Slack answers. */
+  private readable(p: Record<string, unknown>): { channel: string } | SlackAnswer {
+    const channel = str(p.channel);
+    if (!channel) return fail('channel_not_found');
+    if (this.outside.has(channel)) return fail('not_in_channel');
+    return { channel };
+  }
+
+  /**
+   * conversations.history as Slack answers it (docs.slack.dev/reference/methods/conversations.history):
+   * the channel's messages newest first, thread replies left out (but for those also sent to the channel),
+   * within `oldest`..`latest` (exclusive unless `inclusive`), `limit` a page (default 100, at most 999)
+   * and `cursor` for the next one.
+   */
+  private history(p: Record<string, unknown>): SlackAnswer {
+    const where = this.readable(p);
+    if ('ok' in where) return where;
+    const window = timeWindow(p);
+    if ('ok' in window) return window;
+    const all = [...(this.messages.get(where.channel)?.values() ?? [])]
+      .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast')
+      .filter((m) => window.within(m.ts))
+      .sort((a, b) => tsMicros(b.ts) - tsMicros(a.ts));
+    return this.page(all, p, 100, 999, (m) => this.listed(where.channel, m));
+  }
+
+  /**
+   * conversations.replies as Slack answers it (docs.slack.dev/reference/methods/conversations.replies):
+   * the thread's parent first (on the first page, whatever the window), then its replies oldest first
+   * within `oldest`..`latest`; `ts` may name the parent or any reply. A message without replies is a thread of one.
+   */
+  private replies(p: Record<string, unknown>): SlackAnswer {
+    const where = this.readable(p);
+    if ('ok' in where) return where;
+    const ts = str(p.ts);
+    if (!ts) return fail('invalid_arguments');
+    const inChannel = this.messages.get(where.channel);
+    const named = inChannel?.get(ts);
+    if (!named) return fail('thread_not_found');
+    const parentTs = named.thread_ts ?? named.ts;
+    const parent = inChannel?.get(parentTs);
+    if (!parent) return fail('thread_not_found');
+    const window = timeWindow(p);
+    if ('ok' in window) return window;
+    const all = [parent, ...this.repliesTo(where.channel, parentTs).filter((m) => window.within(m.ts))];
+    return this.page(all, p, 1000, 1000, (m) => this.listed(where.channel, m));
+  }
+
+  /** One page of `all` from `cursor` (Slack's opaque `next_ts:<ts>`, base64), `limit` long. */
+  private page(all: StoredMessage[], p: Record<string, unknown>, fallback: number, max: number, show: (m: StoredMessage) => Record<string, unknown>): SlackAnswer {
+    const asked = Number(str(p.limit) ?? fallback);
+    const limit = Math.min(Number.isFinite(asked) && asked > 0 ? Math.floor(asked) : fallback, max, this.pageCap);
+    let start = 0;
+    const cursor = str(p.cursor);
+    if (cursor !== undefined) {
+      const next = /^next_ts:(\d+\.\d{6})$/.exec(Buffer.from(cursor, 'base64').toString('utf8'))?.[1];
+      start = next === undefined ? -1 : all.findIndex((m) => m.ts === next);
+      if (start < 0) return fail('invalid_cursor');
+    }
+    const shown = all.slice(start, start + limit);
+    const following = all[start + limit];
+    return {
+      ok: true,
+      messages: shown.map(show),
+      has_more: following !== undefined,
+      pin_count: 0,
+      response_metadata: { next_cursor: following ? Buffer.from(`next_ts:${following.ts}`).toString('base64') : '' },
+    };
   }
 
   /** One user (`users`), as a bot token may: the DM channel's id, the same every time. */
