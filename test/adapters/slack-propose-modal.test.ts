@@ -138,7 +138,7 @@ describe('deploy/slack-app-manifest.yaml', () => {
     expect(manifest.features.bot_user).toEqual({ display_name: 'faultline', always_online: true });
   });
 
-  it('declares /chaos, interactivity and exactly the eight bot scopes', () => {
+  it('declares /chaos, interactivity and exactly the ten bot scopes', () => {
     expect(manifest.features.slash_commands).toEqual([
       expect.objectContaining({
         command: '/chaos',
@@ -148,7 +148,7 @@ describe('deploy/slack-app-manifest.yaml', () => {
       }),
     ]);
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: 'https://faultline.example.com/slack/events' });
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'chat:write.public', 'commands', 'files:write', 'im:write', 'usergroups:read', 'users:read', 'users:read.email']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['channels:history', 'chat:write', 'chat:write.public', 'commands', 'files:write', 'groups:history', 'im:write', 'usergroups:read', 'users:read', 'users:read.email']);
     expect(manifest.settings).toMatchObject({ socket_mode_enabled: true, org_deploy_enabled: false, token_rotation_enabled: false });
   });
 });
