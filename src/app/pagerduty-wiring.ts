@@ -77,14 +77,18 @@ export function wirePagerDuty(config: Config, env: LoadedConfig['env'], log: Ada
       if (!summary) return;
       // Link the chat thread when the chat can give a link; never wait long for it.
       // A permalink that cannot be had is left out: the change event goes without the link.
-      const link = card && chat?.permalink ? chat.permalink(card).catch(() => undefined) : Promise.resolve(undefined);
+      // A blinded drill's step: no link to its thread and no playbook name (both tell what runs).
+      const blinded = after.gameDay?.blinded === true;
+      const link = card && chat?.permalink && !blinded ? chat.permalink(card).catch(() => undefined) : Promise.resolve(undefined);
       void link.then((href) =>
         integration.changeEvents.send({
           summary,
           source: 'faultline',
           timestamp: after.updatedAt,
           ...(href ? { links: [{ href, text: `${after.id} in chat` }] } : {}),
-          details: { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
+          details: blinded
+            ? { gameDay: after.gameDay!.id, drill: true, state: after.state }
+            : { experiment: after.id, playbook: after.name, state: after.state, ...(card ? { channel: card.channel, thread: card.ts } : {}) },
         }),
       ).catch((err: unknown) => log.warn({ experimentId: after.id, err }, 'pagerduty change event failed'));
     },

@@ -58,6 +58,8 @@ export type DrillDetection = z.infer<typeof DrillDetection>;
 /** What a blinded game day keeps on its record. */
 export const DrillRecord = z.object({
   respondersChannel: z.string(),
+  /** The chat's id for that channel, once a post there answered with it (Slack reads history by id only). */
+  respondersChannelId: z.string().optional(),
   responders: z.array(z.string()),
   expectedAlerts: z.array(z.string()),
   announcedAt: z.number().nullable(),

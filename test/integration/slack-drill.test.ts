@@ -113,6 +113,10 @@ describe('a blinded drill in Slack: the responders hear only that a drill runs; 
     const summaries = () => pd.changeEvents.map((e) => String((e.payload as { summary?: unknown } | undefined)?.summary ?? ''));
     await waitUntil('a change event for the start', () => summaries().some((s) => s.includes(`A drill is running (game day ${id})`)));
     expect(summaries().filter((s) => s.includes(id) || s.includes(experimentId)).join('\n')).not.toMatch(/latency|checkout/);
+    // Nor do the details or links: no playbook name, no experiment id, no link to the facilitator's thread.
+    const drillEvents = JSON.stringify(pd.changeEvents.filter((e) => JSON.stringify(e).includes(id)));
+    expect(drillEvents).not.toMatch(/latency|checkout|links/);
+    expect(drillEvents).not.toContain(experimentId);
 
     // Someone who is not a responder writes first; then dora, in the announcement's thread; then dora in the channel.
     h.api.say(ONCALL, MALLORY, 'lunch anyone?');

@@ -38,16 +38,19 @@ export class GameDayDrill {
     const now = this.deps.clock.now();
     this.save(entry.record.id, (r) => ({ ...r, drill: { ...r.drill!, announcedAt: now } }));
     this.deps.journal.record('gameday-drill-announced', entry.record.id, SYSTEM, { channel: drill.respondersChannel });
-    this.deps.notifier.reply(
-      `${entry.record.id}:drill`,
-      null,
-      drill.respondersChannel,
-      message({
-        tone: 'warning',
-        title: 'A drill is running',
-        sections: [`Respond as you would to a real incident: look, page, mitigate as usual. What was done is revealed here when the drill ends (${entry.record.id}).`],
-      }),
-    );
+    const id = entry.record.id;
+    const notice = message({
+      tone: 'warning',
+      title: 'A drill is running',
+      sections: [`Respond as you would to a real incident: look, page, mitigate as usual. What was done is revealed here when the drill ends (${id}).`],
+    });
+    // The chat's own id of the channel (Slack answers a post with it): reading it back takes an id, not a name.
+    void this.deps.notifier
+      .postCard(`${id}:drill`, drill.respondersChannel, notice)
+      .then((ref) => {
+        if (ref && ref.channel !== drill.respondersChannel) this.save(id, (r) => ({ ...r, drill: { ...r.drill!, respondersChannelId: ref.channel } }));
+      })
+      .catch((err: unknown) => this.deps.log.warn({ gameDayId: id, err }, "drill: the responders' notice was not posted"));
   }
 
   /**
@@ -65,7 +68,7 @@ export class GameDayDrill {
     const since = r.drill.announcedAt ?? r.startedAt ?? r.proposedAt;
     const services = [...new Set([...this.deps.linkedServices, ...entry.stepSpecs.flatMap((s) => s.pagerduty.services)])];
     const incidents = this.incidents(services, since);
-    const { messages, note } = await this.messages(r.drill.respondersChannel, since, endedAt);
+    const { messages, note } = await this.messages(r.drill.respondersChannelId ?? r.drill.respondersChannel, since, endedAt);
     const detection = detectionRecord({
       injectedAt,
       endedAt,
