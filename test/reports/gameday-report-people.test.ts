@@ -101,7 +101,7 @@ describe('the game-day report with notes, conclusions, action items and hand-ove
     const record = gameDayRecord(dir, { roleHistory: [{ role: 'commander', from: carol.id, to: bob.id, by: bob, at: T0 + 9 * MIN, authority: 'timeout', step: 0 }] });
     seedStore(store, dir, record);
     const v = buildGameDayReportView(loadGameDayReportInput(store, record, { postmortemDir: dir, draftedAt: DRAFTED_AT }));
-    expect(v.roleHistory.at(-1)).toEqual({ role: 'commander', who: 'bob (U_BOB)', from: '2025-01-15T10:09:00Z', until: '2025-01-15T10:13:30Z', how: 'taken over by bob (U_BOB), the commander silent past the timeout' });
+    expect(v.roleHistory.filter((r) => r.role === 'commander').at(-1)).toEqual({ role: 'commander', who: 'bob (U_BOB)', from: '2025-01-15T10:09:00Z', until: '2025-01-15T10:13:30Z', how: 'taken over by bob (U_BOB), the commander silent past the timeout' });
     const md = renderGameDayReport(v, await readFile(TEMPLATE, 'utf8'));
     expect(md).toContain('- [ ] _Action_ — owner: _team_ — due: _date_');
     expect(md).not.toContain("The team's conclusion");
