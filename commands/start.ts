@@ -17,6 +17,8 @@ export const startCommand = defineCommand({
         tone: 'info',
         sections: [`Asked ${who} to acknowledge in the thread (until ${new Date(awaitingOnCall.deadline).toISOString()}). It starts when they do; nothing goes in before.`],
         ephemeral: ON_THE_CARD,
+        // The card still says approved: whoever pressed Start hears why nothing moved.
+        toClicker: true,
       });
     }
     return message({

@@ -24,6 +24,11 @@ export const Message = z.object({
   buttons: z.array(Button).default([]),
   /** Only the person who typed the command sees it (refusals, errors, help). */
   ephemeral: z.boolean().default(false),
+  /**
+   * A button's answer that is not a refusal but that the person who pressed it must still hear,
+   * because the card shows no change (a start that waits for the on-call).
+   */
+  toClicker: z.boolean().optional(),
   /** Stable code when the message reports a refusal or error. */
   errorCode: z.string().optional(),
   /**

@@ -151,6 +151,31 @@ describe('on-call handshake before a start (onCall: require)', () => {
     await e.close();
   });
 
+  it('a crash while asking leaves nothing to start: after the restart the run is still approved, a late click says the ask ended', async () => {
+    const first = engine({ chat: peopleChat(), onCalls: directory() });
+    requireOnCall(first);
+    const id = await first.proposeApproved();
+    await chaos(first, `/chaos start ${id}`);
+    expect(first.kinds(id)).toContain('oncall-asked');
+    // The process dies: its store connection and its timers with it.
+    first.engine.onCalls.stop();
+    first.store.close();
+
+    const second = engine({ dir: first.dir, target: first.target, chat: peopleChat(), onCalls: directory() });
+    requireOnCall(second);
+    await second.reconcile();
+    expect(second.service.get(id).record.state).toBe('approved');
+    const late = await chaos(second, `/chaos oncall ack ${id}`, dora);
+    expect(late.errorCode).toBe('oncall_not_asked');
+    expect(late.sections.join(' ') + (late.title ?? '')).toMatch(/an ask ends when the bot restarts/);
+    await sleep(50);
+    expect(second.target.injectCalls).toHaveLength(0);
+    expect(second.service.get(id).record.state).toBe('approved');
+    // Starting again asks again, in the new process.
+    expect((await chaos(second, `/chaos start ${id}`)).title).toBe(`${id} waits for the on-call`);
+    await second.close();
+  });
+
   it('a playbook without onCall starts as before and asks nobody', async () => {
     const dir = directory();
     const e = engine({ chat: peopleChat(), onCalls: dir });

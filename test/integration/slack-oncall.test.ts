@@ -78,6 +78,10 @@ describe('Slack: the on-call handshake (onCall: require) with PagerDuty on-calls
     await waitUntil('the ask in the thread', () => asksIn(cardTs).length === 1, 10_000);
     expect(state(id)).toBe('approved');
     expect(await activeFaults(h.sandbox.adminUrl)).toEqual([]);
+    // The card did not move: Alice, who pressed Start, hears that it waits for the on-call.
+    const waiting = await answerTo(start);
+    expect(waiting.response_type).toBe('ephemeral');
+    expect(JSON.stringify(waiting)).toContain(`${id} waits for the on-call`);
 
     // PagerDuty was asked for the service's policy, then who holds it now (with their emails).
     const oncallsCall = pd.requests.find((r) => r.path === '/oncalls')!;

@@ -135,7 +135,7 @@ export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain
       const reply = await run(line, actor, channel, ABORT_BUTTONS.has(verb));
       // Success shows on the card and in its thread; only the person who clicked hears a refusal.
       if (reply.errorCode && fromHome) deps.home?.notice(actor.id, `${reply.title ?? 'refused'} (${reply.errorCode})`);
-      else if (reply.errorCode) {
+      else if (reply.errorCode || reply.toClicker) {
         const { text, blocks } = messageToBlocks(reply);
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks });
       }
