@@ -61,8 +61,15 @@ function stateLine(gd: GameDayRecord): string {
       return `checkpoint before step ${gd.next + 1} · waiting for the commander`;
     case 'held':
       return `held before step ${gd.next + 1}: ${gd.holdReason ?? ''}`;
-    case 'running':
-      return `running step ${(gd.current ?? gd.next) + 1} of ${gd.steps.length}${holdNote(gd)}`;
+    case 'running': {
+      const index = gd.current ?? gd.next;
+      const asking = gd.onCall.at(-1);
+      // Before the first injection the day may wait for the on-call: nothing runs yet.
+      if (asking?.outcome === 'asking' && gd.steps[index]?.experimentId === null) {
+        return `waiting for the on-call to acknowledge before step ${index + 1} (until ${new Date(asking.deadline).toISOString()})${holdNote(gd)}`;
+      }
+      return `running step ${index + 1} of ${gd.steps.length}${holdNote(gd)}`;
+    }
     default:
       return gd.closedBy ? `${gd.state}: ${gd.closedBy.reason}` : gd.state;
   }

@@ -219,6 +219,7 @@ describe('on-call handshake of a game day', () => {
     await waitFor('the ask', () => gd(e, id).onCall.length === 1, 3000);
     expect(gd(e, id).steps[0]!.experimentId).toBeNull();
     expect(e.target.injectCalls).toHaveLength(0);
+    expect(e.engine.gamedays.card(gd(e, id)).fields.find((f) => f.label === 'State')!.value).toMatch(/^waiting for the on-call to acknowledge before step 1 \(until /);
     await chaos(e, `/chaos oncall ack ${id}`, dora);
     await waitFor('step 1 at its checkpoint', () => gd(e, id).state === 'checkpoint', 5000);
     expect(gd(e, id).onCall[0]!.outcome).toBe('acknowledged');

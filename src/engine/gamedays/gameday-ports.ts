@@ -60,4 +60,6 @@ export interface GameDayDeps {
 export interface GameDayHost {
   readonly repo: GameDayRepo;
   apply(id: string, event: GameDayEvent, actor?: Actor): StoredGameDay;
+  /** Redraws the day's card after a change made outside a transition (an on-call handshake). */
+  refreshCard(entry: StoredGameDay, force?: boolean): void;
 }

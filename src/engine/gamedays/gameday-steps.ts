@@ -194,7 +194,9 @@ export class GameDaySteps {
   private keepHandshake(id: string, h: OnCallHandshake): void {
     const entry = this.days.repo.get(id);
     const onCall = [...entry.record.onCall.filter((o) => o.askedAt !== h.askedAt), h].sort((a, b) => a.askedAt - b.askedAt);
-    this.days.repo.save({ ...entry, record: { ...entry.record, onCall } });
+    const next = { ...entry, record: { ...entry.record, onCall } };
+    this.days.repo.save(next);
+    this.days.refreshCard(next);
   }
 
   /** A step's experiment ended: the game day decides what comes next. */
