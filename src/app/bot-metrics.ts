@@ -44,12 +44,24 @@ export function createBotMetrics(
   const unknown = new Counter({ name: 'faultline_signal_unknown_total', help: 'Signal readings that came back unknown (errors, timeouts, no data)', labelNames: ['source'], registers: [registry] });
   const revertFailures = new Counter({ name: 'faultline_revert_failures_total', help: 'Reverts that failed after their retries', labelNames: ['adapter'], registers: [registry] });
   const chatErrors = new Counter({ name: 'faultline_chat_errors_total', help: 'Chat API calls that failed', labelNames: ['call'], registers: [registry] });
+  const handshakes = new Counter({ name: 'faultline_oncall_handshakes_total', help: 'On-call handshakes by how they ended (unreachable: the on-call could not be asked)', labelNames: ['outcome'], registers: [registry] });
+  const handshakeWait = new Histogram({
+    name: 'faultline_oncall_handshake_seconds',
+    help: 'From asking the on-call to the end of the handshake, by outcome',
+    labelNames: ['outcome'],
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1800],
+    registers: [registry],
+  });
   const engine: EngineMetrics = {
     aborted: (code) => aborts.inc({ reason: code }),
     guardrailRound: (ms, outcome) => rounds.observe({ outcome }, ms / 1000),
     signalUnknown: (source) => unknown.inc({ source }),
     revertFailed: (adapter) => revertFailures.inc({ adapter }),
     chatError: (call) => chatErrors.inc({ call }),
+    onCallHandshake: (outcome, waitedMs) => {
+      handshakes.inc({ outcome });
+      if (waitedMs !== undefined) handshakeWait.observe({ outcome }, waitedMs / 1000);
+    },
   };
   const route: OpsRoute = {
     path: '/metrics',

@@ -8,6 +8,8 @@ export interface EngineMetrics {
   signalUnknown(source: string): void;
   revertFailed(adapter: string): void;
   chatError(what: string): void;
+  /** An on-call handshake ended (or could not be asked); `waitedMs` from the ask to its end. */
+  onCallHandshake(outcome: 'acknowledged' | 'unacknowledged' | 'withdrawn' | 'unreachable', waitedMs?: number): void;
 }
 
 export const noMetrics: EngineMetrics = {
@@ -16,4 +18,5 @@ export const noMetrics: EngineMetrics = {
   signalUnknown() {},
   revertFailed() {},
   chatError() {},
+  onCallHandshake() {},
 };

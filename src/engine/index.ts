@@ -111,6 +111,7 @@ export function createEngine(deps: CreateEngineDeps): Engine {
     clock,
     log,
     lookupTimeoutMs: settings.targetTimeoutMs,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   // Game days' records, read-only here: who commands a day decides who may start its steps.
   const gameDayRecords = new GameDayRepo(store);

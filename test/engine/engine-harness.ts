@@ -119,6 +119,7 @@ export interface EngineOptions {
   incidents?: EngineDeps['incidents'];
   /** Who is on call (the on-call handshake asks them). */
   onCalls?: EngineDeps['onCalls'];
+  metrics?: EngineDeps['metrics'];
   /** `kind: GameDay` documents as YAML text; inline steps are checked like playbooks. */
   gamedays?: string[];
   /** Approvers beyond the configured list (an approver group). */
@@ -216,6 +217,7 @@ export function makeEngine(opts: EngineOptions = {}): Engine {
     random: seededRandom(42),
     ...(opts.incidents ? { incidents: opts.incidents } : {}),
     ...(opts.onCalls ? { onCalls: opts.onCalls } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.extraApprovers ? { extraApprovers: opts.extraApprovers } : {}),
     schedules: opts.scheduleSettings ?? ScheduleSettings.parse({}),
   });

@@ -6,6 +6,7 @@ import type { GameDayRecord } from '../../src/core/gameday-record.js';
 import { plainMentions } from '../../src/core/mention.js';
 import type { OnCallDirectory } from '../../src/core/ports.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
+import { createBotMetrics } from '../../src/app/bot-metrics.js';
 import { alice, bob, carol, engineFactory, sleep, waitFor, type Engine } from './engine-harness.js';
 
 /** dora is on call for svc-web, ed for svc-db; both have chat accounts (UDORA, UED) by email. */
@@ -99,8 +100,9 @@ describe('on-call handshake before a start (onCall: require)', () => {
     await e.close();
   });
 
-  it('every linked service must be acknowledged: one acknowledgement leaves the start waiting for the other', async () => {
-    const e = engine({ chat: peopleChat(), onCalls: directory() });
+  it('every linked service must be acknowledged: one acknowledgement leaves the start waiting for the other; /metrics counts the handshake', async () => {
+    const metrics = createBotMetrics(() => ({}), () => ({}));
+    const e = engine({ chat: peopleChat(), onCalls: directory(), metrics: metrics.engine });
     requireOnCall(e, ['svc-web', 'svc-db']);
     const id = await e.proposeApproved();
     await chaos(e, `/chaos start ${id}`);
@@ -110,6 +112,9 @@ describe('on-call handshake before a start (onCall: require)', () => {
     expect(e.service.get(id).record.state).toBe('approved');
     await chaos(e, `/chaos oncall ack ${id}`, dora);
     await e.waitForState(id, 'completed', 5000);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/faultline_oncall_handshakes_total\{[^}]*outcome="acknowledged"[^}]*\} 1/);
+    expect(text).toMatch(/faultline_oncall_handshake_seconds_count\{[^}]*outcome="acknowledged"[^}]*\} 1/);
     await e.close();
   });
 

@@ -8,6 +8,7 @@ import { acknowledge, checkReachable, timeOut, unacknowledged, unacknowledgedErr
 import type { AdapterLogger, ChatPort, MessageRef, OnCallDirectory } from '../../core/ports.js';
 import type { Notifier } from '../chat/notifier.js';
 import type { Journal } from '../journal.js';
+import type { EngineMetrics } from '../engine-metrics.js';
 
 /** The button on the ask (Slack maps it to `/chaos oncall ack <id>`). */
 export const ONCALL_ACK_ACTION = 'oncallack';
@@ -41,6 +42,7 @@ export interface OnCallDeskDeps {
   journal: Journal;
   clock: Clock;
   log: AdapterLogger;
+  metrics?: Pick<EngineMetrics, 'onCallHandshake'>;
   /** The longest the on-call and chat lookups may take before the ask counts as failed. */
   lookupTimeoutMs: number;
 }
@@ -99,8 +101,16 @@ export class OnCallDesk {
     }
     this.asking.add(subject);
     try {
-      const people = await this.lookUp(subject, input.services);
-      checkReachable(input.services, people);
+      const people = await this.lookUp(subject, input.services).catch((err: unknown) => {
+        this.deps.metrics?.onCallHandshake('unreachable');
+        throw err;
+      });
+      try {
+        checkReachable(input.services, people);
+      } catch (err) {
+        this.deps.metrics?.onCallHandshake('unreachable');
+        throw err;
+      }
       const now = this.deps.clock.now();
       const handshake: OnCallHandshake = {
         subject,
@@ -192,6 +202,8 @@ export class OnCallDesk {
     clearTimeout(p.timer);
     this.pending.delete(subject);
     this.ended.set(subject, p.handshake);
+    const { outcome, endedAt, askedAt } = p.handshake;
+    if (outcome !== 'asking') this.deps.metrics?.onCallHandshake(outcome, Math.max(0, (endedAt ?? askedAt) - askedAt));
     try {
       p.input.onEnd(p.handshake);
     } catch (err) {
