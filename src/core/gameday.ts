@@ -58,6 +58,11 @@ export const GameDaySpec = z.strictObject({
   else if (gd.responders.channel === gd.channel) {
     ctx.addIssue({ code: 'custom', path: ['responders', 'channel'], message: `must differ from the game day's channel (${gd.channel}): the facilitator's thread tells everything` });
   }
+  // Someone in the day's roles reads the facilitator's thread: as a responder they would know what runs.
+  const roles = new Set([gd.roles.commander, ...(gd.roles.scribe ? [gd.roles.scribe] : []), ...gd.roles.observers]);
+  gd.responders?.people.forEach((p, i) => {
+    if (roles.has(p)) ctx.addIssue({ code: 'custom', path: ['responders', 'people', i], message: `${p} has a role in the game day (commander, scribe or observer) and would see what runs: a responder cannot` });
+  });
 });
 export type GameDaySpec = z.infer<typeof GameDaySpec>;
 export type GameDaySpecInput = z.input<typeof GameDaySpec>;

@@ -87,5 +87,6 @@ describe('blinded drill and on-call fields', () => {
     expect(problemsOf(day('blinded: true'))).toMatch(/responders.*a blinded drill needs responders/);
     expect(problemsOf(day("blinded: true\nresponders: { channel: '#chaos' }"))).toMatch(/responders\.channel.*must differ from the game day's channel \(#chaos\)/);
     expect(problemsOf(day('onCall: always'))).toMatch(/onCall/);
+    expect(problemsOf(day("blinded: true\nresponders: { channel: '#oncall', people: [dora, carol] }"))).toMatch(/responders\.people\[1\].*carol has a role in the game day/);
   });
 });
