@@ -52,7 +52,7 @@ describe('blinded drills', () => {
     const e = engine({ chat: new RecordingChat({ history: true }), gamedays: [drillYaml({ duration: '10s' })] });
     const id = await runningDrill(e);
     const exp = () => e.service.list(10).find((x) => x.record.gameDay?.id === id)?.record;
-    await waitFor('the fault to go in', () => exp()?.injectedAt != null, 5000);
+    await waitFor('the fault to go in', () => (exp()?.injectedAt ?? null) !== null, 5000);
     const injectedAt = exp()!.injectedAt!;
     expect(exp()!.gameDay?.blinded).toBe(true);
 
