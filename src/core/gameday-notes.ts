@@ -83,6 +83,10 @@ export function handover(gd: GameDayRecord, input: { actor: Actor; to: string; a
     throw new FaultlineError('illegal_transition', `${gd.id} is ${gd.state}; there is nothing left to command`, { gameDayId: gd.id, state: gd.state });
   }
   const from = gd.roles.commander;
+  // The commander reads the facilitator's thread: a drill's responder taking over would learn what runs.
+  if (gd.drill?.responders.includes(input.to)) {
+    throw new FaultlineError('gameday_role', `${input.to} is a responder of the blinded drill ${gd.id}: a responder cannot command it`, { gameDayId: gd.id, field: 'user' });
+  }
   if (input.to === from) {
     throw new FaultlineError('command_usage', `${input.to} is already the commander of ${gd.id}`, { gameDayId: gd.id, field: 'user' });
   }

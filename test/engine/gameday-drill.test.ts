@@ -92,6 +92,19 @@ describe('blinded drills', () => {
     await e.close();
   });
 
+  it('a responder can neither approve the drill nor be handed its command: either would show what runs', async () => {
+    const e = engine({ chat: new RecordingChat({ history: true }), gamedays: [drillYaml()], settings: { approval: { approvers: ['alice', 'bob', 'carol', 'ed'], ttlMs: 60_000 } } });
+    const { record } = await e.engine.gamedays.propose({ name: 'web-drill', actor: alice });
+    const ed = { id: 'ed', team: 'T1', name: 'Ed' };
+    expect((await chaos(e, `/chaos gameday approve ${record.id}`, ed)).errorCode).toBe('gameday_role');
+    expect(gd(e, record.id).state).toBe('proposed');
+    await e.engine.gamedays.approve(record.id, bob);
+    const handover = await chaos(e, `/chaos gameday handover ${record.id} dora`, carol);
+    expect(handover.errorCode).toBe('gameday_role');
+    expect(gd(e, record.id).roles.commander).toBe('carol');
+    await e.close();
+  });
+
   it('nobody noticing is a finding too; a chat that cannot read the channel back says so instead of guessing', async () => {
     const e = engine({ chat: new RecordingChat({ history: 'fail' }), gamedays: [drillYaml()] });
     const id = await runningDrill(e);

@@ -155,6 +155,10 @@ export class GameDayService implements GameDayHost {
 
   async approve(id: string, actor: Actor): Promise<StoredGameDay> {
     const entry = this.repo.get(id);
+    // Approving means reading every step's plan: a blinded drill's responder would learn what runs.
+    if (entry.record.drill && isApprover(actor, entry.record.drill.responders)) {
+      throw new FaultlineError('gameday_role', `${actor.id} is a responder of the blinded drill ${id}: another approver must approve it`, { gameDayId: id, actor: actor.id });
+    }
     const policy = await this.experiments.approvalPolicy();
     const r = entry.record;
     let current = r.planHash;
