@@ -1,4 +1,4 @@
-import { message, type Message } from '../../core/message.js';
+import type { Message } from '../../core/message.js';
 import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { checkOrgLimits } from '../../core/blast-radius.js';
@@ -20,8 +20,8 @@ import type { Transitions } from './transitions.js';
 import type { IncidentWatch } from '../guards/incident-watch.js';
 import { CardDelivery, type CardOutcome } from './card-delivery.js';
 import type { OnCallDesk } from '../guards/oncall-desk.js';
-import { DEFAULT_ONCALL_TIMEOUT_MS, type OnCallHandshake } from '../../core/oncall.js';
-import { errorText } from '../../core/errors.js';
+import type { OnCallHandshake } from '../../core/oncall.js';
+import { onCallGate, withdrawWhenClosed } from './oncall-gate.js';
 
 import { PlaybookShelf, type ProposeOverrides } from './playbook-shelf.js';
 export type { ProposeOverrides } from './playbook-shelf.js';
@@ -81,12 +81,7 @@ export class ExperimentService {
     ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
     this.shelf = new PlaybookShelf(deps);
     this.cards = new CardDelivery(deps, { repo: this.repo, notifier: this.notifier, transitions: this.transitions, roster: this.roster });
-    // An experiment closed while its on-call is being asked: nothing waits for them any longer.
-    parts.subscribe((before, after) => {
-      if (before.state !== 'approved' || after.state === 'approved' || after.state === 'running') return;
-      const why = after.closedBy ? `${after.state} by ${after.closedBy.by.id}: ${after.closedBy.reason}` : after.state;
-      parts.onCalls.withdraw(after.id, why, after.closedBy?.by ?? SYSTEM);
-    });
+    parts.subscribe(withdrawWhenClosed(parts.onCalls));
   }
 
   /** Told after every applied transition (game days follow their steps this way); must not throw or block. */
@@ -249,7 +244,16 @@ export class ExperimentService {
     if (entry.record.state === 'proposed' || entry.record.state === 'approved') checkPermitted('start', entry.record, actor, authority);
     // A halted org refuses before any target is touched; so does a service with an open incident.
     if (entry.record.state === 'approved') await this.checkStartRules({ id, plan: entry.record.plan, spec: entry.spec });
-    const awaitingOnCall = entry.record.state === 'approved' ? await this.onCallGate(entry, actor) : undefined;
+    const awaitingOnCall =
+      entry.record.state === 'approved'
+        ? await onCallGate(entry, actor, {
+            onCalls: this.parts.onCalls,
+            linkedServices: this.deps.incidents?.settings.linkedServices ?? [],
+            log: this.deps.log,
+            startAgain: (again, by) => this.start(again, by),
+            note: (again, msg) => this.note(again, msg),
+          })
+        : undefined;
     if (awaitingOnCall) return { ...this.repo.get(id), awaitingOnCall };
     // Unresolvable now means it cannot match what was approved: the core refuses the start as drift.
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
@@ -261,33 +265,6 @@ export class ExperimentService {
     this.runner.launch(id);
     this.parts.onCalls.consume(id);
     return result.entry;
-  }
-
-  /**
-   * The on-call handshake before a start: nothing when the playbook does not ask for one (a game-day
-   * step: its day asks) or the on-call acknowledged within its timeout; else asks and returns the
-   * handshake. When they acknowledge, the start runs again as `actor`; a refusal then is said in the thread.
-   */
-  private async onCallGate(entry: StoredExperiment, actor: Actor): Promise<OnCallHandshake | undefined> {
-    const { id } = entry.record;
-    if (entry.spec.onCall !== 'require' || entry.record.gameDay) return undefined;
-    const timeoutMs = entry.spec.onCallTimeout ?? DEFAULT_ONCALL_TIMEOUT_MS;
-    if (this.parts.onCalls.acknowledged(id, timeoutMs)) return undefined;
-    const services = [...new Set([...(this.deps.incidents?.settings.linkedServices ?? []), ...entry.spec.pagerduty.services])];
-    return this.parts.onCalls.ask({
-      subject: id,
-      services,
-      actor,
-      timeoutMs,
-      thread: { key: id, card: entry.card, channel: entry.record.channel },
-      onEnd: (h) => {
-        if (h.outcome !== 'acknowledged') return;
-        this.start(id, actor).catch((err: unknown) => {
-          this.deps.log.warn({ experimentId: id, err }, 'start after the on-call acknowledged was refused');
-          this.note(id, message({ tone: 'danger', sections: [`The on-call acknowledged, but the start was refused: ${errorText(err)}`] }));
-        });
-      },
-    });
   }
 
   /**
