@@ -70,6 +70,20 @@ function startProxy(adminUrl: string): Promise<Proxy> {
   });
 }
 
+/**
+ * The guardrail reads the error rate of the last second: right after a run of 100 % errors the next
+ * run's pre-flight would see that run's errors and refuse. Each run starts once the sandbox is quiet.
+ */
+async function untilQuiet(adminUrl: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = (await (await fetch(`${adminUrl}/stats?window=1`)).json()) as { errorRate: number | null; requests: number };
+    if (s.requests > 0 && (s.errorRate ?? 1) < 0.01) return;
+    if (Date.now() > deadline) throw new Error(`the sandbox did not settle within ${timeoutMs} ms (error rate ${s.errorRate})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function benchLateInject(log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'faultline-bench-late-'));
   const sandbox = await startSandbox({ proxyPort: 0, adminPort: 0, replicas: 3, rps: 20 });
@@ -93,6 +107,7 @@ export async function benchLateInject(log: (line: string) => void): Promise<void
     for (const mode of ['late', 'lost'] as const) {
       proxy.mode = mode;
       for (let i = 0; i < RUNS; i++) {
+        await untilQuiet(sandbox.adminUrl);
         const { record } = await app.engine.experiments.propose({ playbook: 'bench-abort', actor: alice });
         await app.engine.experiments.approve(record.id, bob);
         await app.engine.experiments.start(record.id, alice);
