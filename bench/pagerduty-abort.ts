@@ -48,6 +48,10 @@ export async function benchPagerDutyAbort(log: (line: string) => void): Promise<
       while (!app.engine.journal.of(record.id).some((e) => e.kind === 'reverted')) await new Promise((r) => setTimeout(r, 1));
       times.push(app.engine.journal.of(record.id).find((e) => e.kind === 'reverted')!.at - t0);
       await app.engine.runner.settle();
+      // The incident is resolved before the next run: the start gate refuses a service with one open.
+      const resolved = webhookBody('incident.resolved', { serviceId: 'PBENCH', eventId: `EV${i}r`, incidentId: `PINC${i}` });
+      const done = await postWebhook(`${ops.url}/webhooks/pagerduty`, resolved, { 'x-pagerduty-signature': signPagerDuty(resolved, SECRET), 'x-webhook-id': `w-${i}r` });
+      if (done.status !== 202) throw new Error(`resolve webhook answered ${done.status}`);
     }
     log(summary(`pagerduty webhook received → fault reverted (${RUNS} runs)`, times, 'ms'));
   } finally {

@@ -69,6 +69,8 @@ export async function benchSlackAck(log: (line: string) => void): Promise<void> 
   writeFileSync(
     configFile,
     stringify({
+      // Slack refuses to start without approvers named (user ids).
+      approvers: ['U0BENCH1', 'U0BENCH2'],
       store: { path: path.join(dir, 'faultline.db') },
       postmortems: { dir: path.join(dir, 'postmortems') },
       playbooks: { vars: { sandboxAdmin: sandbox.adminUrl } },

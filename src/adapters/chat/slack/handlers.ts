@@ -43,7 +43,9 @@ export interface SlackHandlerDeps {
  */
 export function registerSlackHandlers(app: App, deps: SlackHandlerDeps): { drain(timeoutMs: number): Promise<boolean> } {
   const { commands, log } = deps;
-  const queue = new AfterAckQueue(2, (err) => log.error({ err }, 'slack work after ack failed'));
+  // Eight at a time: a proposal waits up to 1.5 s to learn whether its card got out, and with two
+  // slots a burst of proposals kept everyone's status and help waiting a minute (npm run bench slack).
+  const queue = new AfterAckQueue(8, (err) => log.error({ err }, 'slack work after ack failed'));
   /**
    * The actor with their display name. Work behind the queue may wait for users.info; abort and halt
    * never do (the name known now, and a lookup for next time).
