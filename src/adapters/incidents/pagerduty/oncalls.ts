@@ -1,8 +1,7 @@
-import { api } from '@pagerduty/pdjs';
 import { FaultlineError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger, OnCallDirectory } from '../../../core/ports.js';
-import { httpFailure, pdGet, type PdCall } from './rest-get.js';
+import { httpFailure, noToken, pdClient, pdGet, type PdCall } from './rest-get.js';
 import { RestOnCallPage, RestService, type OnCall, type PagerDutyConfig, type RestOnCall } from './schema.js';
 
 const PAGE_LIMIT = 100;
@@ -56,9 +55,7 @@ export class PagerDutyOnCalls implements OnCallDirectory {
     private readonly cfg: PagerDutyConfig,
     private readonly log: AdapterLogger,
   ) {
-    // As PagerDutyRest: pdjs's own timeout never aborts, so the AbortSignal bounds each request, and
-    // its 429 retries are paced to fit in the request budget.
-    this.pd = cfg.apiToken ? api({ token: cfg.apiToken, requestTimeout: 0, retryTimeout: Math.floor(cfg.requestTimeout / 4) }) : undefined;
+    this.pd = pdClient(cfg);
   }
 
   /**
@@ -66,7 +63,7 @@ export class PagerDutyOnCalls implements OnCallDirectory {
    * then level, then name. A service with nobody on call adds nothing to the list.
    */
   async forServices(serviceIds: readonly string[], signal?: AbortSignal): Promise<OnCall[]> {
-    if (!this.pd) throw new FaultlineError('adapter_error', 'PagerDuty REST API token is not configured (set PAGERDUTY_API_TOKEN)');
+    if (!this.pd) throw noToken();
     const ids = [...new Set(serviceIds)];
     if (ids.length === 0) return [];
     const blank = ids.find((id) => id.trim() === '');

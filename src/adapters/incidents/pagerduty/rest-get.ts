@@ -1,9 +1,24 @@
-import type { api } from '@pagerduty/pdjs';
+import { api } from '@pagerduty/pdjs';
 import { FaultlineError, errorText } from '../../../core/errors.js';
 import { RestError, type PagerDutyConfig } from './schema.js';
 
 export type PdCall = ReturnType<typeof api>;
 type PdResponse = Awaited<ReturnType<PdCall['get']>>;
+
+/**
+ * The pdjs client every REST reader uses, or undefined without an API token. requestTimeout: 0 —
+ * pdjs's own timeout only starts an empty timer (it never aborts); the AbortSignal of each call is
+ * what bounds it. pdjs retries a 429 three times after `retryTimeout` (default 20 s, past any sane
+ * budget): paced here so the retries fit in ours.
+ */
+export function pdClient(cfg: Pick<PagerDutyConfig, 'apiToken' | 'requestTimeout'>): PdCall | undefined {
+  return cfg.apiToken ? api({ token: cfg.apiToken, requestTimeout: 0, retryTimeout: Math.floor(cfg.requestTimeout / 4) }) : undefined;
+}
+
+/** What a REST reader says when no token was configured. */
+export function noToken(): FaultlineError {
+  return new FaultlineError('adapter_error', 'PagerDuty REST API token is not configured (set PAGERDUTY_API_TOKEN)');
+}
 
 export interface PdGet {
   /** Path under the API URL, ids already encoded: `services/P123`, `oncalls`. */

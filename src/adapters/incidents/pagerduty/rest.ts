@@ -1,9 +1,8 @@
-import { api } from '@pagerduty/pdjs';
 import { FaultlineError } from '../../../core/errors.js';
 import { formatIssues } from '../../../core/format-issues.js';
 import type { AdapterLogger } from '../../../core/ports.js';
 import { RestIncidentPage, type Incident, type PagerDutyConfig } from './schema.js';
-import { httpFailure, pdGet, type PdCall } from './rest-get.js';
+import { httpFailure, noToken, pdClient, pdGet, type PdCall } from './rest-get.js';
 
 type RestIncident = RestIncidentPage['incidents'][number];
 
@@ -40,15 +39,12 @@ export class PagerDutyRest {
     private readonly cfg: PagerDutyConfig,
     private readonly log: AdapterLogger,
   ) {
-    // requestTimeout: 0 — pdjs's own timeout only starts an empty timer (it never aborts); the
-    // AbortSignal below is what bounds a request. pdjs retries a 429 three times after
-    // `retryTimeout` (default 20 s, past any sane budget): pace it so the retries fit in ours.
-    this.pd = cfg.apiToken ? api({ token: cfg.apiToken, requestTimeout: 0, retryTimeout: Math.floor(cfg.requestTimeout / 4) }) : undefined;
+    this.pd = pdClient(cfg);
   }
 
   /** Triggered and acknowledged incidents on these services, every page of them. */
   async openIncidents(serviceIds: readonly string[], signal?: AbortSignal): Promise<Incident[]> {
-    if (!this.pd) throw new FaultlineError('adapter_error', 'PagerDuty REST API token is not configured (set PAGERDUTY_API_TOKEN)');
+    if (!this.pd) throw noToken();
     if (serviceIds.length === 0) return [];
     const byId = new Map<string, Incident>();
     let offset = 0;
