@@ -1,3 +1,4 @@
+import { linkedServices } from '../../core/linked-services.js';
 import { SYSTEM, type Actor } from '../../core/actor.js';
 import { errorText } from '../../core/errors.js';
 import { message, type Message } from '../../core/message.js';
@@ -30,7 +31,7 @@ export async function onCallGate(entry: StoredExperiment, actor: Actor, deps: On
   if (deps.onCalls.acknowledged(id, timeoutMs)) return undefined;
   return deps.onCalls.ask({
     subject: id,
-    services: [...new Set([...deps.linkedServices, ...entry.spec.pagerduty.services])],
+    services: linkedServices([entry.spec], deps.linkedServices),
     actor,
     timeoutMs,
     thread: { key: id, card: entry.card, channel: entry.record.channel },

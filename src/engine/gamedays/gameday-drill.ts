@@ -1,3 +1,4 @@
+import { linkedServices } from '../../core/linked-services.js';
 import { SYSTEM } from '../../core/actor.js';
 import { detectionLines, detectionRecord, type DrillIncident, type DrillMessage } from '../../core/drill-detection.js';
 import { formatDuration } from '../../core/duration.js';
@@ -66,7 +67,7 @@ export class GameDayDrill {
     const endedAt = r.endedAt ?? this.deps.clock.now();
     const injectedAt = this.firstInjection(r);
     const since = r.drill.announcedAt ?? r.startedAt ?? r.proposedAt;
-    const services = [...new Set([...this.deps.linkedServices, ...entry.stepSpecs.flatMap((s) => s.pagerduty.services)])];
+    const services = linkedServices(entry.stepSpecs, this.deps.linkedServices);
     const incidents = this.incidents(services, since);
     const { messages, note } = await this.messages(r.drill.respondersChannelId ?? r.drill.respondersChannel, since, endedAt);
     const detection = detectionRecord({

@@ -7,6 +7,7 @@ import { stepOutcome } from '../../core/gameday-lifecycle.js';
 import { describeDrift, gameDayHash } from './gameday-plan.js';
 import type { StoredGameDay } from './gameday-repo.js';
 import type { GameDayDeps, GameDayExperiments, GameDayHost } from './gameday-ports.js';
+import { linkedServices } from '../../core/linked-services.js';
 import { within } from '../../lib/within.js';
 import { DEFAULT_ONCALL_TIMEOUT_MS, unacknowledgedError, type OnCallHandshake } from '../../core/oncall.js';
 
@@ -164,7 +165,7 @@ export class GameDaySteps {
     const r = entry.record;
     const required = entry.spec.onCall === 'require' || entry.stepSpecs.some((s) => s.onCall === 'require');
     if (!required || r.onCall.some((h) => h.outcome === 'acknowledged')) return true;
-    const services = [...new Set([...this.deps.linkedServices, ...entry.stepSpecs.flatMap((s) => s.pagerduty.services)])];
+    const services = linkedServices(entry.stepSpecs, this.deps.linkedServices);
     const timeoutMs = entry.spec.onCallTimeout ?? (Math.max(0, ...entry.stepSpecs.map((s) => s.onCallTimeout ?? 0)) || DEFAULT_ONCALL_TIMEOUT_MS);
     try {
       const h = await this.deps.onCalls.ask({

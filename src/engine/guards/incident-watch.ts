@@ -1,3 +1,4 @@
+import { linkedServices } from '../../core/linked-services.js';
 import { SYSTEM } from '../../core/actor.js';
 import { FaultlineError, errorText } from '../../core/errors.js';
 import { describeIncident } from '../../core/incident-text.js';
@@ -37,7 +38,7 @@ export class IncidentWatch {
   }
 
   linkedServices(entry: Pick<StoredExperiment, 'spec'>): string[] {
-    return [...new Set([...entry.spec.pagerduty.services, ...this.deps.settings.linkedServices])];
+    return linkedServices([entry.spec], this.deps.settings.linkedServices);
   }
 
   /** Every service some running experiment is linked to (what the poller watches). */
