@@ -1,4 +1,5 @@
 import { linkedServices } from '../../core/linked-services.js';
+import { within } from '../../lib/within.js';
 import { SYSTEM } from '../../core/actor.js';
 import { detectionLines, detectionRecord, type DrillIncident, type DrillMessage } from '../../core/drill-detection.js';
 import { formatDuration } from '../../core/duration.js';
@@ -127,15 +128,13 @@ export class GameDayDrill {
   private async messages(channel: string, from: number, to: number): Promise<{ messages: DrillMessage[] | null; note?: string }> {
     const read = this.deps.chat.history?.bind(this.deps.chat);
     if (!read) return { messages: null, note: 'this chat cannot read the channel back' };
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${formatDuration(HISTORY_WAIT_MS)}`)), HISTORY_WAIT_MS)));
-      return { messages: await Promise.race([read(channel, from, to), late]) };
+      const messages = await within(read(channel, from, to), HISTORY_WAIT_MS);
+      if (messages) return { messages };
+      throw new Error(`no answer within ${formatDuration(HISTORY_WAIT_MS)}`);
     } catch (err) {
       this.deps.log.warn({ channel, err }, "drill: the responders' channel could not be read");
       return { messages: null, note: `the channel could not be read: ${errorText(err)}` };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -92,21 +92,11 @@ export class OnCallDesk {
   async ask(input: AskInput): Promise<OnCallHandshake> {
     const { subject } = input;
     this.refuseIfPending(subject);
-    const { directory } = this.deps;
-    if (!directory) {
-      throw new FaultlineError('oncall_unreachable', `${subject} needs the on-call's acknowledgement (onCall: require), but no on-call directory is configured: set PAGERDUTY_API_TOKEN`, { subject });
-    }
-    if (input.services.length === 0) {
-      throw new FaultlineError('oncall_unreachable', `${subject} needs the on-call's acknowledgement (onCall: require) but links no PagerDuty service (pagerduty.services)`, { subject });
-    }
     this.asking.add(subject);
     try {
-      const people = await this.lookUp(subject, input.services).catch((err: unknown) => {
-        this.deps.metrics?.onCallHandshake('unreachable');
-        throw err;
-      });
+      let people: OnCallPerson[];
       try {
-        checkReachable(input.services, people);
+        people = await this.reachablePeople(input);
       } catch (err) {
         this.deps.metrics?.onCallHandshake('unreachable');
         throw err;
@@ -211,12 +201,26 @@ export class OnCallDesk {
     }
   }
 
+  /** Who to ask, each with a chat account; throws `oncall_unreachable` when some service cannot be asked. */
+  private async reachablePeople(input: AskInput): Promise<OnCallPerson[]> {
+    const { subject } = input;
+    if (!this.deps.directory) {
+      throw new FaultlineError('oncall_unreachable', `${subject} needs the on-call's acknowledgement (onCall: require), but no on-call directory is configured: set PAGERDUTY_API_TOKEN`, { subject });
+    }
+    if (input.services.length === 0) {
+      throw new FaultlineError('oncall_unreachable', `${subject} needs the on-call's acknowledgement (onCall: require) but links no PagerDuty service (pagerduty.services)`, { subject });
+    }
+    const people = await this.lookUp(this.deps.directory, subject, input.services);
+    checkReachable(input.services, people);
+    return people;
+  }
+
   /** First responders of each service, each with their chat account; any failure refuses the ask. */
-  private async lookUp(subject: string, services: readonly string[]): Promise<OnCallPerson[]> {
+  private async lookUp(directory: OnCallDirectory, subject: string, services: readonly string[]): Promise<OnCallPerson[]> {
     const signal = AbortSignal.timeout(this.deps.lookupTimeoutMs);
     let found: Array<Omit<OnCallPerson, 'chatUser'>>;
     try {
-      found = await this.deps.directory!.firstResponders(services, signal);
+      found = await directory.firstResponders(services, signal);
     } catch (err) {
       throw new FaultlineError('oncall_unreachable', `who is on call for ${services.join(', ')} could not be learned: ${errorText(err)}`, { subject, services: [...services] }, { cause: err });
     }
