@@ -1,8 +1,7 @@
 import type { Message } from '../../core/message.js';
 import { randomBytes } from 'node:crypto';
 import { SYSTEM, type Actor } from '../../core/actor.js';
-import { checkOrgLimits } from '../../core/blast-radius.js';
-import { checkLadder, targetScope, type PastRun } from '../../core/ladder.js';
+import { checkLadder, type PastRun } from '../../core/ladder.js';
 import { FaultlineError } from '../../core/errors.js';
 import { checkPermitted, type Authority } from '../../core/permissions.js';
 import { isTerminal, type ExperimentRecord, type Plan } from '../../core/experiment.js';
@@ -22,6 +21,7 @@ import { CardDelivery, type CardOutcome } from './card-delivery.js';
 import type { OnCallDesk } from '../guards/oncall-desk.js';
 import type { OnCallHandshake } from '../../core/oncall.js';
 import { onCallGate, withdrawWhenClosed } from './oncall-gate.js';
+import { StartRules } from './start-rules.js';
 
 import { PlaybookShelf, type ProposeOverrides } from './playbook-shelf.js';
 export type { ProposeOverrides } from './playbook-shelf.js';
@@ -63,14 +63,13 @@ export class ExperimentService {
   private readonly repo: ExperimentRepo;
   private readonly journal: Journal;
   private readonly killSwitch: KillSwitch;
-  private readonly freezes: FreezeWindows;
   private readonly notifier: Notifier;
   private readonly transitions: Transitions;
   private readonly runner: Runner;
-  private readonly incidents: IncidentWatch;
   private readonly roster: ApproverRoster;
   private readonly cards: CardDelivery;
   private readonly shelf: PlaybookShelf;
+  private readonly rules: StartRules;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -78,8 +77,9 @@ export class ExperimentService {
   ) {
     this.random = deps.random ?? Math.random;
     this.roster = new ApproverRoster(deps);
-    ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, freezes: this.freezes, notifier: this.notifier, transitions: this.transitions, runner: this.runner, incidents: this.incidents } = parts);
+    ({ repo: this.repo, journal: this.journal, killSwitch: this.killSwitch, notifier: this.notifier, transitions: this.transitions, runner: this.runner } = parts);
     this.shelf = new PlaybookShelf(deps);
+    this.rules = new StartRules(deps, parts);
     this.cards = new CardDelivery(deps, { repo: this.repo, notifier: this.notifier, transitions: this.transitions, roster: this.roster });
     parts.subscribe(withdrawWhenClosed(parts.onCalls));
   }
@@ -259,7 +259,7 @@ export class ExperimentService {
     const currentPlanHash = entry.record.state === 'approved' ? await this.currentHash(entry).catch(() => 'unresolvable') : entry.record.planHash;
     const result = this.transitions.apply(
       id,
-      { type: 'start', actor, currentPlanHash, limits: this.limits(), targetIds: heldTargetIds(entry.record.plan), authority },
+      { type: 'start', actor, currentPlanHash, limits: this.rules.limits(), targetIds: heldTargetIds(entry.record.plan), authority },
       actor,
     );
     this.runner.launch(id);
@@ -267,39 +267,14 @@ export class ExperimentService {
     return result.entry;
   }
 
-  /**
-   * The rules a start checks that no approval lifts: halt, freeze windows, the ladder, the incident
-   * gate of the linked services and the org caps (concurrency, one run per target). `start` checks
-   * them; a game day checks a step's plan with them before proposing it, so a step that cannot start
-   * posts no card and asks nobody. The caps are checked again, atomically, by the start transition.
-   */
-  async checkStartRules(run: { id: string; plan: Plan; spec: Experiment }): Promise<void> {
-    // Halt first, the caps last: the order in which a start has always named what refused it.
-    checkOrgLimits(run.id, [], { ...this.limits(), running: [] });
-    const freeze = this.freezes.active();
-    if (freeze) {
-      throw new FaultlineError('frozen', `chaos is frozen until ${new Date(freeze.until).toISOString()}: ${freeze.window.reason} (${freeze.window.id}); /chaos halt still works`, {
-        window: freeze.window.id,
-        until: freeze.until,
-      });
-    }
-    if (this.deps.settings.ladderWindowMs !== undefined) checkLadder(run.plan, this.pastRuns(), this.deps.settings.ladderWindowMs, this.deps.clock.now());
-    await this.incidents.checkStart({ record: { id: run.id }, spec: run.spec }, this.deps.settings.targetTimeoutMs);
-    checkOrgLimits(run.id, heldTargetIds(run.plan), this.limits());
+  /** The start rules no approval lifts (see StartRules); a game day checks a step with them before proposing it. */
+  checkStartRules(run: { id: string; plan: Plan; spec: Experiment }): Promise<void> {
+    return this.rules.check(run);
   }
 
   /** Resolves when the run of `id` has finished here, its post-mortem drafted (at once when it is not running). */
   runEnded(id: string): Promise<void> {
     return this.runner.done(id);
-  }
-
-  private limits() {
-    const halt = this.killSwitch.state();
-    return {
-      halted: halt ? { reason: halt.reason, by: halt.by } : null,
-      maxConcurrent: this.deps.settings.caps.maxConcurrent,
-      running: this.repo.running().map((r) => ({ id: r.record.id, targetIds: heldTargetIds(r.record.plan) })),
-    };
   }
 
   /**
@@ -351,17 +326,7 @@ export class ExperimentService {
 
   /** Finished runs (newest first, the last 1000) for the ladder and `/chaos history`. */
   pastRuns(): PastRun[] {
-    return this.repo.list({ states: ['completed', 'aborted', 'failed'], limit: 1000 }).map(({ record: r }) => ({
-      id: r.id,
-      scope: targetScope(r.plan),
-      faultType: r.plan.fault.type,
-      blastRadius: r.plan.blastRadius,
-      targets: r.plan.targets.length,
-      candidates: r.plan.candidates,
-      verdict: r.verdict,
-      state: r.state,
-      endedAt: r.endedAt ?? r.updatedAt,
-    }));
+    return this.rules.pastRuns();
   }
 
   playbookNames(): string[] {
