@@ -58,6 +58,20 @@ export function partialApplied(p: PartialApplication): string {
   return `only ${p.applied} of ${p.intended} ${p.unit} ${p.action} (${p.reason})`;
 }
 
+/** A guardrail as the plan has it: what is watched, and when it breaks. */
+export const PlanGuardrail = z.object({
+  name: z.string(),
+  signal: z.string(),
+  /** The guardrail breaks when `reading <comparison> threshold` holds for `forMs`. */
+  comparison: z.string(),
+  threshold: z.number(),
+  forMs: z.number(),
+  maxUnknown: z.number(),
+  /** Absent in plans made before the time limit existed: the engine default applies. */
+  blindAfterMs: z.number().optional(),
+});
+export type PlanGuardrail = z.infer<typeof PlanGuardrail>;
+
 /** Exactly what an approval covers: hashed, and re-resolved at start. */
 export const Plan = z.object({
   experiment: z.string(),
@@ -68,18 +82,7 @@ export const Plan = z.object({
   targets: z.array(ResolvedTargetSchema),
   fault: z.object({ type: z.string(), parameters: z.record(z.string(), z.unknown()) }),
   durationMs: z.number().int().positive(),
-  guardrails: z.array(
-    z.object({
-      name: z.string(),
-      signal: z.string(),
-      comparison: z.string(),
-      threshold: z.number(),
-      forMs: z.number(),
-      maxUnknown: z.number(),
-      /** Absent in plans made before the time limit existed: the engine default applies. */
-      blindAfterMs: z.number().optional(),
-    }),
-  ),
+  guardrails: z.array(PlanGuardrail),
   steadyState: z.array(z.object({ name: z.string(), signal: z.string(), comparison: z.string(), threshold: z.number() })),
   seed: z.number().int(),
   /** What the targets are, as the adapter names them (cluster, namespace, kind, which). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { compare, formatNumber } from '../../core/guardrails.js';
-import type { Plan } from '../../core/experiment.js';
+import { PlanGuardrail, type Plan } from '../../core/experiment.js';
 import { Comparison } from '../../core/playbook.js';
 import { eventsOf, type PostmortemEvent } from '../postmortem/postmortem-events.js';
 import { isoUtc } from '../report-format.js';
@@ -64,14 +64,8 @@ export const GuardrailBreach = z.object({
 });
 export type GuardrailBreach = z.infer<typeof GuardrailBreach>;
 
-export const GuardrailResult = z.object({
-  name: z.string(),
-  signal: z.string(),
-  /** The guardrail breaks when `reading <comparison> threshold` holds for `forMs`. */
-  comparison: z.string(),
-  threshold: z.number(),
-  forMs: z.number(),
-  maxUnknown: z.number(),
+/** The plan's guardrail (what was watched and its rule), with what it read. */
+export const GuardrailResult = PlanGuardrail.pick({ name: true, signal: true, comparison: true, threshold: true, forMs: true, maxUnknown: true }).extend({
   /** The one sample before the fault went in; a failed one refused the start. */
   preflight: CheckReading.nullable(),
   /** The rounds while the fault was in. */
