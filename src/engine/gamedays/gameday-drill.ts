@@ -38,7 +38,7 @@ export class GameDayDrill {
     const drill = entry.record.drill;
     if (!drill || drill.announcedAt !== null) return;
     const now = this.deps.clock.now();
-    this.save(entry.record.id, (r) => ({ ...r, drill: { ...r.drill!, announcedAt: now } }));
+    this.days.repo.update(entry.record.id, (r) => ({ ...r, drill: { ...r.drill!, announcedAt: now } }));
     this.deps.journal.record('gameday-drill-announced', entry.record.id, SYSTEM, { channel: drill.respondersChannel });
     const id = entry.record.id;
     const notice = message({
@@ -50,7 +50,7 @@ export class GameDayDrill {
     void this.deps.notifier
       .postCard(`${id}:drill`, drill.respondersChannel, notice)
       .then((ref) => {
-        if (ref && ref.channel !== drill.respondersChannel) this.save(id, (r) => ({ ...r, drill: { ...r.drill!, respondersChannelId: ref.channel } }));
+        if (ref && ref.channel !== drill.respondersChannel) this.days.repo.update(id, (r) => ({ ...r, drill: { ...r.drill!, respondersChannelId: ref.channel } }));
       })
       .catch((err: unknown) => this.deps.log.warn({ gameDayId: id, err }, "drill: the responders' notice was not posted"));
   }
@@ -81,7 +81,7 @@ export class GameDayDrill {
       expectedAlerts: r.drill.expectedAlerts,
     });
     const now = this.deps.clock.now();
-    const saved = this.save(id, (rec) => ({ ...rec, drill: { ...rec.drill!, revealedAt: now, detection } }));
+    const saved = this.days.repo.update(id, (rec) => ({ ...rec, drill: { ...rec.drill!, revealedAt: now, detection } }));
     this.deps.journal.record('gameday-drill-revealed', id, SYSTEM, { timeToDetectMs: detection.timeToDetectMs, firstSignal: detection.firstSignal?.kind ?? null });
     const lines = detectionLines(detection, (user) => mentionUser(user));
     const what = this.whatRan(saved.record);
@@ -136,13 +136,6 @@ export class GameDayDrill {
       this.deps.log.warn({ channel, err }, "drill: the responders' channel could not be read");
       return { messages: null, note: `the channel could not be read: ${errorText(err)}` };
     }
-  }
-
-  private save(id: string, change: (r: GameDayRecord) => GameDayRecord): StoredGameDay {
-    const entry = this.days.repo.get(id);
-    const next = { ...entry, record: change(entry.record) };
-    this.days.repo.save(next);
-    return next;
   }
 }
 

@@ -26,6 +26,14 @@ export class GameDayRepo {
     this.store.gamedays.save({ id: r.id, name: r.name, state: r.state, updatedAt: r.updatedAt, data: entry });
   }
 
+  /** The stored day with its record changed by `change` (outside a transition: a handshake, a drill's reveal). */
+  update(id: string, change: (record: GameDayRecord) => GameDayRecord): StoredGameDay {
+    const entry = this.get(id);
+    const next = { ...entry, record: change(entry.record) };
+    this.save(next);
+    return next;
+  }
+
   find(id: string): StoredGameDay | undefined {
     const row = this.store.gamedays.get(id);
     return row ? revive(row.data) : undefined;

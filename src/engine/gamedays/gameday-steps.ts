@@ -193,10 +193,7 @@ export class GameDaySteps {
 
   /** The handshake on the day's record (the report lists it), replacing its earlier state. */
   private keepHandshake(id: string, h: OnCallHandshake): void {
-    const entry = this.days.repo.get(id);
-    const onCall = [...entry.record.onCall.filter((o) => o.askedAt !== h.askedAt), h].sort((a, b) => a.askedAt - b.askedAt);
-    const next = { ...entry, record: { ...entry.record, onCall } };
-    this.days.repo.save(next);
+    const next = this.days.repo.update(id, (r) => ({ ...r, onCall: [...r.onCall.filter((o) => o.askedAt !== h.askedAt), h].sort((a, b) => a.askedAt - b.askedAt) }));
     this.days.refreshCard(next);
   }
 
