@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { ApproverGroup } from '../adapters/chat/slack/approver-group.js';
 import { registerSlackHandlers, type SlackHandlerDeps } from '../adapters/chat/slack/handlers.js';
 import { HomeDesk } from '../adapters/chat/slack/home.js';
-import { SlackPeople } from '../adapters/chat/slack/people.js';
 import { ReplayGuard } from '../adapters/chat/slack/replay-guard.js';
 import { createSlackApp, type SlackApp } from '../adapters/chat/slack/slack-app.js';
 import { SlackChat } from '../adapters/chat/slack/slack-chat.js';
@@ -100,7 +99,7 @@ export async function startSlackBot(loaded: LoadedConfig, log: Logger): Promise<
   const home = homeDesk(slack, chat, live, log);
   const handlers = registerSlackHandlers(slack.bolt, {
     home,
-    people: new SlackPeople(slack.client, log),
+    people: chat.people,
     commands: localGateway(live.engine.facade, commandRegistry(), log),
     log,
     // Kept in the store: a request handled before a restart is still known after it.

@@ -4,7 +4,6 @@ import { localGateway } from '../../../commands/command-gateway.js';
 import { commandRegistry } from '../../../commands/index.js';
 import { registerSlackHandlers, type HomeTab } from '../../adapters/chat/slack/handlers.js';
 import type { HomeDesk } from '../../adapters/chat/slack/home.js';
-import { SlackPeople } from '../../adapters/chat/slack/people.js';
 import { ReplayGuard } from '../../adapters/chat/slack/replay-guard.js';
 import type { SlackApp } from '../../adapters/chat/slack/slack-app.js';
 import { loadPlaybooks } from '../../playbooks/load-playbooks.js';
@@ -95,7 +94,7 @@ export async function startReplicaSlackBot(loaded: LoadedConfig, log: Logger, op
   };
   const handlers = registerSlackHandlers(slack.bolt, {
     home: homeTab,
-    people: new SlackPeople(slack.client, log),
+    people: chat.people,
     commands: node.commands,
     log,
     // The seen-requests table through the replica's own connection: shared by every replica.

@@ -15,8 +15,8 @@ import { SlackPeople } from './people.js';
 export class SlackChat implements ChatPort {
   /** Each person's DM channel, once opened. */
   private readonly ims = new Map<string, string>();
-  /** People by email (users.lookupByEmail, cached): how an on-call is found. */
-  private readonly people: SlackPeople;
+  /** Names and people by email (users.info, users.lookupByEmail; cached): one cache for the port and the handlers. */
+  readonly people: SlackPeople;
 
   constructor(
     private readonly client: WebClient,
