@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { message } from '../src/core/message.js';
+import { unacknowledged } from '../src/core/oncall.js';
 import { defineCommand, ExperimentId } from './command.js';
 import { GameDayId } from './gameday.js';
 
@@ -17,7 +18,7 @@ export const onCallCommand = defineCommand({
     return message({
       title: `${id}: acknowledged for ${services.join(', ')}`,
       tone: 'success',
-      sections: [done ? 'Every linked service is acknowledged; the start goes on.' : `Still waiting for ${handshake.services.filter((s) => !handshake.acks.some((a) => a.serviceId === s)).join(', ')}.`],
+      sections: [done ? 'Every linked service is acknowledged; the start goes on.' : `Still waiting for ${unacknowledged(handshake).join(', ')}.`],
       ephemeral: true,
     });
   },
